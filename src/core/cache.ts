@@ -1,0 +1,44 @@
+// The last good snapshots, kept in the user cache (0600) so the menu has something to show
+// right after login or while a provider is failing.
+import type Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import type {UsageSnapshot} from './contract.js';
+import {ensureDirectory, readTextFile, writePrivateFile} from './files.js';
+import {isObject, parseJson} from './json.js';
+
+const CACHE_VERSION = 1;
+
+/** Accepts what we wrote ourselves; anything else (older format, hand edits) is dropped. */
+function isCachedSnapshot(value: unknown): value is UsageSnapshot {
+    return isObject(value) &&
+        typeof value['provider'] === 'string' &&
+        typeof value['accountId'] === 'string' &&
+        typeof value['accountLabel'] === 'string' &&
+        typeof value['updatedAt'] === 'number' &&
+        Array.isArray(value['windows']) &&
+        Array.isArray(value['spendLimits']);
+}
+
+export class SnapshotCache {
+    readonly path: string;
+
+    constructor(cacheDir: string) {
+        this.path = GLib.build_filenamev([cacheDir, 'ai-usage-meter', 'snapshots.json']);
+    }
+
+    async load(cancellable: Gio.Cancellable | null): Promise<UsageSnapshot[]> {
+        const text = await readTextFile(this.path, cancellable);
+        const json = text === null ? undefined : parseJson(text);
+        if (!isObject(json) || json['version'] !== CACHE_VERSION || !Array.isArray(json['snapshots']))
+            return [];
+        return json['snapshots'].filter(isCachedSnapshot);
+    }
+
+    /** Saves snapshots that hold data; error-only snapshots are not worth keeping. */
+    async save(snapshots: readonly UsageSnapshot[], cancellable: Gio.Cancellable | null): Promise<void> {
+        const withData = snapshots.filter(s => s.updatedAt !== null);
+        await ensureDirectory(GLib.path_get_dirname(this.path), cancellable);
+        await writePrivateFile(this.path, JSON.stringify({version: CACHE_VERSION, snapshots: withData}), cancellable);
+    }
+}

@@ -1,0 +1,98 @@
+// The data contract: what every provider returns and every view (panel, menu, CLI) reads.
+// Times are epoch milliseconds so that snapshots survive JSON round trips unchanged.
+import type {ErrorKind} from './errors.js';
+
+export type ProviderId = 'claude';
+
+/** What the numbers in `remaining`/`limit` count. */
+export type Unit = 'percent' | 'usd' | 'requests' | 'tokens';
+
+export interface QuotaWindow {
+    /** Stable key from the provider, e.g. `five_hour`. */
+    id: string;
+    /** Short label for the panel and the menu, e.g. `5h`, `7d Opus`. */
+    label: string;
+    /** 0–100, may exceed 100 when a provider lets usage run over. */
+    usedPercent: number;
+    resetsAt: number | null;
+    /** Length of the window in seconds, when known. */
+    windowSeconds: number | null;
+}
+
+/** Pay-as-you-go spend with a cap, e.g. Claude "extra usage". */
+export interface SpendLimit {
+    label: string;
+    used: number;
+    limit: number;
+    currency: string;
+}
+
+export interface UsageErrorInfo {
+    kind: ErrorKind;
+    message: string;
+    hint: string;
+    retryAt: number | null;
+}
+
+export interface UsageSnapshot {
+    provider: ProviderId;
+    /** Stable identifier of the account within the provider (never a secret). */
+    accountId: string;
+    accountLabel: string;
+    plan: string | null;
+    /** The headline window (`5h`, `7d`, `month`…) that `remaining`/`limit`/`resetAt` describe. */
+    window: string | null;
+    unit: Unit;
+    remaining: number | null;
+    limit: number | null;
+    resetAt: number | null;
+    cost: number | null;
+    currency: string | null;
+    requests: number | null;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    windows: QuotaWindow[];
+    spendLimits: SpendLimit[];
+    /** When the data was fetched from the provider. Null when it never was. */
+    updatedAt: number | null;
+    /** True when the data is older than the last attempt (shown "as of HH:MM"). */
+    stale: boolean;
+    error: UsageErrorInfo | null;
+    /** The provider's response with secrets redacted, for raw views and debugging. */
+    raw: unknown;
+}
+
+/** Fields every snapshot shares before a provider fills it in. */
+export function emptySnapshot(provider: ProviderId, accountId: string, accountLabel: string): UsageSnapshot {
+    return {
+        provider,
+        accountId,
+        accountLabel,
+        plan: null,
+        window: null,
+        unit: 'percent',
+        remaining: null,
+        limit: null,
+        resetAt: null,
+        cost: null,
+        currency: null,
+        requests: null,
+        inputTokens: null,
+        outputTokens: null,
+        windows: [],
+        spendLimits: [],
+        updatedAt: null,
+        stale: false,
+        error: null,
+        raw: null,
+    };
+}
+
+/** The highest used percentage across windows and spend limits; drives warning/critical styles. */
+export function peakPercent(snapshot: UsageSnapshot): number | null {
+    const values = [
+        ...snapshot.windows.map(w => w.usedPercent),
+        ...snapshot.spendLimits.filter(s => s.limit > 0).map(s => (s.used / s.limit) * 100),
+    ];
+    return values.length > 0 ? Math.max(...values) : null;
+}

@@ -1,0 +1,80 @@
+// Text for the panel, the menu and the CLI. Pure functions of the contract and the clock.
+import GLib from 'gi://GLib';
+
+import type {UsageSnapshot} from './contract.js';
+import {_} from './i18n.js';
+
+export type Level = 'normal' | 'warning' | 'critical';
+
+export interface Thresholds {
+    warning: number;
+    critical: number;
+}
+
+export function levelFor(percent: number | null, thresholds: Thresholds): Level {
+    if (percent === null)
+        return 'normal';
+    if (percent >= thresholds.critical)
+        return 'critical';
+    return percent >= thresholds.warning ? 'warning' : 'normal';
+}
+
+export function formatPercent(percent: number): string {
+    return `${Math.round(percent)}%`;
+}
+
+/** 2 h 14 m, 3 d 4 h, 45 m, < 1 m. */
+export function formatDuration(ms: number): string {
+    const minutes = Math.floor(Math.max(0, ms) / 60_000);
+    if (minutes < 1)
+        return _('< 1 m');
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const mins = minutes % 60;
+    if (days > 0)
+        return hours > 0 ? _('%d d %d h').format(days, hours) : _('%d d').format(days);
+    if (hours > 0)
+        return mins > 0 ? _('%d h %d m').format(hours, mins) : _('%d h').format(hours);
+    return _('%d m').format(mins);
+}
+
+/** 14:05 today, Tue 14:05 within a week, 3 Dec 14:05 beyond. */
+export function formatClock(time: number, now: number): string {
+    const date = GLib.DateTime.new_from_unix_local(Math.floor(time / 1000));
+    const today = GLib.DateTime.new_from_unix_local(Math.floor(now / 1000));
+    let format = '%H:%M';
+    if (date.get_year() !== today.get_year() || date.get_day_of_year() !== today.get_day_of_year())
+        format = Math.abs(time - now) < 6 * 86_400_000 ? '%a %H:%M' : '%e %b %H:%M';
+    return (date.format(format) ?? '').trim();
+}
+
+export function formatResets(resetsAt: number, now: number): string {
+    if (resetsAt <= now)
+        return _('resets now');
+    return _('resets in %s (%s)').format(formatDuration(resetsAt - now), formatClock(resetsAt, now));
+}
+
+export function formatMoney(amount: number, currency: string): string {
+    const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : `${currency} `;
+    return `${symbol}${amount.toFixed(2)}`;
+}
+
+/** "updated 14:05" or, when the data is old, "as of 14:05". */
+export function formatUpdated(snapshot: UsageSnapshot, now: number): string | null {
+    if (snapshot.updatedAt === null)
+        return null;
+    const clock = formatClock(snapshot.updatedAt, now);
+    return snapshot.stale ? _('as of %s').format(clock) : _('updated %s').format(clock);
+}
+
+/** The compact panel text: the first two windows of each account with data, e.g. `5h 61% · 7d 22%`. */
+export function panelText(snapshots: readonly UsageSnapshot[]): string {
+    const parts: string[] = [];
+    for (const snapshot of snapshots) {
+        for (const window of snapshot.windows.slice(0, 2))
+            parts.push(`${window.label} ${formatPercent(window.usedPercent)}`);
+    }
+    if (parts.length > 0)
+        return parts.join(' · ');
+    return snapshots.some(s => s.error !== null) ? _('AI !') : _('AI');
+}

@@ -1,0 +1,277 @@
+// Claude subscription quota: the OAuth usage endpoint with Claude Code's own credentials.
+// Claude Code owns those credentials: we only ever read them. Refresh tokens are single-use,
+// so refreshing one here would log the user out of their CLI.
+import GLib from 'gi://GLib';
+
+import {emptySnapshot} from '../contract.js';
+import type {QuotaWindow, SpendLimit, UsageSnapshot} from '../contract.js';
+import type {Environment} from '../environment.js';
+import {ProviderError} from '../errors.js';
+import {readTextFile} from '../files.js';
+import {_} from '../i18n.js';
+import {
+    isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, optionalStringArray, parseIsoTime,
+    parseJson,
+} from '../json.js';
+import type {JsonObject} from '../json.js';
+import {redactJson} from '../redact.js';
+import {gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {FetchContext, Provider} from '../provider.js';
+
+export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
+export const CLAUDE_PROFILE_URL = 'https://api.anthropic.com/api/oauth/profile';
+const CLAUDE_BETA_HEADER = 'oauth-2025-04-20';
+const REQUIRED_SCOPE = 'user:profile';
+const TOKEN_ENV = 'CLAUDE_CODE_OAUTH_TOKEN';
+
+export interface ClaudeCredentials {
+    /** Where the token came from: the variable name or the file path (never the token). */
+    source: string;
+    accessToken: string;
+    /** Epoch ms, or null when unknown (environment tokens). */
+    expiresAt: number | null;
+    scopes: string[] | null;
+    subscriptionType: string | null;
+    rateLimitTier: string | null;
+}
+
+/** Credential files in the order Claude Code uses them. */
+export function claudeCredentialPaths(env: Environment): string[] {
+    const paths: string[] = [];
+    const configDir = env.getenv('CLAUDE_CONFIG_DIR');
+    if (configDir)
+        paths.push(GLib.build_filenamev([configDir, '.credentials.json']));
+    paths.push(GLib.build_filenamev([env.homeDir, '.claude', '.credentials.json']));
+    return paths;
+}
+
+export function parseClaudeCredentials(json: unknown, source: string): ClaudeCredentials {
+    const oauth = isObject(json) ? optionalObject(json, 'claudeAiOauth') : null;
+    const accessToken = oauth ? optionalString(oauth, 'accessToken') : null;
+    if (oauth === null || accessToken === null) {
+        throw new ProviderError('not-configured', _('%s holds no Claude sign-in.').format(source),
+            _('Run `claude` and sign in with your Claude account.'));
+    }
+    return {
+        source,
+        accessToken,
+        expiresAt: optionalNumber(oauth, 'expiresAt'),
+        scopes: optionalStringArray(oauth, 'scopes'),
+        subscriptionType: optionalString(oauth, 'subscriptionType'),
+        rateLimitTier: optionalString(oauth, 'rateLimitTier'),
+    };
+}
+
+/** Reads the first credentials available, without ever writing them. */
+export async function readClaudeCredentials(env: Environment, ctx: Pick<FetchContext, 'cancellable'>):
+    Promise<ClaudeCredentials> {
+    const envToken = env.getenv(TOKEN_ENV);
+    if (envToken) {
+        return {source: TOKEN_ENV, accessToken: envToken, expiresAt: null, scopes: null,
+            subscriptionType: null, rateLimitTier: null};
+    }
+    for (const path of claudeCredentialPaths(env)) {
+        const text = await readTextFile(path, ctx.cancellable);
+        if (text === null)
+            continue;
+        const json = parseJson(text);
+        if (json === undefined) {
+            throw new ProviderError('parse', _('%s is not valid JSON.').format(path),
+                _('Run `claude` once so that it rewrites its credentials.'));
+        }
+        return parseClaudeCredentials(json, path);
+    }
+    throw new ProviderError('not-configured', _('Not signed in to Claude Code.'),
+        _('Install Claude Code and run `claude` to sign in.'));
+}
+
+/** "max" + "default_claude_max_20x" → "Max 20x". */
+export function claudePlanLabel(subscriptionType: string | null, rateLimitTier: string | null): string | null {
+    const tierMultiplier = rateLimitTier ? /_(\d+x)$/.exec(rateLimitTier)?.[1] ?? null : null;
+    const base = subscriptionType ?? (rateLimitTier ? /claude_([a-z]+)/.exec(rateLimitTier)?.[1] ?? null : null);
+    if (base === null)
+        return null;
+    const name = base.charAt(0).toUpperCase() + base.slice(1);
+    return tierMultiplier ? `${name} ${tierMultiplier}` : name;
+}
+
+const NUMBER_WORDS: Record<string, number> = {
+    one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, ten: 10, fourteen: 14, thirty: 30,
+};
+const UNIT_SECONDS: Record<string, [string, number]> = {
+    hour: ['h', 3600], day: ['d', 86400], week: ['w', 604800], month: ['mo', 2592000],
+};
+const KEYS_THAT_ARE_NOT_WINDOWS = new Set(['extra_usage', 'limits']);
+
+/** `five_hour` → 5h, `seven_day_opus` → 7d Opus, `something_new` → Something new. */
+export function describeBucket(key: string): {label: string; windowSeconds: number | null} {
+    const match = /^([a-z]+)_(hour|day|week|month)(?:_(.+))?$/.exec(key);
+    const count = match ? NUMBER_WORDS[match[1] ?? ''] : undefined;
+    const unit = match ? UNIT_SECONDS[match[2] ?? ''] : undefined;
+    if (match && count !== undefined && unit !== undefined) {
+        const suffix = match[3] ? ` ${humanize(match[3])}` : '';
+        return {label: `${count}${unit[0]}${suffix}`, windowSeconds: count * unit[1]};
+    }
+    return {label: humanize(key), windowSeconds: null};
+}
+
+function humanize(key: string): string {
+    const words = key.split('_').filter(w => w.length > 0).map(w => w === 'oauth' ? 'OAuth' : w);
+    const text = words.join(' ');
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function bucketOrder(key: string): number {
+    return key === 'five_hour' ? 0 : key === 'seven_day' ? 1 : 2;
+}
+
+export interface ClaudeUsage {
+    windows: QuotaWindow[];
+    spendLimits: SpendLimit[];
+}
+
+/** Reads every bucket the endpoint returns, including ones we have never seen. */
+export function parseClaudeUsage(json: unknown): ClaudeUsage {
+    if (!isObject(json))
+        throw unexpectedResponse(_('the usage response is not an object'));
+
+    const windows: QuotaWindow[] = [];
+    const keys = Object.keys(json).filter(k => !KEYS_THAT_ARE_NOT_WINDOWS.has(k))
+        .sort((a, b) => bucketOrder(a) - bucketOrder(b) || a.localeCompare(b));
+    for (const key of keys) {
+        const bucket = optionalObject(json, key);
+        const used = bucket ? optionalNumber(bucket, 'utilization') : null;
+        if (bucket === null || used === null)
+            continue;
+        const {label, windowSeconds} = describeBucket(key);
+        windows.push({id: key, label, usedPercent: used, resetsAt: parseIsoTime(bucket['resets_at']), windowSeconds});
+    }
+    windows.push(...scopedLimits(json, new Set(windows.map(w => w.label))));
+
+    const spendLimits: SpendLimit[] = [];
+    const extra = optionalObject(json, 'extra_usage');
+    if (extra && optionalBoolean(extra, 'is_enabled') === true) {
+        const used = optionalNumber(extra, 'used_credits');
+        const limit = optionalNumber(extra, 'monthly_limit');
+        if (used !== null && limit !== null) {
+            // The endpoint reports minor units (cents).
+            spendLimits.push({label: _('Extra usage'), used: used / 100, limit: limit / 100,
+                currency: optionalString(extra, 'currency') ?? 'USD'});
+        }
+    }
+
+    if (windows.length === 0 && spendLimits.length === 0)
+        throw unexpectedResponse(_('no usage windows in the response'));
+    return {windows, spendLimits};
+}
+
+/** `limits[]` entries scoped to one model, e.g. a weekly limit for a single model family. */
+function scopedLimits(json: JsonObject, seenLabels: Set<string>): QuotaWindow[] {
+    const limits = json['limits'];
+    if (!Array.isArray(limits))
+        return [];
+    const windows: QuotaWindow[] = [];
+    for (const entry of limits) {
+        if (!isObject(entry) || optionalString(entry, 'kind') !== 'weekly_scoped')
+            continue;
+        const model = optionalObject(optionalObject(entry, 'scope') ?? {}, 'model');
+        const name = model ? optionalString(model, 'display_name') : null;
+        const percent = optionalNumber(entry, 'percent');
+        const label = name ? `7d ${name}` : null;
+        if (label === null || percent === null || seenLabels.has(label))
+            continue;
+        seenLabels.add(label);
+        windows.push({id: `limits:${name ?? ''}`, label, usedPercent: percent,
+            resetsAt: parseIsoTime(entry['resets_at']), windowSeconds: 7 * 86400});
+    }
+    return windows;
+}
+
+const reloginHint = (): string =>
+    _('Run `claude` once so that it refreshes its sign-in, or `claude login` to sign in again.');
+const missingScopeError = (): ProviderError => new ProviderError('scope',
+    _('The Claude token lacks the “user:profile” scope.'),
+    _('Sign in with `claude login` (tokens from `claude setup-token` cannot read usage).'));
+
+export class ClaudeProvider implements Provider {
+    readonly id = 'claude' as const;
+    readonly name = 'Claude';
+    readonly usagePageUrl = 'https://claude.ai/settings/usage';
+    /** Account e-mail per token fingerprint, looked up once per token. */
+    private readonly _emails = new Map<string, string | null>();
+
+    watchedPaths(env: Environment): string[] {
+        return claudeCredentialPaths(env);
+    }
+
+    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        let credentials: ClaudeCredentials;
+        try {
+            credentials = await readClaudeCredentials(ctx.env, ctx);
+        } catch (error) {
+            return [await settleAccount(this.id, 'default', 'Claude', () => Promise.reject(error))];
+        }
+        return [await settleAccount(this.id, credentials.source, 'Claude',
+            () => this._fetchAccount(ctx, credentials))];
+    }
+
+    private async _fetchAccount(ctx: FetchContext, credentials: ClaudeCredentials): Promise<UsageSnapshot> {
+        const now = ctx.env.now();
+        if (credentials.expiresAt !== null && credentials.expiresAt <= now) {
+            throw new ProviderError('expired', _('The Claude Code sign-in has expired.'),
+                _('Run `claude` once to refresh it; the meter picks the new token up at once.'));
+        }
+        if (credentials.scopes !== null && !credentials.scopes.includes(REQUIRED_SCOPE))
+            throw missingScopeError();
+
+        const key = tokenFingerprint(credentials.accessToken);
+        const headers = {
+            'Authorization': `Bearer ${credentials.accessToken}`,
+            'anthropic-beta': CLAUDE_BETA_HEADER,
+        };
+        const response = await gatedRequest(ctx, key, {url: CLAUDE_USAGE_URL, headers}, {
+            unauthorized: reloginHint(),
+            forbidden: r => r.text.includes(REQUIRED_SCOPE)
+                ? missingScopeError()
+                : new ProviderError('auth', _('Claude refused access to usage data (403).'), reloginHint()),
+        });
+        const usage = parseClaudeUsage(response.body);
+        const email = await this._email(ctx, key, headers);
+
+        const headline = usage.windows[0] ?? null;
+        const extra = usage.spendLimits[0] ?? null;
+        return {
+            ...emptySnapshot(this.id, credentials.source, email ?? 'Claude'),
+            plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier),
+            window: headline?.label ?? null,
+            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
+            limit: headline ? 100 : null,
+            resetAt: headline?.resetsAt ?? null,
+            cost: extra?.used ?? null,
+            currency: extra?.currency ?? null,
+            windows: usage.windows,
+            spendLimits: usage.spendLimits,
+            updatedAt: ctx.env.now(),
+            raw: redactJson(response.body),
+        };
+    }
+
+    /** The account e-mail labels the card; a failed lookup is not an error worth showing. */
+    private async _email(ctx: FetchContext, key: string, headers: Record<string, string>): Promise<string | null> {
+        if (this._emails.has(key))
+            return this._emails.get(key) ?? null;
+        let email: string | null = null;
+        try {
+            const response = await gatedRequest(ctx, `${key}:profile`,
+                {url: CLAUDE_PROFILE_URL, headers: {Authorization: headers['Authorization'] ?? ''}},
+                {unauthorized: ''});
+            const account = isObject(response.body) ? optionalObject(response.body, 'account') : null;
+            email = account ? optionalString(account, 'email_address') ?? optionalString(account, 'email') : null;
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+        }
+        this._emails.set(key, email);
+        return email;
+    }
+}

@@ -1,0 +1,183 @@
+// Runs the providers: on a timer, on demand and when credentials change. Publishes one sorted
+// list of snapshots per refresh, keeps the last good data (marked stale) when a refresh fails,
+// and persists it. Owns every source, monitor and cancellable it creates; destroy() ends them.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import {BackoffGate} from './backoff.js';
+import type {SnapshotCache} from './cache.js';
+import type {ProviderId, UsageSnapshot} from './contract.js';
+import type {Environment} from './environment.js';
+import {isCancelled} from './errors.js';
+import type {HttpClient} from './http.js';
+import type {Provider} from './provider.js';
+import {FileWatcher} from './watcher.js';
+
+export interface MeterState {
+    snapshots: UsageSnapshot[];
+    refreshing: boolean;
+}
+
+export interface UsageServiceOptions {
+    providers: readonly Provider[];
+    env: Environment;
+    http: HttpClient;
+    cache: SnapshotCache | null;
+    /** Called for unexpected failures (bugs), never for provider errors. */
+    onError: (error: unknown) => void;
+}
+
+export class UsageService {
+    private readonly _options: UsageServiceOptions;
+    private readonly _gate = new BackoffGate();
+    private readonly _lifetime = new Gio.Cancellable();
+    private _enabled = new Set<ProviderId>();
+    private _snapshots: UsageSnapshot[] = [];
+    private _refresh: Gio.Cancellable | null = null;
+    private _timerId = 0;
+    private _intervalSeconds = 300;
+    private _watcher: FileWatcher | null = null;
+    private _destroyed = false;
+    private readonly _listeners = new Set<(state: MeterState) => void>();
+
+    constructor(options: UsageServiceOptions) {
+        this._options = options;
+    }
+
+    get state(): MeterState {
+        return {snapshots: this._snapshots, refreshing: this._refresh !== null};
+    }
+
+    /** Registers a listener; returns the function that removes it. */
+    subscribe(listener: (state: MeterState) => void): () => void {
+        this._listeners.add(listener);
+        return () => this._listeners.delete(listener);
+    }
+
+    /** Shows cached data at once (stale), then refreshes. */
+    async start(enabled: Iterable<ProviderId>, intervalSeconds: number): Promise<void> {
+        this._enabled = new Set(enabled);
+        this._intervalSeconds = intervalSeconds;
+        this._watchCredentials();
+        try {
+            const cached = await this._options.cache?.load(this._lifetime) ?? [];
+            if (this._snapshots.length === 0) {
+                this._snapshots = sortSnapshots(cached.filter(s => this._enabled.has(s.provider))
+                    .map(s => ({...s, stale: true, error: null})));
+                this._publish();
+            }
+        } catch (error) {
+            if (isCancelled(error))
+                return;
+            this._options.onError(error);
+        }
+        this._schedule();
+        await this.refresh(false);
+    }
+
+    setInterval(seconds: number): void {
+        this._intervalSeconds = seconds;
+        this._schedule();
+    }
+
+    setEnabledProviders(enabled: Iterable<ProviderId>): void {
+        this._enabled = new Set(enabled);
+        this._snapshots = this._snapshots.filter(s => this._enabled.has(s.provider));
+        this._watchCredentials();
+        this._publish();
+        void this.refresh(false);
+    }
+
+    /** Fetches every enabled provider in parallel. A new refresh cancels the one in flight. */
+    async refresh(manual: boolean): Promise<void> {
+        if (this._destroyed)
+            return;
+        this._refresh?.cancel();
+        const cancellable = new Gio.Cancellable();
+        this._refresh = cancellable;
+        this._publish();
+
+        const providers = this._options.providers.filter(p => this._enabled.has(p.id));
+        try {
+            const results = await Promise.all(providers.map(provider => provider.fetch({
+                http: this._options.http, env: this._options.env, gate: this._gate, cancellable, manual,
+            })));
+            if (cancellable.is_cancelled())
+                return;
+            this._snapshots = sortSnapshots(results.flat().map(s => this._mergeWithPrevious(s)));
+            this._refresh = null;
+            this._publish();
+            await this._options.cache?.save(this._snapshots, this._lifetime);
+        } catch (error) {
+            if (!isCancelled(error))
+                this._options.onError(error);
+        } finally {
+            if (this._refresh === cancellable) {
+                this._refresh = null;
+                this._publish();
+            }
+        }
+    }
+
+    /** A failed account keeps its last data, marked stale, with the new error. */
+    private _mergeWithPrevious(snapshot: UsageSnapshot): UsageSnapshot {
+        if (snapshot.error === null)
+            return snapshot;
+        const previous = this._snapshots.find(s =>
+            s.provider === snapshot.provider && s.accountId === snapshot.accountId && s.updatedAt !== null);
+        return previous ? {...previous, stale: true, error: snapshot.error} : snapshot;
+    }
+
+    private _watchCredentials(): void {
+        this._watcher?.destroy();
+        this._watcher = null;
+        if (this._destroyed)
+            return;
+        const paths = this._options.providers.filter(p => this._enabled.has(p.id))
+            .flatMap(p => p.watchedPaths(this._options.env));
+        this._watcher = new FileWatcher(paths, () => void this.refresh(false));
+    }
+
+    private _schedule(): void {
+        if (this._timerId !== 0)
+            GLib.source_remove(this._timerId);
+        this._timerId = 0;
+        if (this._destroyed)
+            return;
+        this._timerId = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, Math.max(30, this._intervalSeconds), () => {
+            void this.refresh(false);
+            return GLib.SOURCE_CONTINUE;
+        });
+    }
+
+    private _publish(): void {
+        const state = this.state;
+        for (const listener of this._listeners)
+            listener(state);
+    }
+
+    /** Cancels everything in flight and removes every source and monitor. */
+    destroy(): void {
+        this._destroyed = true;
+        this._listeners.clear();
+        this._lifetime.cancel();
+        this._refresh?.cancel();
+        this._refresh = null;
+        if (this._timerId !== 0)
+            GLib.source_remove(this._timerId);
+        this._timerId = 0;
+        this._watcher?.destroy();
+        this._watcher = null;
+        this._options.http.abort();
+    }
+}
+
+const PROVIDER_ORDER: readonly ProviderId[] = ['claude'];
+
+/** By provider, then account label (case-insensitive). */
+export function sortSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot[] {
+    return [...snapshots].sort((a, b) =>
+        PROVIDER_ORDER.indexOf(a.provider) - PROVIDER_ORDER.indexOf(b.provider) ||
+        a.accountLabel.localeCompare(b.accountLabel, undefined, {sensitivity: 'base'}) ||
+        a.accountId.localeCompare(b.accountId));
+}

@@ -1,0 +1,106 @@
+// The composition root: the only file that touches Main. Everything enable() creates is
+// owned by one Lifetime, which disable() ends.
+import Gio from 'gi://Gio';
+
+import * as Main from 'resource:///org/gnome/shell/ui/main.js';
+import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
+
+import {SnapshotCache} from './core/cache.js';
+import type {ProviderId} from './core/contract.js';
+import {systemEnvironment} from './core/environment.js';
+import {HttpClient} from './core/http.js';
+import {Lifetime} from './core/lifetime.js';
+import type {Provider} from './core/provider.js';
+import {ClaudeProvider} from './core/providers/claude.js';
+import {UsageService} from './core/usageService.js';
+import {MeterIndicator} from './shell/indicator.js';
+import type {ProviderInfo} from './shell/indicator.js';
+
+export default class AiUsageMeterExtension extends Extension {
+    private _lifetime: Lifetime | null = null;
+
+    override enable(): void {
+        const lifetime = new Lifetime();
+        this._lifetime = lifetime;
+        try {
+            this._compose(lifetime);
+        } catch (error) {
+            lifetime.destroy();
+            this._lifetime = null;
+            throw error;
+        }
+    }
+
+    override disable(): void {
+        this._lifetime?.destroy();
+        this._lifetime = null;
+    }
+
+    private _compose(lifetime: Lifetime): void {
+        const settings = this.getSettings();
+        const env = systemEnvironment();
+        const providers: Provider[] = [new ClaudeProvider()];
+        const providerInfo = new Map<ProviderId, ProviderInfo>(
+            providers.map(p => [p.id, {name: p.name, usagePageUrl: p.usagePageUrl}]));
+        const enabledProviders = (): ProviderId[] =>
+            providers.filter(p => settings.get_boolean(`${p.id}-enabled`)).map(p => p.id);
+
+        const version = String(this.metadata['version-name'] ?? this.metadata.version ?? 'dev');
+        const service = lifetime.add(new UsageService({
+            providers,
+            env,
+            http: new HttpClient(`ai-usage-meter/${version} (GNOME Shell extension; +${this.metadata.url ?? ''})`),
+            cache: new SnapshotCache(env.cacheDir),
+            onError: error => console.error(`${this.uuid}:`, error),
+        }));
+
+        const indicator = lifetime.add(new MeterIndicator(this.metadata.name));
+        Main.panel.addToStatusArea(this.uuid, indicator);
+
+        const render = (): void => {
+            const state = service.state;
+            indicator.update({
+                snapshots: state.snapshots,
+                refreshing: state.refreshing,
+                thresholds: {
+                    warning: settings.get_uint('warning-threshold'),
+                    critical: settings.get_uint('critical-threshold'),
+                },
+                providers: providerInfo,
+                now: env.now(),
+            });
+        };
+        lifetime.defer(service.subscribe(render));
+        render();
+
+        lifetime.connect(indicator, 'refresh-requested', () => void service.refresh(true));
+        lifetime.connect(indicator, 'preferences-requested', () => this.openPreferences());
+        lifetime.connect(indicator, 'url-requested', (_indicator: unknown, url: string) => {
+            Gio.AppInfo.launch_default_for_uri_async(url, global.create_app_launch_context(0, -1), null,
+                (_source, result) => {
+                    try {
+                        Gio.AppInfo.launch_default_for_uri_finish(result);
+                    } catch (error) {
+                        console.error(`${this.uuid}: cannot open ${url}`, error);
+                    }
+                });
+        });
+        // Countdowns ("resets in 2 h 14 m") are recomputed whenever the menu opens.
+        lifetime.connect(indicator.menu, 'open-state-changed',
+            (_menu: unknown, open: boolean) => {
+                if (open)
+                    render();
+            });
+
+        lifetime.connect(settings, 'changed::refresh-interval',
+            () => service.setInterval(settings.get_uint('refresh-interval')));
+        lifetime.connect(settings, 'changed::warning-threshold', render);
+        lifetime.connect(settings, 'changed::critical-threshold', render);
+        for (const provider of providers) {
+            lifetime.connect(settings, `changed::${provider.id}-enabled`,
+                () => service.setEnabledProviders(enabledProviders()));
+        }
+
+        void service.start(enabledProviders(), settings.get_uint('refresh-interval'));
+    }
+}

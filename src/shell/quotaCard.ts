@@ -1,0 +1,95 @@
+// One provider account in the menu: header, a bar per window, spend limits, freshness and
+// errors with their fix. Passive: it renders a snapshot and reports clicks through callbacks.
+import St from 'gi://St';
+
+import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
+
+import {peakPercent} from '../core/contract.js';
+import type {UsageSnapshot} from '../core/contract.js';
+import {formatMoney, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
+import type {Thresholds} from '../core/format.js';
+import {_} from '../core/i18n.js';
+import {UsageBar} from './usageBar.js';
+
+export interface CardContext {
+    providerName: string;
+    usagePageUrl: string;
+    thresholds: Thresholds;
+    now: number;
+    openUrl: (url: string) => void;
+}
+
+function staticItem(styleClass: string): PopupMenu.PopupBaseMenuItem {
+    return new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false, style_class: styleClass});
+}
+
+function row(left: string, right: string, styleClass: string): St.BoxLayout {
+    const box = new St.BoxLayout({style_class: styleClass, x_expand: true});
+    box.add_child(new St.Label({text: left, x_expand: true}));
+    box.add_child(new St.Label({text: right, style_class: 'aum-value'}));
+    return box;
+}
+
+export class QuotaCard extends PopupMenu.PopupMenuSection {
+    constructor(snapshot: UsageSnapshot, context: CardContext) {
+        super();
+        const level = levelFor(peakPercent(snapshot), context.thresholds);
+
+        const header = staticItem(`aum-card-header aum-${level}`);
+        const title = snapshot.accountLabel === context.providerName
+            ? context.providerName
+            : `${context.providerName} · ${snapshot.accountLabel}`;
+        header.add_child(row(title, snapshot.plan ?? '', 'aum-header-row'));
+        this.addMenuItem(header);
+
+        for (const window of snapshot.windows) {
+            const item = staticItem('aum-window');
+            const box = new St.BoxLayout({vertical: true, x_expand: true});
+            const windowLevel = levelFor(window.usedPercent, context.thresholds);
+            box.add_child(row(window.label, formatPercent(window.usedPercent), `aum-window-row aum-${windowLevel}`));
+            const bar = new UsageBar();
+            bar.setValue(window.usedPercent, windowLevel);
+            box.add_child(bar);
+            if (window.resetsAt !== null)
+                box.add_child(new St.Label({text: formatResets(window.resetsAt, context.now), style_class: 'aum-detail'}));
+            item.add_child(box);
+            this.addMenuItem(item);
+        }
+
+        for (const spend of snapshot.spendLimits) {
+            const item = staticItem('aum-window');
+            const box = new St.BoxLayout({vertical: true, x_expand: true});
+            const percent = spend.limit > 0 ? (spend.used / spend.limit) * 100 : 0;
+            const spendLevel = levelFor(percent, context.thresholds);
+            box.add_child(row(spend.label,
+                `${formatMoney(spend.used, spend.currency)} / ${formatMoney(spend.limit, spend.currency)}`,
+                `aum-window-row aum-${spendLevel}`));
+            const bar = new UsageBar();
+            bar.setValue(percent, spendLevel);
+            box.add_child(bar);
+            item.add_child(box);
+            this.addMenuItem(item);
+        }
+
+        if (snapshot.error !== null) {
+            const item = staticItem('aum-error');
+            const box = new St.BoxLayout({vertical: true, x_expand: true});
+            box.add_child(new St.Label({text: snapshot.error.message, style_class: 'aum-error-message'}));
+            box.add_child(new St.Label({text: snapshot.error.hint, style_class: 'aum-detail'}));
+            for (const label of box.get_children())
+                (label as St.Label).clutter_text.line_wrap = true;
+            item.add_child(box);
+            this.addMenuItem(item);
+        }
+
+        const updated = formatUpdated(snapshot, context.now);
+        if (updated !== null) {
+            const item = staticItem('aum-footer');
+            item.add_child(new St.Label({text: updated, style_class: snapshot.stale ? 'aum-detail aum-stale' : 'aum-detail'}));
+            this.addMenuItem(item);
+        }
+
+        this.addAction(_('Open %s usage page').format(context.providerName),
+            () => context.openUrl(context.usagePageUrl));
+    }
+}

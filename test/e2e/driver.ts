@@ -1,0 +1,261 @@
+// The end-to-end driver. Runs inside the headless session (see session.sh): serves fixture
+// responses on loopback, starts GNOME Shell with the test-only endpoint override, drives the
+// installed extension over D-Bus and prints one PASS/FAIL line per check.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import System from 'system';
+
+import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+
+Gio._promisify(Gio.DBusConnection.prototype, 'call', 'call_finish');
+Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish');
+Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
+
+const UUID = GLib.getenv('UUID') ?? '';
+const OUT = '/e2e/out';
+const HOME = GLib.get_home_dir();
+const CREDENTIALS = `${HOME}/.claude/.credentials.json`;
+const USAGE = 'api.anthropic.com/api/oauth/usage';
+const PROFILE = 'api.anthropic.com/api/oauth/profile';
+const FIXTURE_TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
+const ROTATED_TOKEN = 'sk-ant-oat01-FIXTURE-ROTATED-TOKEN-e2e';
+const EXPECTED_LABEL = '5h 72% · 7d 22%';
+
+let passed = 0;
+let failed = 0;
+function check(name: string, ok: boolean, detail = ''): boolean {
+    if (ok)
+        passed++;
+    else
+        failed++;
+    print(`${ok ? 'PASS' : 'FAIL'}: ${name}${detail && !ok ? ` — ${detail}` : ''}`);
+    return ok;
+}
+const info = (text: string): void => print(`INFO: ${text}`);
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+
+async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let value = await probe();
+    while (!accept(value) && Date.now() < deadline) {
+        await sleep(200);
+        value = await probe();
+    }
+    return value;
+}
+
+async function shellCall(path: string, iface: string, method: string, args: GLib.Variant | null): Promise<unknown> {
+    const reply = await Gio.DBus.session.call('org.gnome.Shell', path, iface, method, args, null,
+        Gio.DBusCallFlags.NONE, 20000, null);
+    return reply.recursiveUnpack();
+}
+
+/** Evaluates JS in the shell (unsafe mode) and returns its JSON-decoded result. */
+async function shellEval(code: string): Promise<unknown> {
+    const [ok, result] = await shellCall('/org/gnome/Shell', 'org.gnome.Shell', 'Eval',
+        new GLib.Variant('(s)', [code])) as [boolean, string];
+    if (!ok)
+        throw new Error(`Eval failed: ${result}`);
+    return result === '' || result === 'undefined' ? undefined : JSON.parse(result) as unknown;
+}
+
+async function tryEval(code: string): Promise<unknown> {
+    try {
+        return await shellEval(code);
+    } catch {
+        return undefined;
+    }
+}
+
+async function extensionState(): Promise<number> {
+    const [infoDict] = await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'GetExtensionInfo',
+        new GLib.Variant('(s)', [UUID])) as [Record<string, unknown>];
+    info(`state ${JSON.stringify(infoDict['state'])}`);
+    return Number(infoDict['state'] ?? -1);
+}
+
+async function screenshot(name: string): Promise<boolean> {
+    const path = `${OUT}/${name}`;
+    const [ok] = await shellCall('/org/gnome/Shell/Screenshot', 'org.gnome.Shell.Screenshot', 'Screenshot',
+        new GLib.Variant('(bbs)', [false, false, path])) as [boolean, string];
+    return ok && GLib.file_test(path, GLib.FileTest.EXISTS);
+}
+
+async function run(argv: string[]): Promise<void> {
+    const process = Gio.Subprocess.new(argv, Gio.SubprocessFlags.NONE);
+    await process.wait_check_async(null);
+}
+
+const INDICATOR = `Main.panel.statusArea['${UUID}']`;
+/** Every visible label text under an actor, in order. */
+const LABEL_WALK = `(root) => { const out = []; const walk = a => { if (!a.visible) return;
+    if (a.constructor.$gtype.name === 'StLabel') out.push(a.text);
+    for (const c of a.get_children()) walk(c); }; if (root) walk(root); return out; }`;
+
+const panelLabel = async (): Promise<{text: string; style: string} | null> =>
+    await tryEval(`(() => { const b = ${INDICATOR}; if (!b) return null;
+        const l = (${LABEL_WALK})(b)[0]; const actor = b.get_first_child();
+        return {text: l ?? '', style: actor?.get_style_class_name?.() ?? ''}; })()`) as {text: string; style: string} | null;
+
+const menuTexts = async (): Promise<string[]> =>
+    (await tryEval(`(${LABEL_WALK})(${INDICATOR}?.menu.box)`) as string[] | undefined) ?? [];
+
+function usageFixture(now: number): unknown {
+    // Reset times relative to now, so countdowns read like a real session.
+    const usage = fixtureJson('claude/usage-max.json') as Record<string, Record<string, unknown> | null>;
+    const offsets: Record<string, number> = {
+        five_hour: (2 * 60 + 14) * 60_000,
+        seven_day: (3 * 24 + 4) * 3_600_000,
+        seven_day_sonnet: (3 * 24 + 4) * 3_600_000,
+        seven_day_cowork: (5 * 24) * 3_600_000,
+    };
+    for (const [key, offset] of Object.entries(offsets)) {
+        const bucket = usage[key];
+        if (bucket)
+            bucket['resets_at'] = new Date(now + offset).toISOString();
+    }
+    return usage;
+}
+
+async function writeCredentials(token: string): Promise<string> {
+    // As Claude Code does it: write a new file and rename it over the old one.
+    const text = fixtureText('claude/credentials.json').replace(FIXTURE_TOKEN, token);
+    await Gio.File.new_for_path(CREDENTIALS).replace_contents_async(new TextEncoder().encode(text), null, false,
+        Gio.FileCreateFlags.REPLACE_DESTINATION, null);
+    return text;
+}
+
+async function main(): Promise<void> {
+    const server = new FixtureServer();
+    server.route(USAGE, {status: 200, body: usageFixture(Date.now())});
+    server.route(PROFILE, {status: 200, body: fixtureJson('claude/profile.json')});
+    info(`fixture server at ${server.baseUrl}`);
+
+    const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDERR_MERGE});
+    launcher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
+    launcher.set_stdout_file_path(`${OUT}/shell.log`);
+    const shell = launcher.spawnv(['gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', '1280x800']);
+    try {
+        const started = await waitFor(() => tryEval('!Main.layoutManager._startingUp'), v => v === true, 60000);
+        if (!check('GNOME Shell started and Eval works (unsafe-mode helper active)', started === true))
+            return;
+        info(`shell: ${String(await tryEval('Config.PACKAGE_VERSION'))}`);
+        await Gio.DBus.session.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+            'UpdateActivationEnvironment', new GLib.Variant('(a{ss})', [{WAYLAND_DISPLAY: 'wayland-0'}]),
+            null, Gio.DBusCallFlags.NONE, 5000, null);
+        const baselineChildren = await shellEval('Main.panel._rightBox.get_n_children()');
+
+        // --- enable with the real CLI, as the README tells users to ---
+        await run(['gnome-extensions', 'enable', UUID]);
+        check('extension state is ACTIVE after enable', await waitFor(extensionState, s => s === 1, 10000) === 1);
+        const label = await waitFor(panelLabel, l => l?.text === EXPECTED_LABEL, 15000);
+        check(`panel label reads "${EXPECTED_LABEL}"`, label?.text === EXPECTED_LABEL, JSON.stringify(label));
+        check('panel label has the warning style at 72% (threshold 70%)', label?.style.includes('aum-warning') === true,
+            label?.style);
+
+        const usageRequest = server.requestsTo(USAGE)[0];
+        check('usage request carries the Bearer token from ~/.claude/.credentials.json',
+            usageRequest?.headers['authorization'] === `Bearer ${FIXTURE_TOKEN}`);
+        check('usage request carries anthropic-beta: oauth-2025-04-20',
+            usageRequest?.headers['anthropic-beta'] === 'oauth-2025-04-20');
+        check('usage request has an honest User-Agent',
+            usageRequest?.headers['user-agent']?.startsWith('ai-usage-meter/') === true,
+            usageRequest?.headers['user-agent']);
+
+        // --- the dropdown ---
+        await shellEval(`Main.overview.hide(); ${INDICATOR}.menu.open(); true`);
+        await sleep(500);
+        const texts = await menuTexts();
+        info(`menu: ${JSON.stringify(texts)}`);
+        const expected = ['Claude · e2e@example.com', 'Max 20x', '5h', '72%', 'resets in 2 h 13 m', '7d', '22%',
+            '7d Sonnet', '7d Cowork', 'Extra usage', '$12.34 / $50.00', 'Refresh', 'Preferences',
+            'Open Claude usage page'];
+        for (const text of expected)
+            check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
+        check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));
+        check('screenshot of the open menu', await screenshot('panel-menu.png'));
+
+        // --- manual refresh from the menu ---
+        const before = server.requestsTo(USAGE).length;
+        await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Refresh' && a.activate) return a;
+            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
+            walk(${INDICATOR}.menu.box).activate(null); return true; })()`);
+        const after = await waitFor(async () => server.requestsTo(USAGE).length, n => n > before, 5000);
+        check('the Refresh item fetches again', after > before, `${before} → ${after}`);
+
+        // --- rate limited: keep the last data, marked stale, and say when it retries ---
+        server.route(USAGE, {status: 429, body: {error: {type: 'rate_limit_error'}}, headers: {'Retry-After': '600'}});
+        await shellEval(`${INDICATOR}.emit('refresh-requested'); true`);
+        await shellEval(`${INDICATOR}.menu.open(); true`);
+        const limited = await waitFor(menuTexts, t => t.includes('Rate limited by the provider.'), 5000);
+        check('a 429 shows "Rate limited" with the retry time', limited.includes('Rate limited by the provider.') &&
+            limited.some(t => t.startsWith('Automatic refreshes pause until ')), JSON.stringify(limited));
+        check('a 429 keeps the last data, marked "as of"', limited.some(t => t.startsWith('as of ')) &&
+            limited.includes('72%'));
+        check('the panel keeps the last values while rate limited', (await panelLabel())?.text === EXPECTED_LABEL);
+        check('screenshot of the rate-limited card', await screenshot('menu-rate-limited.png'));
+        await shellEval(`${INDICATOR}.menu.close(); true`);
+
+        // --- Claude Code refreshes its own token: picked up at once, without polling ---
+        server.route(USAGE, {status: 200, body: usageFixture(Date.now())});
+        await writeCredentials(ROTATED_TOKEN);
+        const rotated = await waitFor(async () => server.requestsTo(USAGE)
+            .some(r => r.headers['authorization'] === `Bearer ${ROTATED_TOKEN}`), v => v, 5000);
+        check('a new token in the credentials file is used within seconds', rotated);
+        const fresh = await waitFor(menuTexts, t => !t.includes('Rate limited by the provider.'), 5000);
+        check('the card is fresh again after the new token', fresh.some(t => t.startsWith('updated ')));
+
+        // --- preferences window ---
+        await run(['gnome-extensions', 'prefs', UUID]);
+        const prefs = await waitFor(() => tryEval(`global.get_window_actors().map(a => ({title: a.meta_window.get_title(),
+            w: a.width, h: a.height, visible: a.visible}))`) as Promise<{title: string; w: number; h: number; visible: boolean}[] | undefined>,
+        wins => (wins ?? []).some(w => w.title === 'AI Usage Meter' && w.w > 0 && w.visible), 20000);
+        check('the preferences window opens', (prefs ?? []).some(w => w.title === 'AI Usage Meter'), JSON.stringify(prefs));
+        await sleep(2500); // the window maps before it is drawn
+        check('screenshot of the preferences window', await screenshot('preferences.png'));
+        await shellEval(`global.get_window_actors().forEach(a => a.meta_window.get_title() === 'AI Usage Meter' &&
+            a.meta_window.delete(global.get_current_time())); true`);
+
+        // --- disable: everything goes, nothing keeps running ---
+        await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'DisableExtension', new GLib.Variant('(s)', [UUID]));
+        check('state is INACTIVE after disable', await waitFor(extensionState, s => s === 2, 5000) === 2);
+        check('the indicator is gone from the panel', await shellEval(`'${UUID}' in Main.panel.statusArea`) === false);
+        check('the panel has as many items as before enable',
+            await shellEval('Main.panel._rightBox.get_n_children()') === baselineChildren);
+        const requestsWhenDisabled = server.requestsTo(USAGE).length;
+        const lastWritten = await writeCredentials(FIXTURE_TOKEN);
+        await sleep(3000);
+        check('no file watcher or timer survives disable (no request after a credentials change)',
+            server.requestsTo(USAGE).length === requestsWhenDisabled);
+
+        // --- enable again ---
+        await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'EnableExtension', new GLib.Variant('(s)', [UUID]));
+        check('state is ACTIVE after enabling again', await waitFor(extensionState, s => s === 1, 5000) === 1);
+        const again = await waitFor(panelLabel, l => l?.text === EXPECTED_LABEL, 15000);
+        check('the label is back after enabling again', again?.text === EXPECTED_LABEL, JSON.stringify(again));
+        check('the extension reports no error', await shellEval(`Main.extensionManager.lookup('${UUID}').error`) === '');
+
+        // --- credentials are read only ---
+        const [, now] = GLib.file_get_contents(CREDENTIALS);
+        check('the credentials file is byte for byte what its owner (here: the test) last wrote',
+            new TextDecoder().decode(now) === lastWritten);
+    } finally {
+        shell.send_signal(15);
+        await shell.wait_check_async(null).catch(() => undefined);
+        server.destroy();
+    }
+
+    const [, logBytes] = GLib.file_get_contents(`${OUT}/shell.log`);
+    const problems = new TextDecoder().decode(logBytes).split('\n')
+        .filter(line => /JS ERROR|JS WARNING|Gjs-CRITICAL|ai-usage-meter/.test(line));
+    check('the shell log has no errors from the extension', problems.length === 0, problems.slice(0, 10).join('\n'));
+}
+
+const loop = new GLib.MainLoop(null, false);
+main().catch((error: unknown) => {
+    failed++;
+    print(`FAIL: driver crashed: ${String(error)}\n${error instanceof Error ? error.stack ?? '' : ''}`);
+}).finally(() => loop.quit());
+loop.run();
+print(`e2e: ${passed} passed, ${failed} failed`);
+System.exit(failed === 0 && passed > 0 ? 0 : 1);

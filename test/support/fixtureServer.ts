@@ -1,0 +1,78 @@
+// A loopback HTTP server that answers with fixture responses and records every request.
+// Used by unit specs and the e2e driver; providers reach it through the test-only
+// endpoint override (https://host/path → http://127.0.0.1:PORT/host/path).
+import GLib from 'gi://GLib';
+import Soup from 'gi://Soup?version=3.0';
+
+export interface FixtureRoute {
+    status: number;
+    body: unknown;
+    headers?: Record<string, string>;
+}
+
+export interface RecordedRequest {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+}
+
+export class FixtureServer {
+    readonly requests: RecordedRequest[] = [];
+    private readonly _routes = new Map<string, FixtureRoute>();
+    private readonly _server: Soup.Server;
+    readonly baseUrl: string;
+
+    constructor() {
+        this._server = new Soup.Server({});
+        this._server.add_handler(null, (_server, message, path) => this._handle(message, path));
+        this._server.listen_local(0, Soup.ServerListenOptions.IPV4_ONLY);
+        const uri = this._server.get_uris()[0];
+        if (uri === undefined)
+            throw new Error('fixture server is not listening');
+        this.baseUrl = `http://127.0.0.1:${uri.get_port()}`;
+    }
+
+    /** Answers `https://<hostAndPath>` requests; `body` objects are sent as JSON. */
+    route(hostAndPath: string, route: FixtureRoute): void {
+        this._routes.set(`/${hostAndPath}`, route);
+    }
+
+    requestsTo(hostAndPath: string): RecordedRequest[] {
+        return this.requests.filter(r => r.path === `/${hostAndPath}`);
+    }
+
+    private _handle(message: Soup.ServerMessage, path: string): void {
+        const headers: Record<string, string> = {};
+        message.get_request_headers().foreach((name, value) => {
+            headers[name.toLowerCase()] = value;
+        });
+        this.requests.push({method: message.get_method() ?? '', path, headers});
+
+        const route = this._routes.get(path);
+        if (route === undefined) {
+            message.set_status(404, null);
+            return;
+        }
+        message.set_status(route.status, null);
+        for (const [name, value] of Object.entries(route.headers ?? {}))
+            message.get_response_headers().replace(name, value);
+        const text = typeof route.body === 'string' ? route.body : JSON.stringify(route.body);
+        message.set_response('application/json', Soup.MemoryUse.COPY, new TextEncoder().encode(text));
+    }
+
+    destroy(): void {
+        this._server.disconnect();
+    }
+}
+
+/** Reads a fixture file under test/fixtures (build/test/support/ → ../../../test/fixtures). */
+export function fixtureText(relativePath: string): string {
+    const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
+    const path = GLib.build_filenamev([here, '..', '..', '..', 'test', 'fixtures', relativePath]);
+    const [, bytes] = GLib.file_get_contents(path);
+    return new TextDecoder().decode(bytes);
+}
+
+export function fixtureJson(relativePath: string): unknown {
+    return JSON.parse(fixtureText(relativePath)) as unknown;
+}
