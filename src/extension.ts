@@ -45,7 +45,7 @@ export default class AiUsageMeterExtension extends Extension {
         const enabledProviders = (): ProviderId[] =>
             providers.filter(p => settings.get_boolean(`${p.id}-enabled`)).map(p => p.id);
 
-        const version = String(this.metadata['version-name'] ?? this.metadata.version ?? 'dev');
+        const version = this.metadata['version-name'] ?? (this.metadata.version ?? 'dev');
         const service = lifetime.add(new UsageService({
             providers,
             env,

@@ -5,7 +5,7 @@ import GLib from 'gi://GLib';
 import {isNotFound} from './errors.js';
 
 Gio._promisify(Gio.File.prototype, 'load_contents_async', 'load_contents_finish');
-Gio._promisify(Gio.File.prototype, 'replace_contents_bytes_async', 'replace_contents_finish');
+Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
 Gio._promisify(Gio.File.prototype, 'make_directory_async', 'make_directory_finish');
 
 /** Reads a UTF-8 file; returns null when it does not exist. */
@@ -43,16 +43,22 @@ export async function ensureDirectory(path: string, cancellable: Gio.Cancellable
  */
 export async function writePrivateFile(path: string, text: string, cancellable: Gio.Cancellable | null): Promise<void> {
     const file = Gio.File.new_for_path(path);
-    const bytes = new GLib.Bytes(new TextEncoder().encode(text));
-    await file.replace_contents_bytes_async(bytes, null, false,
+    await file.replace_contents_async(new TextEncoder().encode(text), null, false,
         Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION, cancellable);
-    await setMode(file, 0o600, cancellable);
 }
 
-Gio._promisify(Gio.File.prototype, 'set_attributes_async', 'set_attributes_finish');
-
-async function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | null): Promise<void> {
+function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | null): Promise<void> {
     const info = new Gio.FileInfo();
     info.set_attribute_uint32('unix::mode', mode);
-    await file.set_attributes_async(info, Gio.FileQueryInfoFlags.NONE, GLib.PRIORITY_DEFAULT, cancellable);
+    return new Promise((resolve, reject) => {
+        file.set_attributes_async(info, Gio.FileQueryInfoFlags.NONE, GLib.PRIORITY_DEFAULT, cancellable,
+            (_file, result) => {
+                try {
+                    file.set_attributes_finish(result);
+                    resolve();
+                } catch (error) {
+                    reject(error instanceof Error ? error : new Error(String(error)));
+                }
+            });
+    });
 }

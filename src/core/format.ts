@@ -2,7 +2,7 @@
 import GLib from 'gi://GLib';
 
 import type {UsageSnapshot} from './contract.js';
-import {_} from './i18n.js';
+import {_, format} from './i18n.js';
 
 export type Level = 'normal' | 'warning' | 'critical';
 
@@ -32,26 +32,26 @@ export function formatDuration(ms: number): string {
     const hours = Math.floor((minutes % 1440) / 60);
     const mins = minutes % 60;
     if (days > 0)
-        return hours > 0 ? _('%d d %d h').format(days, hours) : _('%d d').format(days);
+        return hours > 0 ? format(_('%d d %d h'), days, hours) : format(_('%d d'), days);
     if (hours > 0)
-        return mins > 0 ? _('%d h %d m').format(hours, mins) : _('%d h').format(hours);
-    return _('%d m').format(mins);
+        return mins > 0 ? format(_('%d h %d m'), hours, mins) : format(_('%d h'), hours);
+    return format(_('%d m'), mins);
 }
 
 /** 14:05 today, Tue 14:05 within a week, 3 Dec 14:05 beyond. */
 export function formatClock(time: number, now: number): string {
     const date = GLib.DateTime.new_from_unix_local(Math.floor(time / 1000));
     const today = GLib.DateTime.new_from_unix_local(Math.floor(now / 1000));
-    let format = '%H:%M';
+    let pattern = '%H:%M';
     if (date.get_year() !== today.get_year() || date.get_day_of_year() !== today.get_day_of_year())
-        format = Math.abs(time - now) < 6 * 86_400_000 ? '%a %H:%M' : '%e %b %H:%M';
-    return (date.format(format) ?? '').trim();
+        pattern = Math.abs(time - now) < 6 * 86_400_000 ? '%a %H:%M' : '%e %b %H:%M';
+    return (date.format(pattern) ?? '').trim();
 }
 
 export function formatResets(resetsAt: number, now: number): string {
     if (resetsAt <= now)
         return _('resets now');
-    return _('resets in %s (%s)').format(formatDuration(resetsAt - now), formatClock(resetsAt, now));
+    return format(_('resets in %s (%s)'), formatDuration(resetsAt - now), formatClock(resetsAt, now));
 }
 
 export function formatMoney(amount: number, currency: string): string {
@@ -64,7 +64,7 @@ export function formatUpdated(snapshot: UsageSnapshot, now: number): string | nu
     if (snapshot.updatedAt === null)
         return null;
     const clock = formatClock(snapshot.updatedAt, now);
-    return snapshot.stale ? _('as of %s').format(clock) : _('updated %s').format(clock);
+    return snapshot.stale ? format(_('as of %s'), clock) : format(_('updated %s'), clock);
 }
 
 /** The compact panel text: the first two windows of each account with data, e.g. `5h 61% · 7d 22%`. */

@@ -5,7 +5,7 @@ import GLib from 'gi://GLib';
 import Soup from 'gi://Soup?version=3.0';
 
 import {ProviderError, isCancelled} from './errors.js';
-import {_} from './i18n.js';
+import {_, format} from './i18n.js';
 import {parseJson} from './json.js';
 import {redact} from './redact.js';
 
@@ -55,7 +55,8 @@ export class HttpClient {
 
     async request(request: HttpRequest, cancellable: Gio.Cancellable): Promise<HttpResponse> {
         const url = resolveEndpoint(request.url, this._override);
-        const message = Soup.Message.new(request.method ?? 'GET', url);
+        // Soup returns null for an address it cannot parse, whatever the annotation says.
+        const message = Soup.Message.new(request.method ?? 'GET', url) as Soup.Message | null;
         if (message === null)
             throw new ProviderError('network', _('Invalid request address.'), url);
         const headers = message.get_request_headers();
@@ -75,7 +76,7 @@ export class HttpClient {
                 throw error;
             const detail = error instanceof Error ? redact(error.message) : String(error);
             throw new ProviderError('network',
-                _('Could not reach the server: %s').format(detail),
+                format(_('Could not reach the server: %s'), detail),
                 _('Check your network connection; the next refresh will try again.'));
         }
 

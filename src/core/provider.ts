@@ -10,7 +10,7 @@ import type {ProviderId, UsageSnapshot} from './contract.js';
 import type {Environment} from './environment.js';
 import {ProviderError, isCancelled} from './errors.js';
 import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
-import {_} from './i18n.js';
+import {_, format} from './i18n.js';
 import {redact} from './redact.js';
 
 export interface FetchContext {
@@ -75,21 +75,21 @@ export async function gatedRequest(ctx: FetchContext, key: string, request: Http
             new ProviderError('auth', _('Access denied (403).'), hints.unauthorized);
     }
     if (response.status >= 500) {
-        throw new ProviderError('server', _('The server had a problem (%d).').format(response.status),
+        throw new ProviderError('server', format(_('The server had a problem (%d).'), response.status),
             _('This is usually temporary; the next refresh will try again.'));
     }
-    throw unexpectedResponse(_('Unexpected status %d: %s').format(response.status, response.text.slice(0, 200)));
+    throw unexpectedResponse(format(_('Unexpected status %d: %s'), response.status, response.text.slice(0, 200)));
 }
 
 export function unexpectedResponse(detail: string): ProviderError {
-    return new ProviderError('parse', _('Unexpected response: %s').format(redact(detail)),
+    return new ProviderError('parse', format(_('Unexpected response: %s'), redact(detail)),
         _('The provider may have changed its API. Please report this if it persists.'));
 }
 
 function rateLimitedError(retryAt: number): ProviderError {
     const time = GLib.DateTime.new_from_unix_local(Math.ceil(retryAt / 1000)).format('%H:%M') ?? '';
     return new ProviderError('rate-limited', _('Rate limited by the provider.'),
-        _('Automatic refreshes pause until %s.').format(time), retryAt);
+        format(_('Automatic refreshes pause until %s.'), time), retryAt);
 }
 
 /**
@@ -103,9 +103,14 @@ export async function settleAccount(provider: ProviderId, accountId: string, acc
     } catch (error) {
         if (isCancelled(error) || !(error instanceof ProviderError))
             throw error;
-        return {
-            ...emptySnapshot(provider, accountId, accountLabel),
-            error: {kind: error.kind, message: error.message, hint: error.hint, retryAt: error.retryAt},
-        };
+        return errorSnapshot(provider, accountId, accountLabel, error);
     }
+}
+
+export function errorSnapshot(provider: ProviderId, accountId: string, accountLabel: string,
+    error: ProviderError): UsageSnapshot {
+    return {
+        ...emptySnapshot(provider, accountId, accountLabel),
+        error: {kind: error.kind, message: error.message, hint: error.hint, retryAt: error.retryAt},
+    };
 }

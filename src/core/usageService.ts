@@ -123,8 +123,8 @@ export class UsageService {
     private _mergeWithPrevious(snapshot: UsageSnapshot): UsageSnapshot {
         if (snapshot.error === null)
             return snapshot;
-        const previous = this._snapshots.find(s =>
-            s.provider === snapshot.provider && s.accountId === snapshot.accountId && s.updatedAt !== null);
+        const key = accountKey(snapshot);
+        const previous = this._snapshots.find(s => accountKey(s) === key && s.updatedAt !== null);
         return previous ? {...previous, stale: true, error: snapshot.error} : snapshot;
     }
 
@@ -171,6 +171,8 @@ export class UsageService {
         this._options.http.abort();
     }
 }
+
+const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;
 
 const PROVIDER_ORDER: readonly ProviderId[] = ['claude'];
 

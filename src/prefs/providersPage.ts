@@ -6,7 +6,7 @@ import GObject from 'gi://GObject';
 import {formatClock} from '../core/format.js';
 import {systemEnvironment} from '../core/environment.js';
 import {ProviderError, isCancelled} from '../core/errors.js';
-import {_} from '../core/i18n.js';
+import {_, format} from '../core/i18n.js';
 import {claudePlanLabel, readClaudeCredentials} from '../core/providers/claude.js';
 
 /** Describes the Claude Code sign-in the extension will use, without showing any token. */
@@ -15,12 +15,12 @@ async function describeClaudeSignIn(cancellable: Gio.Cancellable): Promise<{titl
     try {
         const credentials = await readClaudeCredentials(env, {cancellable});
         const plan = claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier);
-        const parts = [_('From %s').format(credentials.source.replace(env.homeDir, '~'))];
+        const parts = [format(_('From %s'), credentials.source.replace(env.homeDir, '~'))];
         if (plan !== null)
             parts.push(plan);
         if (credentials.expiresAt !== null) {
             parts.push(credentials.expiresAt > env.now()
-                ? _('token valid until %s').format(formatClock(credentials.expiresAt, env.now()))
+                ? format(_('token valid until %s'), formatClock(credentials.expiresAt, env.now()))
                 : _('token expired: run `claude` once to refresh it'));
         }
         return {title: _('Signed in with Claude Code'), subtitle: parts.join(' · ')};

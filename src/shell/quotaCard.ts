@@ -8,7 +8,7 @@ import {peakPercent} from '../core/contract.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {formatMoney, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
-import {_} from '../core/i18n.js';
+import {_, format} from '../core/i18n.js';
 import {UsageBar} from './usageBar.js';
 
 export interface CardContext {
@@ -74,10 +74,11 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
         if (snapshot.error !== null) {
             const item = staticItem('aum-error');
             const box = new St.BoxLayout({vertical: true, x_expand: true});
-            box.add_child(new St.Label({text: snapshot.error.message, style_class: 'aum-error-message'}));
-            box.add_child(new St.Label({text: snapshot.error.hint, style_class: 'aum-detail'}));
-            for (const label of box.get_children())
-                (label as St.Label).clutter_text.line_wrap = true;
+            for (const [text, styleClass] of [[snapshot.error.message, 'aum-error-message'], [snapshot.error.hint, 'aum-detail']]) {
+                const label = new St.Label({text, style_class: styleClass});
+                label.clutter_text.line_wrap = true;
+                box.add_child(label);
+            }
             item.add_child(box);
             this.addMenuItem(item);
         }
@@ -89,7 +90,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             this.addMenuItem(item);
         }
 
-        this.addAction(_('Open %s usage page').format(context.providerName),
+        this.addAction(format(_('Open %s usage page'), context.providerName),
             () => context.openUrl(context.usagePageUrl));
     }
 }

@@ -180,7 +180,7 @@ async function main(): Promise<void> {
         await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Refresh' && a.activate) return a;
             for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
             walk(${INDICATOR}.menu.box).activate(null); return true; })()`);
-        const after = await waitFor(async () => server.requestsTo(USAGE).length, n => n > before, 5000);
+        const after = await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > before, 5000);
         check('the Refresh item fetches again', after > before, `${before} → ${after}`);
 
         // --- rate limited: keep the last data, marked stale, and say when it retries ---
@@ -199,8 +199,8 @@ async function main(): Promise<void> {
         // --- Claude Code refreshes its own token: picked up at once, without polling ---
         server.route(USAGE, {status: 200, body: usageFixture(Date.now())});
         await writeCredentials(ROTATED_TOKEN);
-        const rotated = await waitFor(async () => server.requestsTo(USAGE)
-            .some(r => r.headers['authorization'] === `Bearer ${ROTATED_TOKEN}`), v => v, 5000);
+        const rotated = await waitFor(() => Promise.resolve(server.requestsTo(USAGE)
+            .some(r => r.headers['authorization'] === `Bearer ${ROTATED_TOKEN}`)), v => v, 5000);
         check('a new token in the credentials file is used within seconds', rotated);
         const fresh = await waitFor(menuTexts, t => !t.includes('Rate limited by the provider.'), 5000);
         check('the card is fresh again after the new token', fresh.some(t => t.startsWith('updated ')));

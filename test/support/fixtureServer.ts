@@ -46,7 +46,7 @@ export class FixtureServer {
         message.get_request_headers().foreach((name, value) => {
             headers[name.toLowerCase()] = value;
         });
-        this.requests.push({method: message.get_method() ?? '', path, headers});
+        this.requests.push({method: message.get_method(), path, headers});
 
         const route = this._routes.get(path);
         if (route === undefined) {

@@ -1,6 +1,7 @@
 // Claude subscription quota: the OAuth usage endpoint with Claude Code's own credentials.
 // Claude Code owns those credentials: we only ever read them. Refresh tokens are single-use,
 // so refreshing one here would log the user out of their CLI.
+import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {emptySnapshot} from '../contract.js';
@@ -8,14 +9,14 @@ import type {QuotaWindow, SpendLimit, UsageSnapshot} from '../contract.js';
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {readTextFile} from '../files.js';
-import {_} from '../i18n.js';
+import {_, format} from '../i18n.js';
 import {
     isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, optionalStringArray, parseIsoTime,
     parseJson,
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
-import {gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import {errorSnapshot, gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
@@ -49,7 +50,7 @@ export function parseClaudeCredentials(json: unknown, source: string): ClaudeCre
     const oauth = isObject(json) ? optionalObject(json, 'claudeAiOauth') : null;
     const accessToken = oauth ? optionalString(oauth, 'accessToken') : null;
     if (oauth === null || accessToken === null) {
-        throw new ProviderError('not-configured', _('%s holds no Claude sign-in.').format(source),
+        throw new ProviderError('not-configured', format(_('%s holds no Claude sign-in.'), source),
             _('Run `claude` and sign in with your Claude account.'));
     }
     return {
@@ -63,7 +64,7 @@ export function parseClaudeCredentials(json: unknown, source: string): ClaudeCre
 }
 
 /** Reads the first credentials available, without ever writing them. */
-export async function readClaudeCredentials(env: Environment, ctx: Pick<FetchContext, 'cancellable'>):
+export async function readClaudeCredentials(env: Environment, ctx: {cancellable: Gio.Cancellable | null}):
     Promise<ClaudeCredentials> {
     const envToken = env.getenv(TOKEN_ENV);
     if (envToken) {
@@ -76,7 +77,7 @@ export async function readClaudeCredentials(env: Environment, ctx: Pick<FetchCon
             continue;
         const json = parseJson(text);
         if (json === undefined) {
-            throw new ProviderError('parse', _('%s is not valid JSON.').format(path),
+            throw new ProviderError('parse', format(_('%s is not valid JSON.'), path),
                 _('Run `claude` once so that it rewrites its credentials.'));
         }
         return parseClaudeCredentials(json, path);
@@ -209,7 +210,9 @@ export class ClaudeProvider implements Provider {
         try {
             credentials = await readClaudeCredentials(ctx.env, ctx);
         } catch (error) {
-            return [await settleAccount(this.id, 'default', 'Claude', () => Promise.reject(error))];
+            if (!(error instanceof ProviderError))
+                throw error;
+            return [errorSnapshot(this.id, 'default', this.name, error)];
         }
         return [await settleAccount(this.id, credentials.source, 'Claude',
             () => this._fetchAccount(ctx, credentials))];

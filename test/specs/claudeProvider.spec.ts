@@ -1,0 +1,272 @@
+import Gio from 'gi://Gio';
+
+import {ProviderError} from '../../src/core/errors.js';
+import type {HttpClient} from '../../src/core/http.js';
+import {ClaudeProvider, readClaudeCredentials} from '../../src/core/providers/claude.js';
+import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
+import type {TestEnvironment} from '../support/helpers.js';
+import {fetchContext, loopbackHttp, makeTempDir, readFile, testEnvironment, writeFile} from '../support/helpers.js';
+
+const USAGE = 'api.anthropic.com/api/oauth/usage';
+const PROFILE = 'api.anthropic.com/api/oauth/profile';
+const TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
+
+function modifiedMicros(path: string): number {
+    const info = Gio.File.new_for_path(path).query_info('time::*', Gio.FileQueryInfoFlags.NONE, null);
+    const time = info.get_modification_date_time();
+    return time ? time.to_unix() * 1_000_000 + time.get_microsecond() : -1;
+}
+
+function listDir(path: string): string[] {
+    const names: string[] = [];
+    const children = Gio.File.new_for_path(path).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
+    for (let info = children.next_file(null); info !== null; info = children.next_file(null))
+        names.push(info.get_name());
+    return names.sort();
+}
+
+function credentials(overrides: Record<string, unknown> = {}): string {
+    const json = fixtureJson('claude/credentials.json') as {claudeAiOauth: Record<string, unknown>};
+    Object.assign(json.claudeAiOauth, overrides);
+    return JSON.stringify(json);
+}
+
+async function credentialError(env: TestEnvironment): Promise<ProviderError> {
+    try {
+        await readClaudeCredentials(env, {cancellable: null});
+    } catch (error) {
+        if (error instanceof ProviderError)
+            return error;
+        throw error;
+    }
+    throw new Error('expected an error');
+}
+
+describe('readClaudeCredentials()', () => {
+    let home: string;
+    beforeEach(() => {
+        home = makeTempDir();
+    });
+
+    it('prefers CLAUDE_CODE_OAUTH_TOKEN', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, credentials());
+        const env = testEnvironment(home, {CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-from-env'});
+        const found = await readClaudeCredentials(env, {cancellable: null});
+        expect(found.source).toBe('CLAUDE_CODE_OAUTH_TOKEN');
+        expect(found.accessToken).toBe('sk-ant-oat01-from-env');
+        expect(found.expiresAt).toBeNull();
+    });
+
+    it('reads $CLAUDE_CONFIG_DIR/.credentials.json before ~/.claude', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, credentials({accessToken: 'sk-ant-oat01-home'}));
+        writeFile(`${home}/other/.credentials.json`, credentials({accessToken: 'sk-ant-oat01-other'}));
+        const env = testEnvironment(home, {CLAUDE_CONFIG_DIR: `${home}/other`});
+        const found = await readClaudeCredentials(env, {cancellable: null});
+        expect(found.accessToken).toBe('sk-ant-oat01-other');
+        expect(found.source).toBe(`${home}/other/.credentials.json`);
+    });
+
+    it('falls back to ~/.claude when $CLAUDE_CONFIG_DIR holds no credentials', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, credentials());
+        const env = testEnvironment(home, {CLAUDE_CONFIG_DIR: `${home}/empty`});
+        const found = await readClaudeCredentials(env, {cancellable: null});
+        expect(found.expiresAt).toBe(4102444800000);
+        expect(found.scopes).toContain('user:profile');
+        expect(found.subscriptionType).toBe('max');
+        expect(found.rateLimitTier).toBe('default_claude_max_20x');
+    });
+
+    it('says "not signed in" when there are no credentials', async () => {
+        const error = await credentialError(testEnvironment(home));
+        expect(error.kind).toBe('not-configured');
+        expect(error.hint).toContain('claude');
+    });
+
+    it('reports a credentials file that is not JSON', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, '{"claudeAiOauth": ');
+        expect((await credentialError(testEnvironment(home))).kind).toBe('parse');
+    });
+
+    it('treats a file without a Claude sign-in (MCP tokens only) as not signed in', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, JSON.stringify({mcpOAuth: {x: {accessToken: 'a'}}}));
+        expect((await credentialError(testEnvironment(home))).kind).toBe('not-configured');
+    });
+});
+
+describe('ClaudeProvider', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    let home: string;
+    let env: TestEnvironment;
+    let provider: ClaudeProvider;
+
+    beforeEach(() => {
+        provider = new ClaudeProvider();
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+        home = makeTempDir();
+        env = testEnvironment(home);
+        writeFile(`${home}/.claude/.credentials.json`, credentials());
+        server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json')});
+        server.route(PROFILE, {status: 200, body: fixtureJson('claude/profile.json')});
+    });
+
+    afterEach(() => {
+        http.abort();
+        server.destroy();
+    });
+
+    async function fetchOne(ctx = fetchContext(env, http)) {
+        const snapshots = await provider.fetch(ctx);
+        expect(snapshots.length).toBe(1);
+        const snapshot = snapshots[0];
+        if (snapshot === undefined)
+            throw new Error('no snapshot');
+        return snapshot;
+    }
+
+    it('sends the documented headers and fills the contract', async () => {
+        const snapshot = await fetchOne();
+        const request = server.requestsTo(USAGE)[0];
+        expect(request?.headers['authorization']).toBe(`Bearer ${TOKEN}`);
+        expect(request?.headers['anthropic-beta']).toBe('oauth-2025-04-20');
+        expect(request?.headers['user-agent']).toBe('ai-usage-meter/spec');
+        expect(snapshot.error).toBeNull();
+        expect(snapshot.provider).toBe('claude');
+        expect(snapshot.accountLabel).toBe('e2e@example.com');
+        expect(snapshot.plan).toBe('Max 20x');
+        expect(snapshot.window).toBe('5h');
+        expect(snapshot.remaining).toBeCloseTo(27.6, 5);
+        expect(snapshot.limit).toBe(100);
+        expect(snapshot.unit).toBe('percent');
+        expect(snapshot.resetAt).toBe(Date.UTC(2100, 0, 1, 15, 0, 0, 123));
+        expect(snapshot.cost).toBe(12.34);
+        expect(snapshot.windows.length).toBe(4);
+        expect(snapshot.updatedAt).toBe(env.clock);
+        expect(snapshot.stale).toBeFalse();
+    });
+
+    it('keeps the raw payload without anything secret in it', async () => {
+        server.route(USAGE, {status: 200, body: {five_hour: {utilization: 1}, note: `Bearer ${TOKEN}`}});
+        const snapshot = await fetchOne();
+        expect(JSON.stringify(snapshot.raw)).not.toContain(TOKEN);
+        expect(JSON.stringify(snapshot.raw)).toContain('five_hour');
+    });
+
+    it('looks the account e-mail up once per token', async () => {
+        await fetchOne();
+        await fetchOne();
+        expect(server.requestsTo(PROFILE).length).toBe(1);
+        expect(server.requestsTo(USAGE).length).toBe(2);
+    });
+
+    it('still shows usage when the profile lookup fails', async () => {
+        server.route(PROFILE, {status: 500, body: {}});
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error).toBeNull();
+        expect(snapshot?.accountLabel).toBe('Claude');
+    });
+
+    it('does not call the API with an expired token and says how to refresh it', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, credentials({expiresAt: env.clock - 1000}));
+        const snapshot = await fetchOne();
+        expect(snapshot.error?.kind).toBe('expired');
+        expect(snapshot.error?.hint).toContain('Run `claude` once to refresh it');
+        expect(server.requests.length).toBe(0);
+    });
+
+    it('does not call the API when the token lacks user:profile', async () => {
+        writeFile(`${home}/.claude/.credentials.json`, credentials({scopes: ['user:inference']}));
+        const snapshot = await fetchOne();
+        expect(snapshot.error?.kind).toBe('scope');
+        expect(server.requests.length).toBe(0);
+    });
+
+    it('maps 401 to an auth error', async () => {
+        server.route(USAGE, {status: 401, body: {error: {type: 'authentication_error'}}});
+        const snapshot = await fetchOne();
+        expect(snapshot.error?.kind).toBe('auth');
+        expect(snapshot.error?.hint).toContain('claude login');
+    });
+
+    it('maps a 403 that names user:profile to a scope error, any other 403 to auth', async () => {
+        server.route(USAGE, {status: 403, body: {error: {message: 'OAuth token does not meet scope requirement user:profile'}}});
+        expect((await fetchOne()).error?.kind).toBe('scope');
+        server.route(USAGE, {status: 403, body: {error: {message: 'forbidden'}}});
+        expect((await fetchOne()).error?.kind).toBe('auth');
+    });
+
+    it('honours Retry-After on 429 and sends nothing automatic until then', async () => {
+        server.route(USAGE, {status: 429, body: {}, headers: {'Retry-After': '120'}});
+        const ctx = fetchContext(env, http);
+        const first = await fetchOne(ctx);
+        expect(first.error?.kind).toBe('rate-limited');
+        expect(first.error?.retryAt).toBe(env.clock + 120_000);
+        server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json')});
+        env.clock += 60_000;
+        const second = await fetchOne(ctx);
+        expect(second.error?.kind).toBe('rate-limited');
+        expect(server.requestsTo(USAGE).length).toBe(1);
+        env.clock += 61_000;
+        expect((await fetchOne(ctx)).error).toBeNull();
+        expect(server.requestsTo(USAGE).length).toBe(2);
+    });
+
+    it('backs off for 5 minutes without Retry-After, doubling on each repeat', async () => {
+        server.route(USAGE, {status: 429, body: {}});
+        const ctx = fetchContext(env, http);
+        expect((await fetchOne(ctx)).error?.retryAt).toBe(env.clock + 5 * 60_000);
+        env.clock += 5 * 60_000;
+        expect((await fetchOne(ctx)).error?.retryAt).toBe(env.clock + 10 * 60_000);
+        expect(server.requestsTo(USAGE).length).toBe(2);
+    });
+
+    it('lets a refresh the user asked for through a rate-limit pause', async () => {
+        server.route(USAGE, {status: 429, body: {}, headers: {'Retry-After': '600'}});
+        const ctx = fetchContext(env, http);
+        await fetchOne(ctx);
+        server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json')});
+        expect((await fetchOne({...ctx, manual: true})).error).toBeNull();
+    });
+
+    it('rate-limits per token: another token is not delayed', async () => {
+        server.route(USAGE, {status: 429, body: {}, headers: {'Retry-After': '600'}});
+        const ctx = fetchContext(env, http);
+        await fetchOne(ctx);
+        server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json')});
+        writeFile(`${home}/.claude/.credentials.json`, credentials({accessToken: 'sk-ant-oat01-another-token'}));
+        expect((await fetchOne(ctx)).error).toBeNull();
+    });
+
+    it('maps 5xx to a server error and a non-JSON body to a parse error', async () => {
+        server.route(USAGE, {status: 503, body: 'upstream down'});
+        expect((await fetchOne()).error?.kind).toBe('server');
+        server.route(USAGE, {status: 200, body: '<html>hello</html>'});
+        expect((await fetchOne()).error?.kind).toBe('parse');
+    });
+
+    it('reports a network error when nothing listens', async () => {
+        const closed = new FixtureServer();
+        const port = closed.baseUrl;
+        closed.destroy();
+        const deadHttp = loopbackHttp(port);
+        const snapshot = await fetchOne(fetchContext(env, deadHttp));
+        expect(snapshot.error?.kind).toBe('network');
+    });
+
+    it('never touches Claude Code\'s credentials, with valid or expired tokens, whatever the server says', async () => {
+        const path = `${home}/.claude/.credentials.json`;
+        for (const expiresAt of [4102444800000, env.clock - 1]) {
+            writeFile(path, credentials({expiresAt}));
+            const before = {text: readFile(path), mtime: modifiedMicros(path), files: listDir(`${home}/.claude`)};
+            for (const status of [200, 401, 403, 429, 500, 200, 200, 429, 200, 200]) {
+                server.route(USAGE, {status, body: fixtureJson('claude/usage-max.json')});
+                await fetchOne(fetchContext(env, http, {manual: true}));
+                env.clock += 60_000;
+            }
+            expect(readFile(path)).toBe(before.text);
+            expect(modifiedMicros(path)).toBe(before.mtime);
+            expect(listDir(`${home}/.claude`)).toEqual(before.files);
+        }
+    });
+});

@@ -1,0 +1,62 @@
+// Small helpers shared by the specs: temporary folders, fake environments, fetch contexts.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import {BackoffGate} from '../../src/core/backoff.js';
+import type {Environment} from '../../src/core/environment.js';
+import {ENDPOINT_OVERRIDE_ENV, HttpClient} from '../../src/core/http.js';
+import type {FetchContext} from '../../src/core/provider.js';
+
+export function makeTempDir(): string {
+    return GLib.dir_make_tmp('aum-spec-XXXXXX');
+}
+
+export function writeFile(path: string, text: string): void {
+    GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
+    GLib.file_set_contents(path, text);
+}
+
+export function readFile(path: string): string {
+    const [, bytes] = GLib.file_get_contents(path);
+    return new TextDecoder().decode(bytes);
+}
+
+export function fileMode(path: string): number {
+    const info = Gio.File.new_for_path(path).query_info('unix::mode', Gio.FileQueryInfoFlags.NONE, null);
+    return info.get_attribute_uint32('unix::mode') & 0o777;
+}
+
+export interface TestEnvironment extends Environment {
+    vars: Record<string, string>;
+    clock: number;
+}
+
+export function testEnvironment(homeDir: string, vars: Record<string, string> = {}): TestEnvironment {
+    const env: TestEnvironment = {
+        vars,
+        clock: Date.UTC(2026, 10, 23, 12, 0, 0),
+        getenv: name => env.vars[name] ?? null,
+        homeDir,
+        cacheDir: GLib.build_filenamev([homeDir, '.cache']),
+        now: () => env.clock,
+    };
+    return env;
+}
+
+/** An HTTP client whose https:// requests go to the given loopback server. */
+export function loopbackHttp(baseUrl: string): HttpClient {
+    GLib.setenv(ENDPOINT_OVERRIDE_ENV, baseUrl, true);
+    try {
+        return new HttpClient('ai-usage-meter/spec', 5);
+    } finally {
+        GLib.unsetenv(ENDPOINT_OVERRIDE_ENV);
+    }
+}
+
+export function fetchContext(env: Environment, http: HttpClient, overrides: Partial<FetchContext> = {}): FetchContext {
+    return {env, http, gate: new BackoffGate(), cancellable: new Gio.Cancellable(), manual: false, ...overrides};
+}
+
+export function delay(ms: number): Promise<void> {
+    return new Promise(resolve => setTimeout(resolve, ms));
+}
