@@ -21,7 +21,7 @@ export default tseslint.config(
     ...tseslint.configs.stylisticTypeChecked,
     {
         languageOptions: {
-            parserOptions: {projectService: {allowDefaultProject: ['*.mjs']}, tsconfigRootDir: import.meta.dirname},
+            parserOptions: {projectService: {allowDefaultProject: ['*.mjs', 'test/runner.js']}, tsconfigRootDir: import.meta.dirname},
         },
         rules: {
             'no-eval': 'error',
@@ -84,5 +84,14 @@ export default tseslint.config(
         files: ['**/*.mjs'],
         ...tseslint.configs.disableTypeChecked,
         languageOptions: {globals: {...globals.node}},
+    },
+    {
+        files: ['test/runner.js'],
+        ...tseslint.configs.disableTypeChecked,
+        languageOptions: {globals: {ARGV: 'readonly', print: 'readonly', printerr: 'readonly', TextDecoder: 'readonly'}},
+    },
+    {
+        files: ['test/runner.js'],
+        rules: {'@typescript-eslint/no-empty-function': 'off'},
     },
 );

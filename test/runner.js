@@ -17,7 +17,7 @@ globalThis.removeEventListener ??= () => {};
 
 // jasmine.js is a classic script that recognises the gjs global object; run it as one.
 const [, source] = GLib.file_get_contents(jasminePath);
-(0, eval)(new TextDecoder().decode(source));
+(0, eval)(new TextDecoder().decode(source)); // eslint-disable-line no-eval -- loads jasmine itself, test only
 const jasmineRequire = globalThis.jasmineRequire;
 const jasmine = jasmineRequire.core(jasmineRequire);
 const env = jasmine.getEnv();
