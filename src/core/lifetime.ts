@@ -12,6 +12,9 @@ interface SignalSource {
 export class Lifetime {
     private _undo: Undo[] = [];
 
+    constructor(private readonly _report: (error: unknown) => void =
+    error => console.error('ai-usage-meter: cleanup step failed', error)) {}
+
     /** Takes ownership of an object with a destroy() method and returns it. */
     add<T extends {destroy(): void}>(owned: T): T {
         this._undo.push(() => owned.destroy());
@@ -38,7 +41,7 @@ export class Lifetime {
             try {
                 undo();
             } catch (error) {
-                console.error('ai-usage-meter: cleanup step failed', error);
+                this._report(error);
             }
         }
     }

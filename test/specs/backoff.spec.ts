@@ -1,0 +1,60 @@
+import {BackoffGate, parseRetryAfter} from '../../src/core/backoff.js';
+
+const MINUTE = 60_000;
+
+describe('parseRetryAfter()', () => {
+    const now = Date.UTC(2026, 10, 23, 12, 0, 0);
+    it('reads a delay in seconds', () => {
+        expect(parseRetryAfter('120', now)).toBe(now + 120_000);
+        expect(parseRetryAfter(' 0 ', now)).toBe(now);
+    });
+
+    it('reads an HTTP date', () => {
+        expect(parseRetryAfter('Mon, 23 Nov 2026 12:30:00 GMT', now)).toBe(now + 30 * MINUTE);
+    });
+
+    it('ignores what it cannot read', () => {
+        expect(parseRetryAfter(null, now)).toBeNull();
+        expect(parseRetryAfter('soon', now)).toBeNull();
+        expect(parseRetryAfter('-5', now)).toBeNull();
+    });
+});
+
+describe('BackoffGate', () => {
+    const now = 1_000_000;
+
+    it('honours a Retry-After in the future', () => {
+        const gate = new BackoffGate();
+        expect(gate.recordRateLimit('t', now, now + 42_000)).toBe(now + 42_000);
+        expect(gate.blockedUntil('t', now)).toBe(now + 42_000);
+        expect(gate.blockedUntil('t', now + 42_000)).toBeNull();
+    });
+
+    it('doubles from 5 minutes and stops at 2 hours without Retry-After', () => {
+        const gate = new BackoffGate();
+        const pauses: number[] = [];
+        let time = now;
+        for (let i = 0; i < 8; i++) {
+            const until = gate.recordRateLimit('t', time, null);
+            pauses.push((until - time) / MINUTE);
+            time = until;
+        }
+        expect(pauses).toEqual([5, 10, 20, 40, 80, 120, 120, 120]);
+    });
+
+    it('ignores a Retry-After in the past and never shortens a pause', () => {
+        const gate = new BackoffGate();
+        gate.recordRateLimit('t', now, now + 60 * MINUTE);
+        expect(gate.recordRateLimit('t', now, now + MINUTE)).toBe(now + 60 * MINUTE);
+        expect(new BackoffGate().recordRateLimit('u', now, now - 1)).toBe(now + 5 * MINUTE);
+    });
+
+    it('keeps keys apart and forgets a key after a success', () => {
+        const gate = new BackoffGate();
+        gate.recordRateLimit('a', now, null);
+        expect(gate.blockedUntil('b', now)).toBeNull();
+        gate.recordSuccess('a');
+        expect(gate.blockedUntil('a', now)).toBeNull();
+        expect(gate.recordRateLimit('a', now, null)).toBe(now + 5 * MINUTE);
+    });
+});

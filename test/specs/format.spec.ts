@@ -1,0 +1,97 @@
+import {emptySnapshot} from '../../src/core/contract.js';
+import type {UsageSnapshot} from '../../src/core/contract.js';
+import {
+    formatClock, formatDuration, formatMoney, formatResets, formatUpdated, levelFor, panelText,
+} from '../../src/core/format.js';
+import {format} from '../../src/core/i18n.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+function withWindows(...used: number[]): UsageSnapshot {
+    return {
+        ...emptySnapshot('claude', 'a', 'alice'),
+        windows: used.map((u, i) => ({id: `w${i}`, label: ['5h', '7d', '7d Opus'][i] ?? 'x', usedPercent: u,
+            resetsAt: null, windowSeconds: null})),
+        updatedAt: 1,
+    };
+}
+
+describe('formatDuration()', () => {
+    it('reads like a countdown', () => {
+        expect(formatDuration(2 * HOUR + 14 * MINUTE + 59_000)).toBe('2 h 14 m');
+        expect(formatDuration(2 * HOUR)).toBe('2 h');
+        expect(formatDuration(45 * MINUTE)).toBe('45 m');
+        expect(formatDuration(3 * 24 * HOUR + 4 * HOUR + 30 * MINUTE)).toBe('3 d 4 h');
+        expect(formatDuration(2 * 24 * HOUR)).toBe('2 d');
+        expect(formatDuration(30_000)).toBe('< 1 m');
+        expect(formatDuration(-5)).toBe('< 1 m');
+    });
+});
+
+describe('formatResets()', () => {
+    it('gives the countdown and the clock time', () => {
+        const now = new Date(2026, 10, 23, 12, 0).getTime();
+        expect(formatResets(now + 2 * HOUR + 14 * MINUTE, now)).toBe('resets in 2 h 14 m (14:14)');
+        expect(formatResets(now - 1, now)).toBe('resets now');
+    });
+});
+
+describe('formatClock()', () => {
+    it('shows only the time today, the weekday within a week, the date beyond', () => {
+        const now = new Date(2026, 10, 23, 12, 0).getTime(); // a Monday
+        expect(formatClock(new Date(2026, 10, 23, 18, 5).getTime(), now)).toBe('18:05');
+        expect(formatClock(new Date(2026, 10, 26, 9, 0).getTime(), now)).toBe('Thu 09:00');
+        expect(formatClock(new Date(2026, 11, 24, 9, 0).getTime(), now)).toBe('24 Dec 09:00');
+    });
+});
+
+describe('levelFor()', () => {
+    const thresholds = {warning: 70, critical: 90};
+    it('switches at the thresholds, inclusive', () => {
+        expect(levelFor(69.9, thresholds)).toBe('normal');
+        expect(levelFor(70, thresholds)).toBe('warning');
+        expect(levelFor(89.9, thresholds)).toBe('warning');
+        expect(levelFor(90, thresholds)).toBe('critical');
+        expect(levelFor(130, thresholds)).toBe('critical');
+        expect(levelFor(null, thresholds)).toBe('normal');
+    });
+});
+
+describe('panelText()', () => {
+    it('shows the first two windows of each account', () => {
+        expect(panelText([withWindows(61.4, 22.5, 90)])).toBe('5h 61% · 7d 23%');
+    });
+
+    it('says something is wrong when no account has data', () => {
+        const failing = {...emptySnapshot('claude', 'a', 'alice'),
+            error: {kind: 'auth' as const, message: 'm', hint: 'h', retryAt: null}};
+        expect(panelText([failing])).toBe('AI !');
+        expect(panelText([])).toBe('AI');
+    });
+});
+
+describe('formatUpdated()', () => {
+    it('says "updated" for fresh data and "as of" for stale data', () => {
+        const now = new Date(2026, 10, 23, 14, 30).getTime();
+        const fresh = {...withWindows(1), updatedAt: new Date(2026, 10, 23, 14, 5).getTime()};
+        expect(formatUpdated(fresh, now)).toBe('updated 14:05');
+        expect(formatUpdated({...fresh, stale: true}, now)).toBe('as of 14:05');
+        expect(formatUpdated({...fresh, updatedAt: null}, now)).toBeNull();
+    });
+});
+
+describe('formatMoney()', () => {
+    it('uses the currency symbol and two decimals', () => {
+        expect(formatMoney(12.345, 'USD')).toBe('$12.35');
+        expect(formatMoney(3, 'EUR')).toBe('€3.00');
+        expect(formatMoney(3, 'GBP')).toBe('GBP 3.00');
+    });
+});
+
+describe('format()', () => {
+    it('fills %s and %d in order and keeps %%', () => {
+        expect(format('%s is %d%%', 'five_hour', 61)).toBe('five_hour is 61%');
+        expect(format('%s and %s', 'one')).toBe('one and %s');
+    });
+});

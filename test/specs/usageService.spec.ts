@@ -1,0 +1,195 @@
+import Gio from 'gi://Gio';
+
+import {SnapshotCache} from '../../src/core/cache.js';
+import {emptySnapshot} from '../../src/core/contract.js';
+import type {UsageSnapshot} from '../../src/core/contract.js';
+import {ProviderError} from '../../src/core/errors.js';
+import {readTextFile} from '../../src/core/files.js';
+import {HttpClient} from '../../src/core/http.js';
+import {errorSnapshot} from '../../src/core/provider.js';
+import type {FetchContext, Provider} from '../../src/core/provider.js';
+import {UsageService, sortSnapshots} from '../../src/core/usageService.js';
+import type {MeterState} from '../../src/core/usageService.js';
+import type {TestEnvironment} from '../support/helpers.js';
+import {delay, makeTempDir, testEnvironment, writeFile} from '../support/helpers.js';
+
+function snapshot(accountId: string, label: string, used: number, updatedAt: number): UsageSnapshot {
+    return {
+        ...emptySnapshot('claude', accountId, label),
+        windows: [{id: 'five_hour', label: '5h', usedPercent: used, resetsAt: null, windowSeconds: 18000}],
+        updatedAt,
+    };
+}
+
+/** A provider whose answers the spec scripts; it records each fetch context. */
+class ScriptedProvider implements Provider {
+    readonly id = 'claude' as const;
+    readonly name = 'Claude';
+    readonly usagePageUrl = 'https://example.invalid/usage';
+    readonly contexts: FetchContext[] = [];
+    answer: (ctx: FetchContext) => Promise<UsageSnapshot[]> = () => Promise.resolve([]);
+
+    constructor(private readonly _watched: string[] = []) {}
+
+    watchedPaths(): string[] {
+        return this._watched;
+    }
+
+    fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        this.contexts.push(ctx);
+        return this.answer(ctx);
+    }
+}
+
+/** Waits until the fetch is cancelled, then fails the way real I/O does (a CANCELLED GLib.Error). */
+async function untilCancelled(ctx: FetchContext): Promise<UsageSnapshot[]> {
+    while (!ctx.cancellable.is_cancelled())
+        await delay(5);
+    await readTextFile('/proc/self/status', ctx.cancellable);
+    throw new Error('a cancelled read should have thrown');
+}
+
+describe('UsageService', () => {
+    let home: string;
+    let env: TestEnvironment;
+    let provider: ScriptedProvider;
+    let service: UsageService;
+    let states: MeterState[];
+    let unexpected: unknown[];
+
+    function makeService(cache: SnapshotCache | null = null, watched: string[] = []): UsageService {
+        provider = new ScriptedProvider(watched);
+        const created = new UsageService({
+            providers: [provider], env, http: new HttpClient('spec'), cache,
+            onError: error => unexpected.push(error),
+        });
+        created.subscribe(state => states.push(state));
+        return created;
+    }
+
+    beforeEach(() => {
+        home = makeTempDir();
+        env = testEnvironment(home);
+        states = [];
+        unexpected = [];
+        service = makeService();
+    });
+
+    afterEach(() => {
+        service.destroy();
+        expect(unexpected).toEqual([]);
+    });
+
+    it('publishes the providers\' snapshots sorted by account label, case-insensitively', async () => {
+        provider.answer = () => Promise.resolve([snapshot('b', 'zed', 1, 1), snapshot('a', 'Bob', 2, 1),
+            snapshot('c', 'alice', 3, 1)]);
+        await service.start(['claude'], 300);
+        expect(service.state.snapshots.map(s => s.accountLabel)).toEqual(['alice', 'Bob', 'zed']);
+        expect(service.state.refreshing).toBeFalse();
+        expect(states.some(s => s.refreshing)).toBeTrue();
+    });
+
+    it('keeps the last data, marked stale, when an account fails, with the new error', async () => {
+        provider.answer = () => Promise.resolve([snapshot('a', 'alice', 40, 1000)]);
+        await service.start(['claude'], 300);
+        provider.answer = () => Promise.resolve([errorSnapshot('claude', 'a', 'alice',
+            new ProviderError('network', 'offline', 'check the network'))]);
+        await service.refresh(false);
+        const [kept] = service.state.snapshots;
+        expect(kept?.stale).toBeTrue();
+        expect(kept?.windows[0]?.usedPercent).toBe(40);
+        expect(kept?.updatedAt).toBe(1000);
+        expect(kept?.error?.kind).toBe('network');
+    });
+
+    it('shows an error alone when there never was data', async () => {
+        provider.answer = () => Promise.resolve([errorSnapshot('claude', 'a', 'alice',
+            new ProviderError('not-configured', 'Not signed in', 'run claude'))]);
+        await service.start(['claude'], 300);
+        expect(service.state.snapshots[0]?.error?.kind).toBe('not-configured');
+        expect(service.state.snapshots[0]?.stale).toBeFalse();
+    });
+
+    it('passes "manual" through so a user refresh may bypass a rate-limit pause', async () => {
+        await service.start(['claude'], 300);
+        await service.refresh(true);
+        expect(provider.contexts.map(c => c.manual)).toEqual([false, true]);
+    });
+
+    it('cancels the refresh in flight when a new one starts, and publishes only the newest', async () => {
+        await service.start(['claude'], 300);
+        provider.answer = untilCancelled;
+        const first = service.refresh(false);
+        provider.answer = () => Promise.resolve([snapshot('a', 'alice', 7, 1)]);
+        await service.refresh(false);
+        await first;
+        expect(provider.contexts[1]?.cancellable.is_cancelled()).toBeTrue();
+        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(7);
+        expect(service.state.refreshing).toBeFalse();
+    });
+
+    it('cancels everything in flight on destroy and publishes nothing after it', async () => {
+        await service.start(['claude'], 300);
+        provider.answer = untilCancelled;
+        const pending = service.refresh(false);
+        const published = states.length;
+        service.destroy();
+        await pending;
+        expect(provider.contexts[1]?.cancellable.is_cancelled()).toBeTrue();
+        expect(states.length).toBe(published);
+        await service.refresh(true);
+        expect(provider.contexts.length).toBe(2);
+    });
+
+    it('fetches nothing for disabled providers and drops their cards', async () => {
+        provider.answer = () => Promise.resolve([snapshot('a', 'alice', 1, 1)]);
+        await service.start(['claude'], 300);
+        service.setEnabledProviders([]);
+        expect(service.state.snapshots).toEqual([]);
+        await service.refresh(true);
+        expect(provider.contexts.length).toBe(1);
+    });
+
+    it('shows cached data as stale at once, then replaces it with fresh data', async () => {
+        const cache = new SnapshotCache(env.cacheDir);
+        await cache.save([snapshot('a', 'alice', 55, 500)], null);
+        service.destroy();
+        service = makeService(cache);
+        let release: () => void = () => undefined;
+        provider.answer = () => new Promise(resolve => {
+            release = () => resolve([snapshot('a', 'alice', 60, 2000)]);
+        });
+        const started = service.start(['claude'], 300);
+        await delay(50);
+        expect(service.state.snapshots[0]?.stale).toBeTrue();
+        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(55);
+        release();
+        await started;
+        expect(service.state.snapshots[0]?.stale).toBeFalse();
+        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(60);
+        expect((await cache.load(null))[0]?.updatedAt).toBe(2000);
+    });
+
+    it('refreshes when a watched credentials file changes, and stops watching on destroy', async () => {
+        const path = `${home}/.claude/.credentials.json`;
+        writeFile(path, '{}');
+        service.destroy();
+        service = makeService(null, [path]);
+        await service.start(['claude'], 300);
+        writeFile(`${path}.new`, '{"rotated": true}');
+        Gio.File.new_for_path(`${path}.new`).move(Gio.File.new_for_path(path), Gio.FileCopyFlags.OVERWRITE, null, null);
+        await delay(1500);
+        expect(provider.contexts.length).toBe(2);
+        service.destroy();
+        writeFile(path, '{"again": true}');
+        await delay(1500);
+        expect(provider.contexts.length).toBe(2);
+    });
+});
+
+describe('sortSnapshots()', () => {
+    it('orders by provider, then label ignoring case, then account id', () => {
+        const sorted = sortSnapshots([snapshot('2', 'Same', 1, 1), snapshot('1', 'same', 1, 1), snapshot('3', 'a', 1, 1)]);
+        expect(sorted.map(s => s.accountId)).toEqual(['3', '1', '2']);
+    });
+});
