@@ -12,7 +12,7 @@ Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish'
 Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
 
 const UUID = GLib.getenv('UUID') ?? '';
-const OUT = '/e2e/out';
+const OUT = `${GLib.getenv('E2E') ?? '/e2e'}/out`;
 const HOME = GLib.get_home_dir();
 const CREDENTIALS = `${HOME}/.claude/.credentials.json`;
 const USAGE = 'api.anthropic.com/api/oauth/usage';

@@ -1,12 +1,13 @@
 #!/bin/bash
-# Runs inside the chroot as the unprivileged test user, inside dbus-run-session.
+# Runs as the unprivileged test user inside dbus-run-session, with a throw-away HOME: in the
+# chroot (E2E=/e2e) or on a host that has GNOME Shell 45+ (E2E=a staging folder).
 # Installs the packed zip, prepares a fake HOME and hands over to the gjs driver.
 set -euo pipefail
-OUT=/e2e/out
+: "${E2E:?}" "${UUID:?}"
 SYSBUS_PID=
 trap '[[ -n $SYSBUS_PID ]] && kill "$SYSBUS_PID" 2>/dev/null; true' EXIT
 
-read -r DBUS_SYSTEM_BUS_ADDRESS SYSBUS_PID < <(dbus-daemon --config-file=/e2e/fake-system-bus.conf \
+read -r DBUS_SYSTEM_BUS_ADDRESS SYSBUS_PID < <(dbus-daemon --config-file="$E2E/fake-system-bus.conf" \
     --fork --print-address=1 --print-pid=1 | paste -sd' ')
 export DBUS_SYSTEM_BUS_ADDRESS
 
@@ -16,13 +17,13 @@ mkdir -p ~/.local/share/gnome-shell
 touch ~/.local/share/gnome-shell/lock-warning-shown
 
 # Extensions must be installed before the shell starts: a running Wayland shell does not rescan.
-gnome-extensions install --force /e2e/zips/"$UUID".shell-extension.zip
-gnome-extensions install --force /e2e/zips/e2e-unsafe-mode@ai-usage-meter.test.shell-extension.zip
+gnome-extensions install --force "$E2E/zips/$UUID.shell-extension.zip"
+gnome-extensions install --force "$E2E/zips/e2e-unsafe-mode@ai-usage-meter.test.shell-extension.zip"
 # Only the test helper starts enabled; the driver enables ours on the live shell.
 gsettings set org.gnome.shell enabled-extensions "['e2e-unsafe-mode@ai-usage-meter.test']"
 
 # Claude Code's sign-in, as Claude Code writes it (the meter must only ever read it).
 install -d -m 700 ~/.claude
-install -m 600 /e2e/test/fixtures/claude/credentials.json ~/.claude/.credentials.json
+install -m 600 "$E2E/test/fixtures/claude/credentials.json" ~/.claude/.credentials.json
 
-exec gjs -m /e2e/build/test/e2e/driver.js
+exec gjs -m "$E2E/build/test/e2e/driver.js"
