@@ -1,8 +1,9 @@
 // Text for the panel, the menu and the CLI. Pure functions of the contract and the clock.
 import GLib from 'gi://GLib';
 
-import type {UsageSnapshot} from './contract.js';
+import type {QuotaWindow, UsageSnapshot} from './contract.js';
 import {_, format} from './i18n.js';
+import {paceFor} from './pace.js';
 
 export type Level = 'normal' | 'warning' | 'critical';
 
@@ -52,6 +53,18 @@ export function formatResets(resetsAt: number, now: number): string {
     if (resetsAt <= now)
         return _('resets now');
     return format(_('resets in %s (%s)'), formatDuration(resetsAt - now), formatClock(resetsAt, now));
+}
+
+/** "limit reached", "at this pace, runs out in 1 h 20 m" or "on pace for 45% at reset". */
+export function formatPace(window: QuotaWindow, now: number): {text: string; runsOut: boolean} | null {
+    const pace = paceFor(window, now);
+    if (pace === null)
+        return null;
+    if (pace.runsOutIn === 0)
+        return {text: _('limit reached'), runsOut: true};
+    if (pace.runsOutIn !== null)
+        return {text: format(_('at this pace, runs out in %s'), formatDuration(pace.runsOutIn)), runsOut: true};
+    return {text: format(_('on pace for %s at reset'), formatPercent(pace.projectedPercent)), runsOut: false};
 }
 
 export function formatMoney(amount: number, currency: string): string {

@@ -6,7 +6,7 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import {peakPercent} from '../core/contract.js';
 import type {UsageSnapshot} from '../core/contract.js';
-import {formatMoney, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
+import {formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {UsageBar} from './usageBar.js';
@@ -52,6 +52,9 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             box.add_child(bar);
             if (window.resetsAt !== null)
                 box.add_child(new St.Label({text: formatResets(window.resetsAt, context.now), style_class: 'aum-detail'}));
+            const pace = formatPace(window, context.now);
+            if (pace !== null)
+                box.add_child(new St.Label({text: pace.text, style_class: pace.runsOut ? 'aum-detail aum-pace-over' : 'aum-detail'}));
             item.add_child(box);
             this.addMenuItem(item);
         }

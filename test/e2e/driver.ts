@@ -173,6 +173,9 @@ async function main(): Promise<void> {
         for (const text of expected)
             check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
         check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));
+        check('menu shows the pace of the 5-hour window (72% after 2 h 46 m runs out before the reset)',
+            texts.includes('at this pace, runs out in 1 h 3 m'));
+        check('menu shows the pace of the weekly window', texts.some(t => /^on pace for \d+% at reset$/.test(t)));
         check('screenshot of the open menu', await screenshot('panel-menu.png'));
 
         // --- manual refresh from the menu ---
