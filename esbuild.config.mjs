@@ -13,7 +13,8 @@ function sources(dir) {
     });
 }
 
-rmSync('build', {recursive: true, force: true});
+for (const dir of ['build/src', 'build/test'])
+    rmSync(dir, {recursive: true, force: true});
 await build({
     entryPoints: [...sources('src'), ...sources('test')],
     outdir: 'build',

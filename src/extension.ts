@@ -70,7 +70,10 @@ export default class AiUsageMeterExtension extends Extension {
                 now: env.now(),
             });
         };
-        lifetime.defer(service.subscribe(render));
+        const unsubscribe = service.subscribe(render);
+        lifetime.defer(unsubscribe);
+        // The Shell destroys the panel, and our button with it, when it shuts down without disable().
+        lifetime.connect(indicator, 'destroy', unsubscribe);
         render();
 
         lifetime.connect(indicator, 'refresh-requested', () => void service.refresh(true));

@@ -242,6 +242,16 @@ async function main(): Promise<void> {
         const [, now] = GLib.file_get_contents(CREDENTIALS);
         check('the credentials file is byte for byte what its owner (here: the test) last wrote',
             new TextDecoder().decode(now) === lastWritten);
+
+        // --- at shutdown the Shell destroys the panel, and our button with it, without disable():
+        //     a refresh that completes afterwards must not touch the dead widgets (checked in the log) ---
+        await shellEval(`${INDICATOR}.destroy(); true`);
+        const requestsBeforeShutdown = server.requestsTo(USAGE).length;
+        await writeCredentials(ROTATED_TOKEN);
+        check('a refresh still completes after the Shell destroyed the button',
+            await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length),
+                n => n > requestsBeforeShutdown, 5000) > requestsBeforeShutdown);
+        await sleep(500);
     } finally {
         shell.send_signal(15);
         await shell.wait_check_async(null).catch(() => undefined);

@@ -1,6 +1,6 @@
 import Gio from 'gi://Gio';
 
-import {ProviderError} from '../../src/core/errors.js';
+import {ProviderError, isCancelled} from '../../src/core/errors.js';
 import type {HttpClient} from '../../src/core/http.js';
 import {ClaudeProvider, readClaudeCredentials} from '../../src/core/providers/claude.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
@@ -243,6 +243,21 @@ describe('ClaudeProvider', () => {
         expect((await fetchOne()).error?.kind).toBe('server');
         server.route(USAGE, {status: 200, body: '<html>hello</html>'});
         expect((await fetchOne()).error?.kind).toBe('parse');
+    });
+
+    it('abandons a request in flight as soon as it is cancelled', async () => {
+        server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json'), delayMs: 3000});
+        const ctx = fetchContext(env, http);
+        const started = Date.now();
+        setTimeout(() => ctx.cancellable.cancel(), 100);
+        let outcome: unknown = null;
+        try {
+            await provider.fetch(ctx);
+        } catch (error) {
+            outcome = error;
+        }
+        expect(isCancelled(outcome)).toBeTrue();
+        expect(Date.now() - started).toBeLessThan(2000);
     });
 
     it('reports a network error when nothing listens', async () => {

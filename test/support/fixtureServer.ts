@@ -8,6 +8,8 @@ export interface FixtureRoute {
     status: number;
     body: unknown;
     headers?: Record<string, string>;
+    /** Holds the response back this long, to keep a request in flight. */
+    delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -53,6 +55,18 @@ export class FixtureServer {
             message.set_status(404, null);
             return;
         }
+        if (route.delayMs === undefined) {
+            this._respond(message, route);
+            return;
+        }
+        message.pause();
+        setTimeout(() => {
+            this._respond(message, route);
+            message.unpause();
+        }, route.delayMs);
+    }
+
+    private _respond(message: Soup.ServerMessage, route: FixtureRoute): void {
         message.set_status(route.status, null);
         for (const [name, value] of Object.entries(route.headers ?? {}))
             message.get_response_headers().replace(name, value);
