@@ -5,7 +5,9 @@ import type {HttpClient} from '../../src/core/http.js';
 import {ClaudeProvider, readClaudeCredentials} from '../../src/core/providers/claude.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
-import {fetchContext, loopbackHttp, makeTempDir, readFile, testEnvironment, writeFile} from '../support/helpers.js';
+import {
+    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, testEnvironment, writeFile,
+} from '../support/helpers.js';
 
 const USAGE = 'api.anthropic.com/api/oauth/usage';
 const PROFILE = 'api.anthropic.com/api/oauth/profile';
@@ -31,15 +33,8 @@ function credentials(overrides: Record<string, unknown> = {}): string {
     return JSON.stringify(json);
 }
 
-async function credentialError(env: TestEnvironment): Promise<ProviderError> {
-    try {
-        await readClaudeCredentials(env, {cancellable: null});
-    } catch (error) {
-        if (error instanceof ProviderError)
-            return error;
-        throw error;
-    }
-    throw new Error('expected an error');
+function credentialError(env: TestEnvironment): Promise<ProviderError> {
+    return providerErrorFrom(() => readClaudeCredentials(env, {cancellable: null}));
 }
 
 describe('readClaudeCredentials()', () => {

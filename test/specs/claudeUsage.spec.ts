@@ -1,16 +1,10 @@
-import {ProviderError} from '../../src/core/errors.js';
+import type {ProviderError} from '../../src/core/errors.js';
 import {claudePlanLabel, describeBucket, parseClaudeUsage} from '../../src/core/providers/claude.js';
 import {fixtureJson} from '../support/fixtureServer.js';
+import {providerErrorFrom} from '../support/helpers.js';
 
-function parseError(json: unknown): ProviderError {
-    try {
-        parseClaudeUsage(json);
-    } catch (error) {
-        if (error instanceof ProviderError)
-            return error;
-        throw error;
-    }
-    throw new Error('expected a parse error');
+function parseError(json: unknown): Promise<ProviderError> {
+    return providerErrorFrom(() => parseClaudeUsage(json));
 }
 
 describe('parseClaudeUsage()', () => {
@@ -84,15 +78,15 @@ describe('parseClaudeUsage()', () => {
         expect(usage.windows.map(w => [w.label, w.usedPercent])).toEqual([['7d', 30], ['7d Sonnet', 5], ['7d Fable', 40]]);
     });
 
-    it('reports a parse error when there is nothing to show', () => {
-        expect(parseError({}).kind).toBe('parse');
-        expect(parseError({five_hour: null, extra_usage: {is_enabled: false}}).kind).toBe('parse');
+    it('reports a parse error when there is nothing to show', async () => {
+        expect((await parseError({})).kind).toBe('parse');
+        expect((await parseError({five_hour: null, extra_usage: {is_enabled: false}})).kind).toBe('parse');
     });
 
-    it('reports a parse error for a body that is not an object', () => {
-        expect(parseError([]).kind).toBe('parse');
-        expect(parseError(null).kind).toBe('parse');
-        expect(parseError(undefined).kind).toBe('parse');
+    it('reports a parse error for a body that is not an object', async () => {
+        expect((await parseError([])).kind).toBe('parse');
+        expect((await parseError(null)).kind).toBe('parse');
+        expect((await parseError(undefined)).kind).toBe('parse');
     });
 });
 

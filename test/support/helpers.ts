@@ -4,6 +4,7 @@ import GLib from 'gi://GLib';
 
 import {BackoffGate} from '../../src/core/backoff.js';
 import type {Environment} from '../../src/core/environment.js';
+import {ProviderError} from '../../src/core/errors.js';
 import {ENDPOINT_OVERRIDE_ENV, HttpClient} from '../../src/core/http.js';
 import type {FetchContext} from '../../src/core/provider.js';
 
@@ -59,4 +60,16 @@ export function fetchContext(env: Environment, http: HttpClient, overrides: Part
 
 export function delay(ms: number): Promise<void> {
     return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** Runs `action` and returns the ProviderError it throws; anything else fails the spec. */
+export async function providerErrorFrom(action: () => unknown): Promise<ProviderError> {
+    try {
+        await action();
+    } catch (error) {
+        if (error instanceof ProviderError)
+            return error;
+        throw error;
+    }
+    throw new Error('expected a ProviderError');
 }
