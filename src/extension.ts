@@ -12,6 +12,7 @@ import {HttpClient} from './core/http.js';
 import {Lifetime} from './core/lifetime.js';
 import type {Provider} from './core/provider.js';
 import {ClaudeProvider} from './core/providers/claude.js';
+import {CodexProvider} from './core/providers/codex.js';
 import {UsageService} from './core/usageService.js';
 import {MeterIndicator} from './shell/indicator.js';
 import type {ProviderInfo} from './shell/indicator.js';
@@ -39,7 +40,7 @@ export default class AiUsageMeterExtension extends Extension {
     private _compose(lifetime: Lifetime): void {
         const settings = this.getSettings();
         const env = systemEnvironment();
-        const providers: Provider[] = [new ClaudeProvider()];
+        const providers: Provider[] = [new ClaudeProvider(), new CodexProvider()];
         const providerInfo = new Map<ProviderId, ProviderInfo>(
             providers.map(p => [p.id, {name: p.name, usagePageUrl: p.usagePageUrl}]));
         const enabledProviders = (): ProviderId[] =>
@@ -67,6 +68,7 @@ export default class AiUsageMeterExtension extends Extension {
                     critical: settings.get_uint('critical-threshold'),
                 },
                 providers: providerInfo,
+                showUnconfigured: settings.get_boolean('show-unconfigured'),
                 now: env.now(),
             });
         };
@@ -99,6 +101,7 @@ export default class AiUsageMeterExtension extends Extension {
             () => service.setInterval(settings.get_uint('refresh-interval')));
         lifetime.connect(settings, 'changed::warning-threshold', render);
         lifetime.connect(settings, 'changed::critical-threshold', render);
+        lifetime.connect(settings, 'changed::show-unconfigured', render);
         for (const provider of providers) {
             lifetime.connect(settings, `changed::${provider.id}-enabled`,
                 () => service.setEnabledProviders(enabledProviders()));

@@ -7,7 +7,7 @@ import type {UsageSnapshot} from './contract.js';
 import {ensureDirectory, readTextFile, writePrivateFile} from './files.js';
 import {isObject, parseJson} from './json.js';
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 /** Accepts what we wrote ourselves; anything else (older format, hand edits) is dropped. */
 function isCachedSnapshot(value: unknown): value is UsageSnapshot {
@@ -17,7 +17,8 @@ function isCachedSnapshot(value: unknown): value is UsageSnapshot {
         typeof value['accountLabel'] === 'string' &&
         typeof value['updatedAt'] === 'number' &&
         Array.isArray(value['windows']) &&
-        Array.isArray(value['spendLimits']);
+        Array.isArray(value['spendLimits']) &&
+        Array.isArray(value['balances']);
 }
 
 export class SnapshotCache {

@@ -2,7 +2,7 @@
 // Times are epoch milliseconds so that snapshots survive JSON round trips unchanged.
 import type {ErrorKind} from './errors.js';
 
-export type ProviderId = 'claude';
+export type ProviderId = 'claude' | 'codex';
 
 /** What the numbers in `remaining`/`limit` count. */
 export type Unit = 'percent' | 'usd' | 'requests' | 'tokens';
@@ -25,6 +25,15 @@ export interface SpendLimit {
     used: number;
     limit: number;
     currency: string;
+}
+
+/** A prepaid balance, e.g. Codex credits. */
+export interface Balance {
+    label: string;
+    amount: number;
+    /** Currency code, or null for provider units (credits). */
+    currency: string | null;
+    unlimited: boolean;
 }
 
 export interface UsageErrorInfo {
@@ -53,6 +62,9 @@ export interface UsageSnapshot {
     outputTokens: number | null;
     windows: QuotaWindow[];
     spendLimits: SpendLimit[];
+    balances: Balance[];
+    /** Where the numbers come from when it is not the provider's API (e.g. a local session log). */
+    source: string | null;
     /** When the data was fetched from the provider. Null when it never was. */
     updatedAt: number | null;
     /** True when the data is older than the last attempt (shown "as of HH:MM"). */
@@ -81,6 +93,8 @@ export function emptySnapshot(provider: ProviderId, accountId: string, accountLa
         outputTokens: null,
         windows: [],
         spendLimits: [],
+        balances: [],
+        source: null,
         updatedAt: null,
         stale: false,
         error: null,

@@ -7,6 +7,14 @@ import {isNotFound} from './errors.js';
 Gio._promisify(Gio.File.prototype, 'load_contents_async', 'load_contents_finish');
 Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
 Gio._promisify(Gio.File.prototype, 'make_directory_async', 'make_directory_finish');
+Gio._promisify(Gio.File.prototype, 'enumerate_children_async', 'enumerate_children_finish');
+Gio._promisify(Gio.FileEnumerator.prototype, 'next_files_async', 'next_files_finish');
+Gio._promisify(Gio.FileEnumerator.prototype, 'close_async', 'close_finish');
+Gio._promisify(Gio.File.prototype, 'read_async', 'read_finish');
+Gio._promisify(Gio.InputStream.prototype, 'skip_async', 'skip_finish');
+Gio._promisify(Gio.InputStream.prototype, 'read_bytes_async', 'read_bytes_finish');
+Gio._promisify(Gio.InputStream.prototype, 'close_async', 'close_finish');
+Gio._promisify(Gio.FileInputStream.prototype, 'query_info_async', 'query_info_finish');
 
 /** Reads a UTF-8 file; returns null when it does not exist. */
 export async function readTextFile(path: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
@@ -61,4 +69,51 @@ function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | nu
                 }
             });
     });
+}
+
+/** The entries of a folder with the given attributes; null when the folder does not exist. */
+export async function listDirectory(path: string, attributes: string, cancellable: Gio.Cancellable | null):
+    Promise<Gio.FileInfo[] | null> {
+    let enumerator: Gio.FileEnumerator;
+    try {
+        enumerator = await Gio.File.new_for_path(path).enumerate_children_async(attributes,
+            Gio.FileQueryInfoFlags.NONE, GLib.PRIORITY_DEFAULT, cancellable);
+    } catch (error) {
+        if (isNotFound(error) || (error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_DIRECTORY)))
+            return null;
+        throw error;
+    }
+    const infos: Gio.FileInfo[] = [];
+    for (;;) {
+        const batch = await enumerator.next_files_async(100, GLib.PRIORITY_DEFAULT, cancellable);
+        if (batch.length === 0)
+            break;
+        infos.push(...batch);
+    }
+    await enumerator.close_async(GLib.PRIORITY_DEFAULT, cancellable);
+    return infos;
+}
+
+/** The last `maxBytes` of a file as text (the first, partial line dropped); null when missing. */
+export async function readTail(path: string, maxBytes: number, cancellable: Gio.Cancellable | null):
+    Promise<string | null> {
+    let stream: Gio.FileInputStream;
+    try {
+        stream = await Gio.File.new_for_path(path).read_async(GLib.PRIORITY_DEFAULT, cancellable);
+    } catch (error) {
+        if (isNotFound(error))
+            return null;
+        throw error;
+    }
+    try {
+        const info = await stream.query_info_async('standard::size', GLib.PRIORITY_DEFAULT, cancellable);
+        const skip = Math.max(0, info.get_size() - maxBytes);
+        if (skip > 0)
+            await stream.skip_async(skip, GLib.PRIORITY_DEFAULT, cancellable);
+        const bytes = await stream.read_bytes_async(maxBytes, GLib.PRIORITY_DEFAULT, cancellable);
+        const text = new TextDecoder().decode(bytes.get_data() ?? new Uint8Array());
+        return skip > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+    } finally {
+        await stream.close_async(GLib.PRIORITY_DEFAULT, null);
+    }
 }

@@ -1,7 +1,7 @@
 // Text for the panel, the menu and the CLI. Pure functions of the contract and the clock.
 import GLib from 'gi://GLib';
 
-import type {QuotaWindow, UsageSnapshot} from './contract.js';
+import type {Balance, ProviderId, QuotaWindow, UsageSnapshot} from './contract.js';
 import {_, format} from './i18n.js';
 import {paceFor} from './pace.js';
 
@@ -67,6 +67,12 @@ export function formatPace(window: QuotaWindow, now: number): {text: string; run
     return {text: format(_('on pace for %s at reset'), formatPercent(pace.projectedPercent)), runsOut: false};
 }
 
+export function formatBalance(balance: Balance): string {
+    if (balance.unlimited)
+        return _('unlimited');
+    return balance.currency === null ? String(Math.round(balance.amount * 100) / 100) : formatMoney(balance.amount, balance.currency);
+}
+
 export function formatMoney(amount: number, currency: string): string {
     const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : `${currency} `;
     return `${symbol}${amount.toFixed(2)}`;
@@ -77,17 +83,23 @@ export function formatUpdated(snapshot: UsageSnapshot, now: number): string | nu
     if (snapshot.updatedAt === null)
         return null;
     const clock = formatClock(snapshot.updatedAt, now);
+    if (snapshot.source !== null)
+        return format(_('as of %s, from the %s'), clock, snapshot.source);
     return snapshot.stale ? format(_('as of %s'), clock) : format(_('updated %s'), clock);
 }
 
-/** The compact panel text: the first two windows of each account with data, e.g. `5h 61% · 7d 22%`. */
-export function panelText(snapshots: readonly UsageSnapshot[]): string {
-    const parts: string[] = [];
-    for (const snapshot of snapshots) {
-        for (const window of snapshot.windows.slice(0, 2))
-            parts.push(`${window.label} ${formatPercent(window.usedPercent)}`);
+/**
+ * The compact panel text. One account with data: its first two windows (`5h 61% · 7d 22%`).
+ * Several: each account's provider and its highest window (`Claude 72% · Codex 63%`).
+ */
+export function panelText(snapshots: readonly UsageSnapshot[], providerName: (id: ProviderId) => string): string {
+    const withData = snapshots.filter(s => s.windows.length > 0);
+    const [only] = withData;
+    if (withData.length === 1 && only !== undefined)
+        return only.windows.slice(0, 2).map(w => `${w.label} ${formatPercent(w.usedPercent)}`).join(' · ');
+    if (withData.length > 1) {
+        return withData.map(s => `${providerName(s.provider)} ${
+            formatPercent(Math.max(...s.windows.map(w => w.usedPercent)))}`).join(' · ');
     }
-    if (parts.length > 0)
-        return parts.join(' · ');
-    return snapshots.some(s => s.error !== null) ? _('AI !') : _('AI');
+    return snapshots.some(s => s.error !== null && s.error.kind !== 'not-configured') ? _('AI !') : _('AI');
 }

@@ -119,13 +119,15 @@ export class UsageService {
         }
     }
 
-    /** A failed account keeps its last data, marked stale, with the new error. */
+    /** A failed account keeps its newest data (ours or a fallback's), marked stale, with the new error. */
     private _mergeWithPrevious(snapshot: UsageSnapshot): UsageSnapshot {
         if (snapshot.error === null)
             return snapshot;
         const key = accountKey(snapshot);
         const previous = this._snapshots.find(s => accountKey(s) === key && s.updatedAt !== null);
-        return previous ? {...previous, stale: true, error: snapshot.error} : snapshot;
+        if (previous === undefined || (snapshot.updatedAt ?? -Infinity) >= (previous.updatedAt ?? -Infinity))
+            return snapshot;
+        return {...previous, stale: true, error: snapshot.error};
     }
 
     private _watchCredentials(): void {
@@ -174,7 +176,7 @@ export class UsageService {
 
 const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;
 
-const PROVIDER_ORDER: readonly ProviderId[] = ['claude'];
+const PROVIDER_ORDER: readonly ProviderId[] = ['claude', 'codex'];
 
 /** By provider, then account label (case-insensitive). */
 export function sortSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot[] {

@@ -22,7 +22,7 @@ class GeneralPage extends Adw.PreferencesPage {
         super({title: _('General'), icon_name: 'preferences-system-symbolic', name: 'general'});
 
         const refresh = new Adw.PreferencesGroup({
-            title: _('Refresh'),
+            title: _('Refresh and menu'),
             description: _('Quotas are also refreshed when you choose Refresh in the menu and as soon as a CLI signs in again.'),
         });
         const interval = new Adw.SpinRow({
@@ -34,6 +34,12 @@ class GeneralPage extends Adw.PreferencesPage {
         interval.value = Math.round(settings.get_uint('refresh-interval') / 60);
         interval.connect('notify::value', () => settings.set_uint('refresh-interval', Math.round(interval.value) * 60));
         refresh.add(interval);
+        const unconfigured = new Adw.SwitchRow({
+            title: _('Show providers that are not set up'),
+            subtitle: _('A short “Set up…” row in the menu instead of nothing'),
+        });
+        settings.bind('show-unconfigured', unconfigured, 'active', Gio.SettingsBindFlags.DEFAULT);
+        refresh.add(unconfigured);
         this.add(refresh);
 
         const thresholds = new Adw.PreferencesGroup({

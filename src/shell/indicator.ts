@@ -11,7 +11,7 @@ import {peakPercent} from '../core/contract.js';
 import type {ProviderId, UsageSnapshot} from '../core/contract.js';
 import {levelFor, panelText} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
-import {_} from '../core/i18n.js';
+import {_, format} from '../core/i18n.js';
 import {QuotaCard} from './quotaCard.js';
 
 export interface ProviderInfo {
@@ -24,8 +24,14 @@ export interface IndicatorView {
     refreshing: boolean;
     thresholds: Thresholds;
     providers: ReadonlyMap<ProviderId, ProviderInfo>;
+    /** Show a "set up" row for providers without a sign-in (otherwise hide them). */
+    showUnconfigured: boolean;
     now: number;
 }
+
+/** An account that was never signed in: no data, only a not-configured error. */
+const isUnconfigured = (snapshot: UsageSnapshot): boolean =>
+    snapshot.updatedAt === null && snapshot.error?.kind === 'not-configured';
 
 const LEVEL_CLASSES = ['aum-normal', 'aum-warning', 'aum-critical'];
 
@@ -51,8 +57,20 @@ export const MeterIndicator = GObject.registerClass({
         this.add_child(this._label);
 
         const menu = this.menu as PopupMenu.PopupMenu;
+        // Cards scroll when they outgrow the screen; the Shell caps the menu at the work area.
+        // The section is added through a holder first so that its items stay wired to the menu.
+        const holder = new PopupMenu.PopupMenuSection();
+        menu.addMenuItem(holder);
         this._cards = new PopupMenu.PopupMenuSection();
-        menu.addMenuItem(this._cards);
+        holder.addMenuItem(this._cards);
+        holder.box.remove_child(this._cards.actor);
+        holder.box.add_child(new St.ScrollView({
+            style_class: 'aum-cards-scroll',
+            hscrollbar_policy: St.PolicyType.NEVER,
+            vscrollbar_policy: St.PolicyType.AUTOMATIC,
+            overlay_scrollbars: true,
+            child: this._cards.actor,
+        }));
         menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         this._refreshItem = new PopupMenu.PopupMenuItem(_('Refresh'));
         this._refreshItem.connect('activate', () => this.emit('refresh-requested'));
@@ -61,7 +79,7 @@ export const MeterIndicator = GObject.registerClass({
     }
 
     update(view: IndicatorView): void {
-        this._label.text = panelText(view.snapshots);
+        this._label.text = panelText(view.snapshots, id => view.providers.get(id)?.name ?? id);
         const peak = Math.max(-1, ...view.snapshots.map(s => peakPercent(s) ?? -1));
         const level = levelFor(peak < 0 ? null : peak, view.thresholds);
         for (const styleClass of LEVEL_CLASSES)
@@ -71,7 +89,8 @@ export const MeterIndicator = GObject.registerClass({
         this._refreshItem.label.text = view.refreshing ? _('Refreshing…') : _('Refresh');
 
         this._cards.removeAll();
-        for (const [index, snapshot] of view.snapshots.entries()) {
+        const cards = view.snapshots.filter(s => !isUnconfigured(s));
+        for (const [index, snapshot] of cards.entries()) {
             const info = view.providers.get(snapshot.provider);
             if (info === undefined)
                 continue;
@@ -82,11 +101,24 @@ export const MeterIndicator = GObject.registerClass({
                 now: view.now,
                 openUrl: url => this.emit('url-requested', url),
             }));
-            if (index < view.snapshots.length - 1)
+            if (index < cards.length - 1)
                 this._cards.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         }
-        if (view.snapshots.length === 0) {
-            const text = view.refreshing ? _('Loading…') : _('No provider is enabled. Open Preferences to choose one.');
+        const unconfigured = view.showUnconfigured ? view.snapshots.filter(isUnconfigured) : [];
+        if (cards.length > 0 && unconfigured.length > 0)
+            this._cards.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+        for (const snapshot of unconfigured) {
+            const name = view.providers.get(snapshot.provider)?.name ?? snapshot.provider;
+            const item = new PopupMenu.PopupMenuItem(format(_('Set up %s…'), name), {style_class: 'aum-setup'});
+            item.connect('activate', () => this.emit('preferences-requested'));
+            this._cards.addMenuItem(item);
+        }
+        if (cards.length === 0 && unconfigured.length === 0) {
+            let text = _('No provider is signed in. Open Preferences to set one up.');
+            if (view.refreshing)
+                text = _('Loading…');
+            else if (view.snapshots.length === 0)
+                text = _('No provider is enabled. Open Preferences to choose one.');
             const item = new PopupMenu.PopupMenuItem(text, {reactive: false, can_focus: false});
             this._cards.addMenuItem(item);
         }

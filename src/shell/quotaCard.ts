@@ -6,7 +6,7 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import {peakPercent} from '../core/contract.js';
 import type {UsageSnapshot} from '../core/contract.js';
-import {formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
+import {formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {UsageBar} from './usageBar.js';
@@ -71,6 +71,12 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             bar.setValue(percent, spendLevel);
             box.add_child(bar);
             item.add_child(box);
+            this.addMenuItem(item);
+        }
+
+        for (const balance of snapshot.balances) {
+            const item = staticItem('aum-window');
+            item.add_child(row(balance.label, formatBalance(balance), 'aum-window-row'));
             this.addMenuItem(item);
         }
 

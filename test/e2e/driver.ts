@@ -19,7 +19,10 @@ const USAGE = 'api.anthropic.com/api/oauth/usage';
 const PROFILE = 'api.anthropic.com/api/oauth/profile';
 const FIXTURE_TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
 const ROTATED_TOKEN = 'sk-ant-oat01-FIXTURE-ROTATED-TOKEN-e2e';
-const EXPECTED_LABEL = '5h 72% · 7d 22%';
+const CODEX_USAGE = 'chatgpt.com/backend-api/wham/usage';
+const CODEX_AUTH = `${HOME}/.codex/auth.json`;
+const EXPECTED_LABEL = 'Claude 72% · Codex 63%';
+const CLAUDE_ONLY_LABEL = '5h 72% · 7d 22%';
 
 let passed = 0;
 let failed = 0;
@@ -32,6 +35,13 @@ function check(name: string, ok: boolean, detail = ''): boolean {
     return ok;
 }
 const info = (text: string): void => print(`INFO: ${text}`);
+function readText(path: string): string {
+    try {
+        return new TextDecoder().decode(GLib.file_get_contents(path)[1]);
+    } catch {
+        return '';
+    }
+}
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
@@ -117,6 +127,25 @@ function usageFixture(now: number): unknown {
     return usage;
 }
 
+function codexUsageFixture(now: number): unknown {
+    const usage = fixtureJson('codex/usage-plus.json') as {
+        rate_limit: Record<string, Record<string, unknown>>;
+        additional_rate_limits: unknown[];
+    };
+    const inSeconds = (ms: number): number => Math.round((now + ms) / 1000);
+    const primary = usage.rate_limit['primary_window'];
+    const secondary = usage.rate_limit['secondary_window'];
+    if (primary)
+        primary['reset_at'] = inSeconds(3 * 3_600_000 + 10 * 60_000);
+    if (secondary)
+        secondary['reset_at'] = inSeconds(5 * 86_400_000);
+    const spark = usage.additional_rate_limits[0] as {rate_limit: Record<string, Record<string, unknown>>};
+    const sparkWindow = spark.rate_limit['primary_window'];
+    if (sparkWindow)
+        sparkWindow['reset_at'] = inSeconds(3 * 3_600_000 + 10 * 60_000);
+    return usage;
+}
+
 async function writeCredentials(token: string): Promise<string> {
     // As Claude Code does it: write a new file and rename it over the old one.
     const text = fixtureText('claude/credentials.json').replace(FIXTURE_TOKEN, token);
@@ -129,6 +158,7 @@ async function main(): Promise<void> {
     const server = new FixtureServer();
     server.route(USAGE, {status: 200, body: usageFixture(Date.now())});
     server.route(PROFILE, {status: 200, body: fixtureJson('claude/profile.json')});
+    server.route(CODEX_USAGE, {status: 200, body: codexUsageFixture(Date.now())});
     info(`fixture server at ${server.baseUrl}`);
 
     const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDERR_MERGE});
@@ -158,6 +188,9 @@ async function main(): Promise<void> {
             usageRequest?.headers['authorization'] === `Bearer ${FIXTURE_TOKEN}`);
         check('usage request carries anthropic-beta: oauth-2025-04-20',
             usageRequest?.headers['anthropic-beta'] === 'oauth-2025-04-20');
+        const codexRequest = server.requestsTo(CODEX_USAGE)[0];
+        check('Codex request carries the ChatGPT account id from ~/.codex/auth.json',
+            codexRequest?.headers['chatgpt-account-id'] === 'acct-fixture-123');
         check('usage request has an honest User-Agent',
             usageRequest?.headers['user-agent']?.startsWith('ai-usage-meter/') === true,
             usageRequest?.headers['user-agent']);
@@ -169,7 +202,8 @@ async function main(): Promise<void> {
         info(`menu: ${JSON.stringify(texts)}`);
         const expected = ['Claude · e2e@example.com', 'Max 20x', '5h', '72%', 'resets in 2 h 13 m', '7d', '22%',
             '7d Sonnet', '7d Cowork', 'Extra usage', '$12.34 / $50.00', 'Refresh', 'Preferences',
-            'Open Claude usage page'];
+            'Open Claude usage page', 'Codex · codex@example.com', 'Plus', '41%', '63%', '5h GPT-5.3-Codex-Spark',
+            'Credits', '125.5', 'Open Codex usage page'];
         for (const text of expected)
             check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
         check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));
@@ -177,6 +211,21 @@ async function main(): Promise<void> {
             texts.includes('at this pace, runs out in 1 h 3 m'));
         check('menu shows the pace of the weekly window', texts.some(t => /^on pace for \d+% at reset$/.test(t)));
         check('screenshot of the open menu', await screenshot('panel-menu.png'));
+        const fits = await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Preferences') return a;
+            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
+            const item = walk(${INDICATOR}.menu.box); const [, y] = item.get_transformed_position();
+            return {bottom: y + item.height, screen: global.stage.height}; })()`) as {bottom: number; screen: number};
+        check('the whole menu fits on the screen (cards scroll)', fits.bottom <= fits.screen, JSON.stringify(fits));
+
+        // --- "Open Claude usage page" opens the page in the default browser and closes the menu ---
+        await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Open Claude usage page' && a.activate) return a;
+            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
+            walk(${INDICATOR}.menu.box).activate(null); return true; })()`);
+        const opened = await waitFor(() => Promise.resolve(readText(`${OUT}/opened-urls.txt`)),
+            text => text.includes('https://claude.ai/settings/usage'), 5000);
+        check('the usage page opens in the default browser', opened.trim() === 'https://claude.ai/settings/usage', opened);
+        check('activating a card item closes the menu', await shellEval(`${INDICATOR}.menu.isOpen`) === false);
+        await shellEval(`${INDICATOR}.menu.open(); true`);
 
         // --- manual refresh from the menu ---
         const before = server.requestsTo(USAGE).length;
@@ -208,6 +257,21 @@ async function main(): Promise<void> {
         const fresh = await waitFor(menuTexts, t => !t.includes('Rate limited by the provider.'), 5000);
         check('the card is fresh again after the new token', fresh.some(t => t.startsWith('updated ')));
 
+        // --- settings apply live: Codex off → the single-account label; no sign-in → a "Set up" row ---
+        await shellEval(`Main.extensionManager.lookup('${UUID}').stateObj.getSettings().set_boolean('codex-enabled', false); true`);
+        const claudeOnly = await waitFor(panelLabel, l => l?.text === CLAUDE_ONLY_LABEL, 5000);
+        check(`turning Codex off in the settings shows "${CLAUDE_ONLY_LABEL}"`, claudeOnly?.text === CLAUDE_ONLY_LABEL,
+            JSON.stringify(claudeOnly));
+        GLib.unlink(CODEX_AUTH);
+        await shellEval(`Main.extensionManager.lookup('${UUID}').stateObj.getSettings().set_boolean('codex-enabled', true); true`);
+        const setUp = await waitFor(menuTexts, t => t.includes('Set up Codex…'), 5000);
+        check('Codex without a sign-in shows "Set up Codex…" instead of an error card', setUp.includes('Set up Codex…') &&
+            !setUp.includes('Not signed in to Codex.'), JSON.stringify(setUp));
+        await shellEval(`${INDICATOR}.menu.open(); true`);
+        await sleep(300);
+        check('screenshot of the menu with a provider to set up', await screenshot('menu-set-up.png'));
+        await shellEval(`${INDICATOR}.menu.close(); true`);
+
         // --- preferences window ---
         await run(['gnome-extensions', 'prefs', UUID]);
         const prefs = await waitFor(() => tryEval(`global.get_window_actors().map(a => ({title: a.meta_window.get_title(),
@@ -234,8 +298,8 @@ async function main(): Promise<void> {
         // --- enable again ---
         await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'EnableExtension', new GLib.Variant('(s)', [UUID]));
         check('state is ACTIVE after enabling again', await waitFor(extensionState, s => s === 1, 5000) === 1);
-        const again = await waitFor(panelLabel, l => l?.text === EXPECTED_LABEL, 15000);
-        check('the label is back after enabling again', again?.text === EXPECTED_LABEL, JSON.stringify(again));
+        const again = await waitFor(panelLabel, l => l?.text === CLAUDE_ONLY_LABEL, 15000);
+        check('the label is back after enabling again', again?.text === CLAUDE_ONLY_LABEL, JSON.stringify(again));
         check('the extension reports no error', await shellEval(`Main.extensionManager.lookup('${UUID}').error`) === '');
 
         // --- credentials are read only ---

@@ -25,5 +25,21 @@ gsettings set org.gnome.shell enabled-extensions "['e2e-unsafe-mode@ai-usage-met
 # Claude Code's sign-in, as Claude Code writes it (the meter must only ever read it).
 install -d -m 700 ~/.claude
 install -m 600 "$E2E/test/fixtures/claude/credentials.json" ~/.claude/.credentials.json
+# …and the Codex CLI's.
+install -d -m 700 ~/.codex
+install -m 600 "$E2E/test/fixtures/codex/auth.json" ~/.codex/auth.json
+
+# A stand-in web browser that records the pages the extension opens.
+mkdir -p ~/.local/share/applications ~/.config
+cat > ~/.local/share/applications/e2e-browser.desktop <<DESKTOP
+[Desktop Entry]
+Type=Application
+Name=E2E browser
+Exec=sh -c 'echo "\$1" >> $E2E/out/opened-urls.txt' sh %u
+MimeType=x-scheme-handler/http;x-scheme-handler/https;
+NoDisplay=true
+DESKTOP
+printf '[Default Applications]\nx-scheme-handler/https=e2e-browser.desktop\nx-scheme-handler/http=e2e-browser.desktop\n' \
+    > ~/.config/mimeapps.list
 
 exec gjs -m "$E2E/build/test/e2e/driver.js"

@@ -59,15 +59,22 @@ describe('levelFor()', () => {
 });
 
 describe('panelText()', () => {
-    it('shows the first two windows of each account', () => {
-        expect(panelText([withWindows(61.4, 22.5, 90)])).toBe('5h 61% · 7d 23%');
+    const names = (id: string): string => id === 'claude' ? 'Claude' : 'Codex';
+
+    it('shows the first two windows of a single account', () => {
+        expect(panelText([withWindows(61.4, 22.5, 90)], names)).toBe('5h 61% · 7d 23%');
+    });
+
+    it('shows each account\'s highest window when there are several', () => {
+        const codex = {...withWindows(10, 63), provider: 'codex' as const};
+        expect(panelText([withWindows(72, 22), codex], names)).toBe('Claude 72% · Codex 63%');
     });
 
     it('says something is wrong when no account has data', () => {
         const failing = {...emptySnapshot('claude', 'a', 'alice'),
             error: {kind: 'auth' as const, message: 'm', hint: 'h', retryAt: null}};
-        expect(panelText([failing])).toBe('AI !');
-        expect(panelText([])).toBe('AI');
+        expect(panelText([failing], names)).toBe('AI !');
+        expect(panelText([], names)).toBe('AI');
     });
 });
 
@@ -93,5 +100,23 @@ describe('format()', () => {
     it('fills %s and %d in order and keeps %%', () => {
         expect(format('%s is %d%%', 'five_hour', 61)).toBe('five_hour is 61%');
         expect(format('%s and %s', 'one')).toBe('one and %s');
+    });
+});
+
+describe('panelText() and providers that are not set up', () => {
+    it('does not raise the alarm for a provider nobody signed in to', () => {
+        const unconfigured = {...emptySnapshot('codex', 'default', 'Codex'),
+            error: {kind: 'not-configured' as const, message: 'Not signed in', hint: 'codex login', retryAt: null}};
+        expect(panelText([unconfigured], () => 'Codex')).toBe('AI');
+        expect(panelText([unconfigured, withWindows(12, 3)], () => 'Claude')).toBe('5h 12% · 7d 3%');
+    });
+});
+
+describe('formatUpdated() with a fallback source', () => {
+    it('names where the numbers come from', () => {
+        const now = new Date(2026, 10, 23, 14, 30).getTime();
+        const fromLog = {...withWindows(1), updatedAt: new Date(2026, 10, 23, 9, 30).getTime(), stale: true,
+            source: 'Codex session log'};
+        expect(formatUpdated(fromLog, now)).toBe('as of 09:30, from the Codex session log');
     });
 });

@@ -102,6 +102,20 @@ describe('UsageService', () => {
         expect(kept?.error?.kind).toBe('network');
     });
 
+    it('prefers a failing account\'s own fallback data when it is newer than what it had', async () => {
+        provider.answer = () => Promise.resolve([snapshot('a', 'alice', 40, 1000)]);
+        await service.start(['claude'], 300);
+        const fromLog = {...snapshot('a', 'alice', 55, 2000), stale: true, source: 'session log',
+            error: {kind: 'auth' as const, message: 'm', hint: 'h', retryAt: null}};
+        provider.answer = () => Promise.resolve([fromLog]);
+        await service.refresh(false);
+        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(55);
+        provider.answer = () => Promise.resolve([{...fromLog, updatedAt: 500}]);
+        await service.refresh(false);
+        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(55);
+        expect(service.state.snapshots[0]?.updatedAt).toBe(2000);
+    });
+
     it('shows an error alone when there never was data', async () => {
         provider.answer = () => Promise.resolve([errorSnapshot('claude', 'a', 'alice',
             new ProviderError('not-configured', 'Not signed in', 'run claude'))]);

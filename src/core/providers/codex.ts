@@ -1,0 +1,335 @@
+// Codex (ChatGPT plan) quota: the ChatGPT usage endpoint with the Codex CLI's own sign-in.
+// The CLI owns ~/.codex/auth.json and its refresh-token lifecycle: we only ever read it.
+// When the API cannot be used, the newest session log's rate-limit snapshot stands in.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import {emptySnapshot} from '../contract.js';
+import type {Balance, QuotaWindow, UsageSnapshot} from '../contract.js';
+import type {Environment} from '../environment.js';
+import {ProviderError, isCancelled} from '../errors.js';
+import {listDirectory, readTail, readTextFile} from '../files.js';
+import {_, format} from '../i18n.js';
+import {
+    isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson,
+} from '../json.js';
+import type {JsonObject} from '../json.js';
+import {jwtClaims, jwtExpiry} from '../jwt.js';
+import {errorSnapshot, gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {FetchContext, Provider} from '../provider.js';
+import {redactJson} from '../redact.js';
+
+export const CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
+const AUTH_CLAIMS = 'https://api.openai.com/auth';
+const PROFILE_CLAIMS = 'https://api.openai.com/profile';
+/** How much of the newest session log to read looking for a rate-limit snapshot. */
+const ROLLOUT_TAIL_BYTES = 512 * 1024;
+
+export interface CodexCredentials {
+    /** The auth.json path (never the token). */
+    source: string;
+    home: string;
+    accessToken: string;
+    accountId: string | null;
+    email: string | null;
+    plan: string | null;
+    expiresAt: number | null;
+}
+
+export function codexHome(env: Environment): string {
+    return env.getenv('CODEX_HOME') ?? GLib.build_filenamev([env.homeDir, '.codex']);
+}
+
+const loginHint = (): string => _('Run `codex login` to sign in with your ChatGPT account.');
+
+export function parseCodexCredentials(json: unknown, source: string, home: string): CodexCredentials {
+    const tokens = isObject(json) ? optionalObject(json, 'tokens') : null;
+    const accessToken = tokens ? optionalString(tokens, 'access_token') ?? optionalString(tokens, 'accessToken') : null;
+    if (tokens === null || accessToken === null) {
+        const apiKey = isObject(json) ? optionalString(json, 'OPENAI_API_KEY') : null;
+        throw new ProviderError('not-configured', apiKey !== null
+            ? _('Codex is signed in with an API key, which has no plan limits.')
+            : format(_('%s holds no ChatGPT sign-in.'), source), loginHint());
+    }
+    const idToken = optionalString(tokens, 'id_token') ?? optionalString(tokens, 'idToken');
+    const idClaims = idToken ? jwtClaims(idToken) : null;
+    const accessClaims = jwtClaims(accessToken);
+    const authClaims = optionalObject(idClaims ?? {}, AUTH_CLAIMS) ?? optionalObject(accessClaims ?? {}, AUTH_CLAIMS);
+    const profileClaims = optionalObject(idClaims ?? {}, PROFILE_CLAIMS) ?? optionalObject(accessClaims ?? {}, PROFILE_CLAIMS);
+    return {
+        source,
+        home,
+        accessToken,
+        accountId: optionalString(tokens, 'account_id') ?? optionalString(tokens, 'accountId') ??
+            (authClaims ? optionalString(authClaims, 'chatgpt_account_id') : null),
+        email: optionalString(idClaims ?? {}, 'email') ?? (profileClaims ? optionalString(profileClaims, 'email') : null),
+        plan: authClaims ? optionalString(authClaims, 'chatgpt_plan_type') : null,
+        expiresAt: jwtExpiry(accessToken),
+    };
+}
+
+export async function readCodexCredentials(home: string, cancellable: Gio.Cancellable | null): Promise<CodexCredentials> {
+    const path = GLib.build_filenamev([home, 'auth.json']);
+    const text = await readTextFile(path, cancellable);
+    if (text === null)
+        throw new ProviderError('not-configured', _('Not signed in to Codex.'), loginHint());
+    const json = parseJson(text);
+    if (json === undefined)
+        throw new ProviderError('parse', format(_('%s is not valid JSON.'), path), loginHint());
+    return parseCodexCredentials(json, path, home);
+}
+
+/** 18000 s → 5h, 604800 s → 7d, 86400 s → 1d, 2592000 s → 30d. */
+export function windowLabel(seconds: number): string {
+    if (seconds % 86400 === 0)
+        return `${seconds / 86400}d`;
+    if (seconds % 3600 === 0)
+        return `${seconds / 3600}h`;
+    return `${Math.round(seconds / 60)}m`;
+}
+
+/** Reads a window; `resetAt` is unix seconds. The window is classified by its length, not its slot. */
+function parseWindow(json: JsonObject | null, id: string, namePrefix: string): QuotaWindow | null {
+    const used = json ? optionalNumber(json, 'used_percent') : null;
+    if (json === null || used === null)
+        return null;
+    const seconds = optionalNumber(json, 'limit_window_seconds');
+    const resetAt = optionalNumber(json, 'reset_at');
+    const label = seconds !== null ? windowLabel(seconds) : id;
+    return {
+        id,
+        label: namePrefix ? `${label} ${namePrefix}` : label,
+        usedPercent: used,
+        resetsAt: resetAt !== null ? resetAt * 1000 : null,
+        windowSeconds: seconds,
+    };
+}
+
+function windowsOf(rateLimit: JsonObject | null, idPrefix: string, name: string): QuotaWindow[] {
+    if (rateLimit === null)
+        return [];
+    return [
+        parseWindow(optionalObject(rateLimit, 'primary_window'), `${idPrefix}primary`, name),
+        parseWindow(optionalObject(rateLimit, 'secondary_window'), `${idPrefix}secondary`, name),
+    ].filter((w): w is QuotaWindow => w !== null)
+        .sort((a, b) => (a.windowSeconds ?? Infinity) - (b.windowSeconds ?? Infinity));
+}
+
+function numberOrString(json: JsonObject, key: string): number | null {
+    const value = json[key];
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        return Number(value);
+    return optionalNumber(json, key);
+}
+
+export interface CodexUsage {
+    plan: string | null;
+    windows: QuotaWindow[];
+    balances: Balance[];
+}
+
+export function parseCodexUsage(json: unknown): CodexUsage {
+    if (!isObject(json))
+        throw unexpectedResponse(_('the usage response is not an object'));
+    const windows = windowsOf(optionalObject(json, 'rate_limit'), '', '');
+    const additional = json['additional_rate_limits'];
+    if (Array.isArray(additional)) {
+        for (const [index, entry] of additional.entries()) {
+            if (!isObject(entry))
+                continue;
+            const name = optionalString(entry, 'limit_name') ?? optionalString(entry, 'metered_feature');
+            if (name !== null)
+                windows.push(...windowsOf(optionalObject(entry, 'rate_limit'), `extra${index}:`, name));
+        }
+    }
+    const balances: Balance[] = [];
+    const credits = optionalObject(json, 'credits');
+    if (credits) {
+        const unlimited = optionalBoolean(credits, 'unlimited') === true;
+        const balance = numberOrString(credits, 'balance');
+        if (unlimited || (optionalBoolean(credits, 'has_credits') === true && balance !== null))
+            balances.push({label: _('Credits'), amount: balance ?? 0, currency: null, unlimited});
+    }
+    if (windows.length === 0 && balances.length === 0)
+        throw unexpectedResponse(_('no rate limits in the response'));
+    return {plan: optionalString(json, 'plan_type'), windows, balances};
+}
+
+/** A rate-limit snapshot from a Codex session log: windows and when it was written. */
+export interface RolloutSnapshot {
+    windows: QuotaWindow[];
+    at: number;
+    path: string;
+}
+
+/** Reads the last `rate_limits` of a session log's text (token_count events). */
+export function parseRolloutRateLimits(text: string): Omit<RolloutSnapshot, 'path'> | null {
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i] ?? '';
+        if (!line.includes('"rate_limits"'))
+            continue;
+        const event = parseJson(line);
+        const payload = isObject(event) ? optionalObject(event, 'payload') : null;
+        const limits = payload ? optionalObject(payload, 'rate_limits') : null;
+        const at = isObject(event) ? parseIsoTime(event['timestamp']) : null;
+        if (limits === null || at === null)
+            continue;
+        const windows = ['primary', 'secondary'].map(slot => {
+            const window = optionalObject(limits, slot);
+            const used = window ? optionalNumber(window, 'used_percent') : null;
+            if (window === null || used === null)
+                return null;
+            const minutes = optionalNumber(window, 'window_minutes');
+            const resetsAtSeconds = optionalNumber(window, 'resets_at');
+            const resetsIn = optionalNumber(window, 'resets_in_seconds');
+            return {
+                id: slot,
+                label: minutes !== null ? windowLabel(minutes * 60) : slot,
+                usedPercent: used,
+                resetsAt: resetsAtSeconds !== null ? resetsAtSeconds * 1000 : resetsIn !== null ? at + resetsIn * 1000 : null,
+                windowSeconds: minutes !== null ? minutes * 60 : null,
+            };
+        }).filter((w): w is QuotaWindow => w !== null)
+            .sort((a, b) => (a.windowSeconds ?? Infinity) - (b.windowSeconds ?? Infinity));
+        if (windows.length > 0)
+            return {windows, at};
+    }
+    return null;
+}
+
+/** Day folders (sessions/YYYY/MM/DD), newest first, at most `limit`. */
+async function newestDayFolders(root: string, limit: number, cancellable: Gio.Cancellable | null): Promise<string[]> {
+    const numbered = async (dir: string): Promise<string[]> =>
+        ((await listDirectory(dir, 'standard::name,standard::type', cancellable)) ?? [])
+            .filter(e => e.get_file_type() === Gio.FileType.DIRECTORY && /^\d+$/.test(e.get_name()))
+            .map(e => e.get_name()).sort((a, b) => Number(b) - Number(a))
+            .map(name => GLib.build_filenamev([dir, name]));
+    const days: string[] = [];
+    for (const year of await numbered(root)) {
+        for (const month of await numbered(year)) {
+            days.push(...await numbered(month));
+            if (days.length >= limit)
+                return days.slice(0, limit);
+        }
+    }
+    return days;
+}
+
+/**
+ * The session log written last. A session that began yesterday may still be running, so the
+ * two newest day folders are compared by modification time.
+ */
+export async function newestRollout(home: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
+    let newest: {path: string; mtime: number} | null = null;
+    for (const day of await newestDayFolders(GLib.build_filenamev([home, 'sessions']), 2, cancellable)) {
+        for (const entry of await listDirectory(day, 'standard::name,time::modified', cancellable) ?? []) {
+            const mtime = entry.get_modification_date_time()?.to_unix() ?? 0;
+            if (/^rollout-.*\.jsonl$/.test(entry.get_name()) && (newest === null || mtime > newest.mtime))
+                newest = {path: GLib.build_filenamev([day, entry.get_name()]), mtime};
+        }
+    }
+    return newest?.path ?? null;
+}
+
+export async function readRolloutSnapshot(home: string, cancellable: Gio.Cancellable | null):
+    Promise<RolloutSnapshot | null> {
+    const path = await newestRollout(home, cancellable);
+    const text = path === null ? null : await readTail(path, ROLLOUT_TAIL_BYTES, cancellable);
+    const parsed = text === null ? null : parseRolloutRateLimits(text);
+    return parsed && path ? {...parsed, path} : null;
+}
+
+function planLabel(plan: string | null): string | null {
+    return plan === null ? null : plan.charAt(0).toUpperCase() + plan.slice(1).replace(/_/g, ' ');
+}
+
+export class CodexProvider implements Provider {
+    readonly id = 'codex' as const;
+    readonly name = 'Codex';
+    readonly usagePageUrl = 'https://chatgpt.com/codex/settings/usage';
+
+    watchedPaths(env: Environment): string[] {
+        return [GLib.build_filenamev([codexHome(env), 'auth.json'])];
+    }
+
+    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        const home = codexHome(ctx.env);
+        let credentials: CodexCredentials;
+        try {
+            credentials = await readCodexCredentials(home, ctx.cancellable);
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+            return [errorSnapshot(this.id, 'default', this.name, error)];
+        }
+        const label = credentials.email ?? this.name;
+        return [await settleAccount(this.id, credentials.source, label, async () => {
+            try {
+                return await this._fetchAccount(ctx, credentials, label);
+            } catch (error) {
+                if (!(error instanceof ProviderError))
+                    throw error;
+                return await this._fromSessionLog(ctx, credentials, label, error);
+            }
+        })];
+    }
+
+    private async _fetchAccount(ctx: FetchContext, credentials: CodexCredentials, label: string): Promise<UsageSnapshot> {
+        if (credentials.expiresAt !== null && credentials.expiresAt <= ctx.env.now()) {
+            throw new ProviderError('expired', _('The Codex sign-in has expired.'),
+                _('Run `codex` once so that it refreshes its sign-in; the meter picks it up at once.'));
+        }
+        const headers: Record<string, string> = {Authorization: `Bearer ${credentials.accessToken}`};
+        if (credentials.accountId !== null)
+            headers['ChatGPT-Account-Id'] = credentials.accountId;
+        const response = await gatedRequest(ctx, tokenFingerprint(credentials.accessToken),
+            {url: CODEX_USAGE_URL, headers},
+            {
+                unauthorized: loginHint(),
+                forbidden: () => new ProviderError('auth', _('ChatGPT refused access to usage data (403).'), loginHint()),
+            });
+        const usage = parseCodexUsage(response.body);
+        const headline = usage.windows[0] ?? null;
+        return {
+            ...emptySnapshot(this.id, credentials.source, label),
+            plan: planLabel(usage.plan ?? credentials.plan),
+            window: headline?.label ?? null,
+            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
+            limit: headline ? 100 : null,
+            resetAt: headline?.resetsAt ?? null,
+            windows: usage.windows,
+            balances: usage.balances,
+            updatedAt: ctx.env.now(),
+            raw: redactJson(response.body),
+        };
+    }
+
+    /** The API failed: show the newest session log's snapshot (no request), with the reason. */
+    private async _fromSessionLog(ctx: FetchContext, credentials: CodexCredentials, label: string,
+        apiError: ProviderError): Promise<UsageSnapshot> {
+        let rollout: RolloutSnapshot | null = null;
+        try {
+            rollout = await readRolloutSnapshot(credentials.home, ctx.cancellable);
+        } catch (error) {
+            if (isCancelled(error))
+                throw error;
+        }
+        if (rollout === null)
+            throw apiError;
+        const headline = rollout.windows[0] ?? null;
+        return {
+            ...emptySnapshot(this.id, credentials.source, label),
+            plan: planLabel(credentials.plan),
+            window: headline?.label ?? null,
+            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
+            limit: headline ? 100 : null,
+            resetAt: headline?.resetsAt ?? null,
+            windows: rollout.windows,
+            source: _('Codex session log'),
+            updatedAt: rollout.at,
+            stale: true,
+            error: {kind: apiError.kind, message: apiError.message, hint: apiError.hint, retryAt: apiError.retryAt},
+        };
+    }
+}

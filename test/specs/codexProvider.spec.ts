@@ -1,0 +1,203 @@
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import type {HttpClient} from '../../src/core/http.js';
+import {
+    CodexProvider, newestRollout, parseCodexCredentials, parseCodexUsage, parseRolloutRateLimits, windowLabel,
+} from '../../src/core/providers/codex.js';
+import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import type {TestEnvironment} from '../support/helpers.js';
+import {
+    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, testEnvironment, writeFile,
+} from '../support/helpers.js';
+
+const USAGE = 'chatgpt.com/backend-api/wham/usage';
+
+describe('parseCodexUsage()', () => {
+    it('reads both windows, extra named limits and credits, skipping malformed entries', () => {
+        const usage = parseCodexUsage(fixtureJson('codex/usage-plus.json'));
+        expect(usage.plan).toBe('plus');
+        expect(usage.windows.map(w => [w.label, w.usedPercent])).toEqual(
+            [['5h', 41], ['7d', 63], ['5h GPT-5.3-Codex-Spark', 30]]);
+        expect(usage.windows[0]?.resetsAt).toBe(4102444800 * 1000);
+        expect(usage.balances).toEqual([{label: 'Credits', amount: 125.5, currency: null, unlimited: false}]);
+    });
+
+    it('classifies a weekly-only plan by window length, not by slot', () => {
+        const usage = parseCodexUsage(fixtureJson('codex/usage-weekly-only.json'));
+        expect(usage.windows.map(w => [w.id, w.label, w.windowSeconds])).toEqual([['primary', '7d', 604800]]);
+        expect(usage.balances).toEqual([]);
+    });
+
+    it('orders windows by length even when the slots are swapped', () => {
+        const usage = parseCodexUsage({rate_limit: {
+            primary_window: {used_percent: 5, limit_window_seconds: 604800},
+            secondary_window: {used_percent: 50, limit_window_seconds: 18000},
+        }});
+        expect(usage.windows.map(w => w.label)).toEqual(['5h', '7d']);
+    });
+
+    it('shows unlimited credits even without windows', () => {
+        const usage = parseCodexUsage({credits: {unlimited: true}});
+        expect(usage.balances[0]?.unlimited).toBeTrue();
+    });
+
+    it('fails with a parse error when there are no limits at all', async () => {
+        expect((await providerErrorFrom(() => parseCodexUsage({plan_type: 'free'}))).kind).toBe('parse');
+        expect((await providerErrorFrom(() => parseCodexUsage('nope'))).kind).toBe('parse');
+    });
+});
+
+describe('windowLabel()', () => {
+    it('names windows by their length', () => {
+        expect(windowLabel(18000)).toBe('5h');
+        expect(windowLabel(604800)).toBe('7d');
+        expect(windowLabel(2592000)).toBe('30d');
+        expect(windowLabel(5400)).toBe('90m');
+    });
+});
+
+describe('parseCodexCredentials()', () => {
+    it('reads the token, account id, e-mail and plan (from the id token)', () => {
+        const found = parseCodexCredentials(fixtureJson('codex/auth.json'), '/h/.codex/auth.json', '/h/.codex');
+        expect(found.accountId).toBe('acct-fixture-123');
+        expect(found.email).toBe('codex@example.com');
+        expect(found.plan).toBe('plus');
+        expect(found.expiresAt).toBe(4102444800 * 1000);
+    });
+
+    it('takes the account id from the id token when tokens.account_id is missing', () => {
+        const json = fixtureJson('codex/auth.json') as {tokens: Record<string, unknown>};
+        delete json.tokens['account_id'];
+        expect(parseCodexCredentials(json, 'a', 'h').accountId).toBe('acct-from-id-token');
+    });
+
+    it('explains that an API-key sign-in has no plan limits', async () => {
+        const error = await providerErrorFrom(() => parseCodexCredentials(fixtureJson('codex/auth-api-key.json'), 'a', 'h'));
+        expect(error.kind).toBe('not-configured');
+        expect(error.message).toContain('API key');
+    });
+});
+
+describe('parseRolloutRateLimits()', () => {
+    it('takes the last snapshot, tolerating a partial last line', () => {
+        const found = parseRolloutRateLimits(fixtureText('codex/rollout.jsonl'));
+        const at = Date.UTC(2026, 10, 23, 9, 30);
+        expect(found?.at).toBe(at);
+        expect(found?.windows.map(w => [w.label, w.usedPercent])).toEqual([['5h', 26.5], ['7d', 16.1]]);
+        expect(found?.windows[0]?.resetsAt).toBe(at + 6455 * 1000);
+        expect(found?.windows[1]?.resetsAt).toBe(1795000000 * 1000);
+    });
+
+    it('returns null when no line has rate limits', () => {
+        expect(parseRolloutRateLimits('{"type":"session_meta"}\n')).toBeNull();
+    });
+});
+
+function touch(path: string, text: string, unixSeconds: number): void {
+    writeFile(path, text);
+    const info = new Gio.FileInfo();
+    info.set_modification_date_time(GLib.DateTime.new_from_unix_utc(unixSeconds));
+    Gio.File.new_for_path(path).set_attributes_from_info(info, Gio.FileQueryInfoFlags.NONE, null);
+}
+
+describe('newestRollout()', () => {
+    it('picks the most recently written log of the two newest days', async () => {
+        const home = makeTempDir();
+        touch(`${home}/sessions/2026/11/22/rollout-2026-11-22T23-00-00-a.jsonl`, 'x', 2000);
+        touch(`${home}/sessions/2026/11/23/rollout-2026-11-23T08-00-00-b.jsonl`, 'x', 1000);
+        touch(`${home}/sessions/2026/10/01/rollout-2026-10-01T08-00-00-c.jsonl`, 'x', 3000);
+        touch(`${home}/sessions/2026/11/23/notes.txt`, 'x', 5000);
+        expect(await newestRollout(home, null)).toBe(`${home}/sessions/2026/11/22/rollout-2026-11-22T23-00-00-a.jsonl`);
+    });
+
+    it('returns null without sessions', async () => {
+        expect(await newestRollout(makeTempDir(), null)).toBeNull();
+    });
+});
+
+describe('CodexProvider', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    let env: TestEnvironment;
+    let home: string;
+    let provider: CodexProvider;
+
+    beforeEach(() => {
+        provider = new CodexProvider();
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+        env = testEnvironment(makeTempDir());
+        home = `${env.homeDir}/.codex`;
+        writeFile(`${home}/auth.json`, fixtureText('codex/auth.json'));
+        server.route(USAGE, {status: 200, body: fixtureJson('codex/usage-plus.json')});
+    });
+
+    afterEach(() => {
+        http.abort();
+        server.destroy();
+    });
+
+    it('sends the token and the ChatGPT account id, and fills the contract', async () => {
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        const request = server.requestsTo(USAGE)[0];
+        expect(request?.headers['authorization']).toMatch(/^Bearer eyJ/);
+        expect(request?.headers['chatgpt-account-id']).toBe('acct-fixture-123');
+        expect(snapshot?.accountLabel).toBe('codex@example.com');
+        expect(snapshot?.plan).toBe('Plus');
+        expect(snapshot?.window).toBe('5h');
+        expect(snapshot?.remaining).toBe(59);
+        expect(snapshot?.balances.length).toBe(1);
+        expect(snapshot?.source).toBeNull();
+        expect(snapshot?.error).toBeNull();
+    });
+
+    it('honours $CODEX_HOME', async () => {
+        env.vars['CODEX_HOME'] = `${env.homeDir}/other-codex`;
+        const [missing] = await provider.fetch(fetchContext(env, http));
+        expect(missing?.error?.kind).toBe('not-configured');
+        writeFile(`${env.homeDir}/other-codex/auth.json`, fixtureText('codex/auth.json'));
+        const [found] = await provider.fetch(fetchContext(env, http));
+        expect(found?.error).toBeNull();
+    });
+
+    it('falls back to the newest session log when the API refuses, and says why', async () => {
+        server.route(USAGE, {status: 401, body: {}});
+        writeFile(`${home}/sessions/2026/11/23/rollout-2026-11-23T09-00-00-x.jsonl`, fixtureText('codex/rollout.jsonl'));
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.windows.map(w => w.usedPercent)).toEqual([26.5, 16.1]);
+        expect(snapshot?.source).toBe('Codex session log');
+        expect(snapshot?.updatedAt).toBe(Date.UTC(2026, 10, 23, 9, 30));
+        expect(snapshot?.stale).toBeTrue();
+        expect(snapshot?.error?.kind).toBe('auth');
+        expect(snapshot?.error?.hint).toContain('codex login');
+    });
+
+    it('does not call the API with an expired token; the session log stands in', async () => {
+        writeFile(`${home}/auth.json`, fixtureText('codex/auth-expired.json'));
+        writeFile(`${home}/sessions/2026/11/23/rollout-2026-11-23T09-00-00-x.jsonl`, fixtureText('codex/rollout.jsonl'));
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(server.requests.length).toBe(0);
+        expect(snapshot?.error?.kind).toBe('expired');
+        expect(snapshot?.windows.length).toBe(2);
+    });
+
+    it('shows the API error alone when there is no session log', async () => {
+        server.route(USAGE, {status: 500, body: {}});
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('server');
+        expect(snapshot?.windows).toEqual([]);
+    });
+
+    it('never writes auth.json, whatever happens', async () => {
+        for (const status of [200, 401, 403, 429, 500, 200]) {
+            server.route(USAGE, {status, body: fixtureJson('codex/usage-plus.json')});
+            await provider.fetch(fetchContext(env, http, {manual: true}));
+            expect(readFile(`${home}/auth.json`)).toBe(fixtureText('codex/auth.json'));
+        }
+        writeFile(`${home}/auth.json`, fixtureText('codex/auth-expired.json'));
+        await provider.fetch(fetchContext(env, http));
+        expect(readFile(`${home}/auth.json`)).toBe(fixtureText('codex/auth-expired.json'));
+        expect(server.requests.every(r => r.path === `/${USAGE}`)).toBeTrue();
+    });
+});
