@@ -13,6 +13,7 @@ import {Lifetime} from './core/lifetime.js';
 import type {Provider} from './core/provider.js';
 import {ClaudeProvider} from './core/providers/claude.js';
 import {CodexProvider} from './core/providers/codex.js';
+import {GeminiProvider} from './core/providers/gemini.js';
 import {UsageService} from './core/usageService.js';
 import {MeterIndicator} from './shell/indicator.js';
 import type {ProviderInfo} from './shell/indicator.js';
@@ -40,7 +41,7 @@ export default class AiUsageMeterExtension extends Extension {
     private _compose(lifetime: Lifetime): void {
         const settings = this.getSettings();
         const env = systemEnvironment();
-        const providers: Provider[] = [new ClaudeProvider(), new CodexProvider()];
+        const providers: Provider[] = [new ClaudeProvider(), new CodexProvider(), new GeminiProvider()];
         const providerInfo = new Map<ProviderId, ProviderInfo>(
             providers.map(p => [p.id, {name: p.name, usagePageUrl: p.usagePageUrl}]));
         const enabledProviders = (): ProviderId[] =>

@@ -15,6 +15,7 @@ Gio._promisify(Gio.InputStream.prototype, 'skip_async', 'skip_finish');
 Gio._promisify(Gio.InputStream.prototype, 'read_bytes_async', 'read_bytes_finish');
 Gio._promisify(Gio.InputStream.prototype, 'close_async', 'close_finish');
 Gio._promisify(Gio.FileInputStream.prototype, 'query_info_async', 'query_info_finish');
+Gio._promisify(Gio.File.prototype, 'query_info_async', 'query_info_finish');
 
 /** Reads a UTF-8 file; returns null when it does not exist. */
 export async function readTextFile(path: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
@@ -116,4 +117,37 @@ export async function readTail(path: string, maxBytes: number, cancellable: Gio.
     } finally {
         await stream.close_async(GLib.PRIORITY_DEFAULT, null);
     }
+}
+
+/** Follows symbolic links to the real path of a file; null when it does not exist. */
+export async function resolveLinks(path: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
+    let current = path;
+    for (let hops = 0; hops < 16; hops++) {
+        let info: Gio.FileInfo;
+        try {
+            info = await Gio.File.new_for_path(current).query_info_async('standard::is-symlink,standard::symlink-target',
+                Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, GLib.PRIORITY_DEFAULT, cancellable);
+        } catch (error) {
+            if (isNotFound(error))
+                return null;
+            throw error;
+        }
+        const target = info.get_is_symlink() ? info.get_symlink_target() : null;
+        if (target === null)
+            return current;
+        current = GLib.path_is_absolute(target) ? target
+            : GLib.canonicalize_filename(target, GLib.path_get_dirname(current));
+    }
+    return null;
+}
+
+/** The real path of an executable found in $PATH, like `which` followed by `realpath`. */
+export async function findProgram(name: string, searchPath: string | null, cancellable: Gio.Cancellable | null):
+    Promise<string | null> {
+    for (const dir of (searchPath ?? '').split(':').filter(d => d.length > 0)) {
+        const found = await resolveLinks(GLib.build_filenamev([dir, name]), cancellable);
+        if (found !== null)
+            return found;
+    }
+    return null;
 }

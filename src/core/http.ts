@@ -35,6 +35,8 @@ export interface HttpRequest {
     headers?: Record<string, string>;
     /** JSON body for POST requests. */
     json?: unknown;
+    /** Form body (application/x-www-form-urlencoded) for POST requests. */
+    form?: Record<string, string>;
 }
 
 export function resolveEndpoint(url: string, override: string | null): string {
@@ -66,6 +68,11 @@ export class HttpClient {
         if (request.json !== undefined) {
             const body = new TextEncoder().encode(JSON.stringify(request.json));
             message.set_request_body_from_bytes('application/json', new GLib.Bytes(body));
+        } else if (request.form !== undefined) {
+            const body = Object.entries(request.form)
+                .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
+            message.set_request_body_from_bytes('application/x-www-form-urlencoded',
+                new GLib.Bytes(new TextEncoder().encode(body)));
         }
 
         let bytes: GLib.Bytes;

@@ -176,7 +176,7 @@ export class UsageService {
 
 const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;
 
-const PROVIDER_ORDER: readonly ProviderId[] = ['claude', 'codex'];
+const PROVIDER_ORDER: readonly ProviderId[] = ['claude', 'codex', 'gemini'];
 
 /** By provider, then account label (case-insensitive). */
 export function sortSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot[] {

@@ -10,6 +10,7 @@ import {formatClock} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {claudePlanLabel, readClaudeCredentials} from '../core/providers/claude.js';
 import {codexHome, readCodexCredentials} from '../core/providers/codex.js';
+import {readGeminiCredentials} from '../core/providers/gemini.js';
 
 interface SignIn {
     source: string;
@@ -56,6 +57,19 @@ const SECTIONS = (): ProviderSection[] => [
             return {source: found.source, email: found.email, expiresAt: found.expiresAt, plan: found.plan};
         },
         refreshHint: _('token expired: run `codex` once to refresh it'),
+    },
+    {
+        title: _('Gemini'),
+        description: _('Code Assist quota read from the Gemini CLI’s Google sign-in, read only. ' +
+            'An expired access token is refreshed in memory; the CLI’s file is never written.'),
+        settingsKey: 'gemini-enabled',
+        switchTitle: _('Show Gemini'),
+        switchSubtitle: _('Daily requests left per model'),
+        readSignIn: async (env, cancellable) => {
+            const found = await readGeminiCredentials(env, cancellable);
+            return {source: found.source, email: found.email, expiresAt: null, plan: null};
+        },
+        refreshHint: '',
     },
 ];
 

@@ -21,8 +21,12 @@ const FIXTURE_TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
 const ROTATED_TOKEN = 'sk-ant-oat01-FIXTURE-ROTATED-TOKEN-e2e';
 const CODEX_USAGE = 'chatgpt.com/backend-api/wham/usage';
 const CODEX_AUTH = `${HOME}/.codex/auth.json`;
-const EXPECTED_LABEL = 'Claude 72% · Codex 63%';
-const CLAUDE_ONLY_LABEL = '5h 72% · 7d 22%';
+const GEMINI_LOAD = 'cloudcode-pa.googleapis.com/v1internal:loadCodeAssist';
+const GEMINI_QUOTA = 'cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota';
+const GOOGLE_TOKEN = 'oauth2.googleapis.com/token';
+const GEMINI_CREDENTIALS = `${HOME}/.gemini/oauth_creds.json`;
+const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50%';
+const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50%';
 
 let passed = 0;
 let failed = 0;
@@ -127,6 +131,15 @@ function usageFixture(now: number): unknown {
     return usage;
 }
 
+function geminiQuotaFixture(now: number): unknown {
+    const quota = fixtureJson('gemini/quota.json') as {buckets: unknown[]};
+    for (const bucket of quota.buckets) {
+        if (typeof bucket === 'object' && bucket !== null && 'resetTime' in bucket)
+            (bucket as Record<string, unknown>)['resetTime'] = new Date(now + 17 * 3_600_000).toISOString();
+    }
+    return quota;
+}
+
 function codexUsageFixture(now: number): unknown {
     const usage = fixtureJson('codex/usage-plus.json') as {
         rate_limit: Record<string, Record<string, unknown>>;
@@ -159,10 +172,17 @@ async function main(): Promise<void> {
     server.route(USAGE, {status: 200, body: usageFixture(Date.now())});
     server.route(PROFILE, {status: 200, body: fixtureJson('claude/profile.json')});
     server.route(CODEX_USAGE, {status: 200, body: codexUsageFixture(Date.now())});
+    server.route(GEMINI_LOAD, {status: 200, body: fixtureJson('gemini/load-code-assist.json')});
+    server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now())});
+    server.route(GOOGLE_TOKEN, {status: 200, body: {access_token: 'ya29.E2E-REFRESHED-IN-MEMORY', expires_in: 3599}});
+    const geminiCredentials = fixtureText('gemini/oauth_creds-expired.json');
     info(`fixture server at ${server.baseUrl}`);
 
     const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDERR_MERGE});
     launcher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
+    // The Gemini CLI is not installed in the test system; its OAuth client comes from the environment.
+    launcher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
+    launcher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
     launcher.set_stdout_file_path(`${OUT}/shell.log`);
     const shell = launcher.spawnv(['gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', '1280x800']);
     try {
@@ -191,6 +211,10 @@ async function main(): Promise<void> {
         const codexRequest = server.requestsTo(CODEX_USAGE)[0];
         check('Codex request carries the ChatGPT account id from ~/.codex/auth.json',
             codexRequest?.headers['chatgpt-account-id'] === 'acct-fixture-123');
+        check('Gemini: the expired access token was refreshed with the CLI\'s refresh token',
+            server.requestsTo(GOOGLE_TOKEN).length === 1);
+        check('Gemini: the quota request uses the token refreshed in memory',
+            server.requestsTo(GEMINI_QUOTA)[0]?.headers['authorization'] === 'Bearer ya29.E2E-REFRESHED-IN-MEMORY');
         check('usage request has an honest User-Agent',
             usageRequest?.headers['user-agent']?.startsWith('ai-usage-meter/') === true,
             usageRequest?.headers['user-agent']);
@@ -203,7 +227,8 @@ async function main(): Promise<void> {
         const expected = ['Claude · e2e@example.com', 'Max 20x', '5h', '72%', 'resets in 2 h 13 m', '7d', '22%',
             '7d Sonnet', '7d Cowork', 'Extra usage', '$12.34 / $50.00', 'Refresh', 'Preferences',
             'Open Claude usage page', 'Codex · codex@example.com', 'Plus', '41%', '63%', '5h GPT-5.3-Codex-Spark',
-            'Credits', '125.5', 'Open Codex usage page'];
+            'Credits', '125.5', 'Open Codex usage page', 'Gemini · gemini@example.com', 'Code Assist Standard',
+            '2.5-pro', '50%', '2.5-flash', '2.5-flash-lite', 'Open Gemini usage page'];
         for (const text of expected)
             check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
         check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));
@@ -259,9 +284,10 @@ async function main(): Promise<void> {
 
         // --- settings apply live: Codex off → the single-account label; no sign-in → a "Set up" row ---
         await shellEval(`Main.extensionManager.lookup('${UUID}').stateObj.getSettings().set_boolean('codex-enabled', false); true`);
-        const claudeOnly = await waitFor(panelLabel, l => l?.text === CLAUDE_ONLY_LABEL, 5000);
-        check(`turning Codex off in the settings shows "${CLAUDE_ONLY_LABEL}"`, claudeOnly?.text === CLAUDE_ONLY_LABEL,
+        const claudeOnly = await waitFor(panelLabel, l => l?.text === WITHOUT_CODEX_LABEL, 5000);
+        check(`turning Codex off in the settings shows "${WITHOUT_CODEX_LABEL}"`, claudeOnly?.text === WITHOUT_CODEX_LABEL,
             JSON.stringify(claudeOnly));
+        check('the Codex CLI\'s auth.json was never written', readText(CODEX_AUTH) === fixtureText('codex/auth.json'));
         GLib.unlink(CODEX_AUTH);
         await shellEval(`Main.extensionManager.lookup('${UUID}').stateObj.getSettings().set_boolean('codex-enabled', true); true`);
         const setUp = await waitFor(menuTexts, t => t.includes('Set up Codex…'), 5000);
@@ -298,14 +324,15 @@ async function main(): Promise<void> {
         // --- enable again ---
         await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'EnableExtension', new GLib.Variant('(s)', [UUID]));
         check('state is ACTIVE after enabling again', await waitFor(extensionState, s => s === 1, 5000) === 1);
-        const again = await waitFor(panelLabel, l => l?.text === CLAUDE_ONLY_LABEL, 15000);
-        check('the label is back after enabling again', again?.text === CLAUDE_ONLY_LABEL, JSON.stringify(again));
+        const again = await waitFor(panelLabel, l => l?.text === WITHOUT_CODEX_LABEL, 15000);
+        check('the label is back after enabling again', again?.text === WITHOUT_CODEX_LABEL, JSON.stringify(again));
         check('the extension reports no error', await shellEval(`Main.extensionManager.lookup('${UUID}').error`) === '');
 
         // --- credentials are read only ---
         const [, now] = GLib.file_get_contents(CREDENTIALS);
         check('the credentials file is byte for byte what its owner (here: the test) last wrote',
             new TextDecoder().decode(now) === lastWritten);
+        check('the Gemini CLI\'s credentials file was never written', readText(GEMINI_CREDENTIALS) === geminiCredentials);
 
         // --- at shutdown the Shell destroys the panel, and our button with it, without disable():
         //     a refresh that completes afterwards must not touch the dead widgets (checked in the log) ---

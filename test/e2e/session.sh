@@ -28,6 +28,9 @@ install -m 600 "$E2E/test/fixtures/claude/credentials.json" ~/.claude/.credentia
 # …and the Codex CLI's.
 install -d -m 700 ~/.codex
 install -m 600 "$E2E/test/fixtures/codex/auth.json" ~/.codex/auth.json
+# …and the Gemini CLI's, with an expired access token: the meter must refresh it in memory only.
+install -d -m 700 ~/.gemini
+install -m 600 "$E2E/test/fixtures/gemini/oauth_creds-expired.json" ~/.gemini/oauth_creds.json
 
 # A stand-in web browser that records the pages the extension opens.
 mkdir -p ~/.local/share/applications ~/.config

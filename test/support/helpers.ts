@@ -73,3 +73,7 @@ export async function providerErrorFrom(action: () => unknown): Promise<Provider
     }
     throw new Error('expected a ProviderError');
 }
+
+export function symlink(linkPath: string, target: string): void {
+    Gio.File.new_for_path(linkPath).make_symbolic_link(target, null);
+}

@@ -1,0 +1,149 @@
+import type {HttpClient} from '../../src/core/http.js';
+import {
+    GeminiProvider, checkAuthType, findOAuthClient, parseGeminiQuota, parseLoadCodeAssist, parseOAuthClient,
+} from '../../src/core/providers/gemini.js';
+import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import type {TestEnvironment} from '../support/helpers.js';
+import {
+    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, symlink, testEnvironment, writeFile,
+} from '../support/helpers.js';
+
+const LOAD = 'cloudcode-pa.googleapis.com/v1internal:loadCodeAssist';
+const QUOTA = 'cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota';
+const TOKEN = 'oauth2.googleapis.com/token';
+const OAUTH_JS = "const OAUTH_CLIENT_ID = 'fixture-client.apps.googleusercontent.com';\n" +
+    "const OAUTH_CLIENT_SECRET = 'FIXTURE-client-secret';\n";
+
+describe('parseGeminiQuota()', () => {
+    it('keeps the lowest fraction per model and orders pro, flash, flash-lite', () => {
+        const windows = parseGeminiQuota(fixtureJson('gemini/quota.json'));
+        expect(windows.map(w => [w.label, Math.round(w.usedPercent)])).toEqual(
+            [['2.5-pro', 50], ['2.5-flash', 3], ['2.5-flash-lite', 0]]);
+        expect(windows[0]?.windowSeconds).toBe(86400);
+        expect(windows[0]?.resetsAt).toBe(Date.UTC(2100, 0, 2, 7));
+    });
+
+    it('fails on an empty or missing bucket list', async () => {
+        expect((await providerErrorFrom(() => parseGeminiQuota({buckets: []}))).kind).toBe('parse');
+        expect((await providerErrorFrom(() => parseGeminiQuota({}))).kind).toBe('parse');
+    });
+});
+
+describe('parseLoadCodeAssist()', () => {
+    it('reads the project and the paid tier name', () => {
+        expect(parseLoadCodeAssist(fixtureJson('gemini/load-code-assist.json'), null))
+            .toEqual({project: 'fixture-project-123', plan: 'Code Assist Standard'});
+    });
+
+    it('names free tiers, telling Workspace accounts apart', () => {
+        expect(parseLoadCodeAssist({currentTier: {id: 'free-tier'}, cloudaicompanionProject: 'p'}, null))
+            .toEqual({project: 'p', plan: 'Free'});
+        expect(parseLoadCodeAssist({currentTier: {id: 'free-tier'}}, 'example.com').plan).toBe('Workspace');
+        expect(parseLoadCodeAssist('x', null)).toEqual({project: null, plan: null});
+    });
+});
+
+describe('checkAuthType()', () => {
+    it('explains that API-key and Vertex sign-ins have no quota', async () => {
+        const error = await providerErrorFrom(() => checkAuthType({security: {auth: {selectedType: 'vertex-ai'}}}));
+        expect(error.kind).toBe('not-configured');
+        expect(() => checkAuthType({security: {auth: {selectedType: 'oauth-personal'}}})).not.toThrow();
+        expect(() => checkAuthType(undefined)).not.toThrow();
+    });
+});
+
+describe('the Gemini CLI OAuth client', () => {
+    it('is read from the CLI\'s oauth2.js', () => {
+        expect(parseOAuthClient(OAUTH_JS)).toEqual({id: 'fixture-client.apps.googleusercontent.com',
+            secret: 'FIXTURE-client-secret'});
+        expect(parseOAuthClient('nothing here')).toBeNull();
+    });
+
+    it('is found from the gemini program in $PATH, through its symlink, in an npm global install', async () => {
+        const root = makeTempDir();
+        const pkg = `${root}/lib/node_modules/@google/gemini-cli`;
+        writeFile(`${pkg}/dist/index.js`, '#!/usr/bin/env node');
+        writeFile(`${pkg}/node_modules/@google/gemini-cli-core/dist/src/code_assist/oauth2.js`, OAUTH_JS);
+        writeFile(`${root}/bin/.keep`, '');
+        symlink(`${root}/bin/gemini`, '../lib/node_modules/@google/gemini-cli/dist/index.js');
+        const env = testEnvironment(root, {PATH: `${root}/nothing:${root}/bin`});
+        expect((await findOAuthClient(env, null))?.id).toBe('fixture-client.apps.googleusercontent.com');
+    });
+
+    it('prefers GEMINI_OAUTH_CLIENT_ID/SECRET', async () => {
+        const env = testEnvironment(makeTempDir(), {GEMINI_OAUTH_CLIENT_ID: 'a', GEMINI_OAUTH_CLIENT_SECRET: 'b'});
+        expect(await findOAuthClient(env, null)).toEqual({id: 'a', secret: 'b'});
+    });
+});
+
+describe('GeminiProvider', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    let env: TestEnvironment;
+    let provider: GeminiProvider;
+    const credsPath = (): string => `${env.homeDir}/.gemini/oauth_creds.json`;
+
+    beforeEach(() => {
+        provider = new GeminiProvider();
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+        env = testEnvironment(makeTempDir(), {GEMINI_OAUTH_CLIENT_ID: 'cid', GEMINI_OAUTH_CLIENT_SECRET: 'csecret'});
+        writeFile(credsPath(), fixtureText('gemini/oauth_creds.json'));
+        server.route(LOAD, {status: 200, body: fixtureJson('gemini/load-code-assist.json')});
+        server.route(QUOTA, {status: 200, body: fixtureJson('gemini/quota.json')});
+        server.route(TOKEN, {status: 200, body: {access_token: 'ya29.REFRESHED-in-memory', expires_in: 3599}});
+    });
+
+    afterEach(() => {
+        http.abort();
+        server.destroy();
+    });
+
+    it('loads the project, then asks for its quota', async () => {
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(server.requests.map(r => r.path)).toEqual([`/${LOAD}`, `/${QUOTA}`]);
+        expect(server.requestsTo(QUOTA)[0]?.headers['authorization']).toBe('Bearer ya29.FIXTURE-ACCESS-TOKEN-gemini');
+        expect(snapshot?.accountLabel).toBe('gemini@example.com');
+        expect(snapshot?.plan).toBe('Code Assist Standard');
+        expect(snapshot?.windows.length).toBe(3);
+        expect(snapshot?.error).toBeNull();
+    });
+
+    it('refreshes an expired token in memory only, once, and never writes the CLI\'s file', async () => {
+        writeFile(credsPath(), fixtureText('gemini/oauth_creds-expired.json'));
+        await provider.fetch(fetchContext(env, http));
+        await provider.fetch(fetchContext(env, http));
+        expect(server.requestsTo(TOKEN).length).toBe(1);
+        expect(server.requestsTo(QUOTA).map(r => r.headers['authorization']))
+            .toEqual(['Bearer ya29.REFRESHED-in-memory', 'Bearer ya29.REFRESHED-in-memory']);
+        expect(readFile(credsPath())).toBe(fixtureText('gemini/oauth_creds-expired.json'));
+    });
+
+    it('says "sign in again" when Google refuses the refresh', async () => {
+        writeFile(credsPath(), fixtureText('gemini/oauth_creds-expired.json'));
+        server.route(TOKEN, {status: 400, body: {error: 'invalid_grant'}});
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('expired');
+        expect(snapshot?.error?.hint).toContain('gemini');
+    });
+
+    it('explains the end of personal-account access instead of a generic error', async () => {
+        server.route(LOAD, {status: 403, body: fixtureJson('gemini/ineligible.json')});
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('not-configured');
+        expect(snapshot?.error?.message).toContain('no longer serves');
+    });
+
+    it('maps 401 to "sign in again"', async () => {
+        server.route(QUOTA, {status: 401, body: {}});
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('auth');
+    });
+
+    it('says "not signed in" without credentials', async () => {
+        writeFile(credsPath(), '{}');
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('not-configured');
+        expect(server.requests.length).toBe(0);
+    });
+});
