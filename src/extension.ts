@@ -98,6 +98,18 @@ export default class AiUsageMeterExtension extends Extension {
                     render();
             });
 
+        const applyAccounts = (): void => {
+            const dirs = settings.get_value('account-dirs').deepUnpack() as Record<string, string[]>;
+            const names = settings.get_value('account-names').deepUnpack() as Record<string, string>;
+            service.setAccounts(new Map(providers.map(p => [p.id, dirs[p.id] ?? []])), new Map(Object.entries(names)));
+        };
+        applyAccounts();
+        for (const key of ['account-dirs', 'account-names']) {
+            lifetime.connect(settings, `changed::${key}`, () => {
+                applyAccounts();
+                void service.refresh(false);
+            });
+        }
         lifetime.connect(settings, 'changed::refresh-interval',
             () => service.setInterval(settings.get_uint('refresh-interval')));
         lifetime.connect(settings, 'changed::warning-threshold', render);

@@ -98,8 +98,19 @@ export function panelText(snapshots: readonly UsageSnapshot[], providerName: (id
     if (withData.length === 1 && only !== undefined)
         return only.windows.slice(0, 2).map(w => `${w.label} ${formatPercent(w.usedPercent)}`).join(' · ');
     if (withData.length > 1) {
-        return withData.map(s => `${providerName(s.provider)} ${
-            formatPercent(Math.max(...s.windows.map(w => w.usedPercent)))}`).join(' · ');
+        const accountsOf = (id: ProviderId): number => withData.filter(s => s.provider === id).length;
+        return withData.map(s => {
+            // Two accounts of one provider are told apart by a short account name.
+            const name = accountsOf(s.provider) > 1
+                ? `${providerName(s.provider)} ${shortAccountName(s.accountLabel)}` : providerName(s.provider);
+            return `${name} ${formatPercent(Math.max(...s.windows.map(w => w.usedPercent)))}`;
+        }).join(' · ');
     }
     return snapshots.some(s => s.error !== null && s.error.kind !== 'not-configured') ? _('AI !') : _('AI');
+}
+
+/** "alice@example.com" → "alice", "My work account" → "My work ac…". */
+export function shortAccountName(label: string): string {
+    const name = label.split('@')[0] ?? label;
+    return name.length > 10 ? `${name.slice(0, 10)}…` : name;
 }

@@ -20,6 +20,8 @@ export interface FetchContext {
     cancellable: Gio.Cancellable;
     /** True when the user asked for this refresh; it may bypass a rate-limit pause. */
     manual: boolean;
+    /** Extra CLI configuration folders the user added, one account each. */
+    accountDirs: readonly string[];
 }
 
 export interface Provider {
@@ -28,7 +30,7 @@ export interface Provider {
     /** The provider's own usage page, opened from the menu. */
     readonly usagePageUrl: string;
     /** Credential files whose change should trigger a refresh. */
-    watchedPaths(env: Environment): string[];
+    watchedPaths(env: Environment, accountDirs: readonly string[]): string[];
     /** One snapshot per account; an account that failed carries `error`. Throws only on cancel. */
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]>;
 }
@@ -105,6 +107,63 @@ export async function settleAccount(provider: ProviderId, accountId: string, acc
             throw error;
         return errorSnapshot(provider, accountId, accountLabel, error);
     }
+}
+
+/** Where one account's credentials come from: the CLI's default location or a folder the user added. */
+export interface AccountSource<C> {
+    /** Stable account id while the credentials cannot be read: 'default' or the folder. */
+    id: string;
+    /** Names the account in errors, e.g. "Claude (~/work/.claude)". */
+    label: string;
+    read(): Promise<C>;
+}
+
+export interface AccountFetcher<C> {
+    /** Credentials that resolve to the same token are one account, shown once. */
+    identity(credentials: C): string;
+    accountId(credentials: C): string;
+    /** The account's name until the provider tells us a better one (its e-mail). */
+    label(credentials: C, source: AccountSource<C>): string;
+    fetch(credentials: C, label: string): Promise<UsageSnapshot>;
+}
+
+/**
+ * Reads every account's credentials, drops duplicates, and fetches the rest in parallel.
+ * An account whose credentials are missing or broken becomes an error snapshot naming it.
+ */
+export async function fetchAccounts<C>(provider: ProviderId, sources: readonly AccountSource<C>[],
+    fetcher: AccountFetcher<C>): Promise<UsageSnapshot[]> {
+    const read = await Promise.all(sources.map(async source => {
+        try {
+            return {source, credentials: await source.read(), error: null};
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+            return {source, credentials: null, error};
+        }
+    }));
+    const seen = new Set<string>();
+    const snapshots: Promise<UsageSnapshot>[] = [];
+    for (const {source, credentials, error} of read) {
+        if (credentials === null) {
+            if (error !== null)
+                snapshots.push(Promise.resolve(errorSnapshot(provider, source.id, source.label, error)));
+            continue;
+        }
+        const identity = fetcher.identity(credentials);
+        if (seen.has(identity))
+            continue;
+        seen.add(identity);
+        const label = fetcher.label(credentials, source);
+        snapshots.push(settleAccount(provider, fetcher.accountId(credentials), label,
+            () => fetcher.fetch(credentials, label)));
+    }
+    return Promise.all(snapshots);
+}
+
+/** A folder as people read it: ~/work/.claude rather than /home/me/work/.claude. */
+export function displayPath(path: string, env: Environment): string {
+    return path.startsWith(`${env.homeDir}/`) ? `~${path.slice(env.homeDir.length)}` : path;
 }
 
 export function errorSnapshot(provider: ProviderId, accountId: string, accountLabel: string,

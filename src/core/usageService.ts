@@ -38,6 +38,8 @@ export class UsageService {
     private _intervalSeconds = 300;
     private _watcher: FileWatcher | null = null;
     private _destroyed = false;
+    private _accountDirs: ReadonlyMap<ProviderId, readonly string[]> = new Map();
+    private _accountNames: ReadonlyMap<string, string> = new Map();
     private readonly _listeners = new Set<(state: MeterState) => void>();
 
     constructor(options: UsageServiceOptions) {
@@ -80,6 +82,17 @@ export class UsageService {
         this._schedule();
     }
 
+    /**
+     * Extra CLI folders per provider (one account each) and the names the user gave accounts,
+     * keyed by accountNameKey(). Applies from the next refresh; call refresh() to apply now.
+     */
+    setAccounts(dirs: ReadonlyMap<ProviderId, readonly string[]>, names: ReadonlyMap<string, string>): void {
+        this._accountDirs = dirs;
+        this._accountNames = names;
+        if (this._watcher !== null)
+            this._watchCredentials();
+    }
+
     setEnabledProviders(enabled: Iterable<ProviderId>): void {
         this._enabled = new Set(enabled);
         this._snapshots = this._snapshots.filter(s => this._enabled.has(s.provider));
@@ -101,10 +114,11 @@ export class UsageService {
         try {
             const results = await Promise.all(providers.map(provider => provider.fetch({
                 http: this._options.http, env: this._options.env, gate: this._gate, cancellable, manual,
+                accountDirs: this._accountDirs.get(provider.id) ?? [],
             })));
             if (cancellable.is_cancelled())
                 return;
-            this._snapshots = sortSnapshots(results.flat().map(s => this._mergeWithPrevious(s)));
+            this._snapshots = sortSnapshots(results.flat().map(s => this._mergeWithPrevious(this._named(s))));
             this._refresh = null;
             this._publish();
             await this._options.cache?.save(this._snapshots, this._lifetime);
@@ -117,6 +131,12 @@ export class UsageService {
                 this._publish();
             }
         }
+    }
+
+    /** Applies the name the user gave the account, if any. */
+    private _named(snapshot: UsageSnapshot): UsageSnapshot {
+        const name = this._accountNames.get(accountNameKey(snapshot.provider, snapshot.accountId));
+        return name ? {...snapshot, accountLabel: name} : snapshot;
     }
 
     /** A failed account keeps its newest data (ours or a fallback's), marked stale, with the new error. */
@@ -136,7 +156,7 @@ export class UsageService {
         if (this._destroyed)
             return;
         const paths = this._options.providers.filter(p => this._enabled.has(p.id))
-            .flatMap(p => p.watchedPaths(this._options.env));
+            .flatMap(p => p.watchedPaths(this._options.env, this._accountDirs.get(p.id) ?? []));
         this._watcher = new FileWatcher(paths, () => void this.refresh(false));
     }
 
@@ -172,6 +192,11 @@ export class UsageService {
         this._watcher = null;
         this._options.http.abort();
     }
+}
+
+/** The key of an account's user-given name in the `account-names` setting. */
+export function accountNameKey(provider: ProviderId, accountId: string): string {
+    return `${provider}:${accountId}`;
 }
 
 const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;

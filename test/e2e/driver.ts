@@ -298,6 +298,28 @@ async function main(): Promise<void> {
         check('screenshot of the menu with a provider to set up', await screenshot('menu-set-up.png'));
         await shellEval(`${INDICATOR}.menu.close(); true`);
 
+        // --- a second Claude account from an extra CLAUDE_CONFIG_DIR folder, with a name of our own ---
+        const settingsJs = `Main.extensionManager.lookup('${UUID}').stateObj.getSettings()`;
+        const Variant = 'imports.gi.GLib.Variant';
+        await shellEval(`(() => { const s = ${settingsJs};
+            s.set_value('account-names', new ${Variant}('a{ss}', {'claude:${HOME}/work-claude/.credentials.json': 'Work'}));
+            s.set_value('account-dirs', new ${Variant}('a{sas}', {claude: ['${HOME}/work-claude']})); return true; })()`);
+        const twoAccounts = await waitFor(menuTexts, t => t.includes('Claude · Work'), 8000);
+        check('a second Claude account appears as its own card, under the name given to it',
+            twoAccounts.includes('Claude · Work') && twoAccounts.includes('Claude · e2e@example.com') &&
+            twoAccounts.includes('Pro'), JSON.stringify(twoAccounts));
+        const twoLabel = await waitFor(panelLabel, l => l?.text === 'Claude e2e 72% · Claude Work 72% · Gemini 50%', 5000);
+        check('the panel tells the two Claude accounts apart', twoLabel?.text === 'Claude e2e 72% · Claude Work 72% · Gemini 50%',
+            JSON.stringify(twoLabel));
+        check('the second account is fetched with its own token', server.requestsTo(USAGE)
+            .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-WORK-ACCOUNT-e2e'));
+        await shellEval(`${INDICATOR}.menu.open(); true`);
+        await sleep(300);
+        check('screenshot of the menu with two Claude accounts', await screenshot('menu-two-accounts.png'));
+        await shellEval(`${INDICATOR}.menu.close(); ${settingsJs}.reset('account-dirs'); true`);
+        const oneAccount = await waitFor(menuTexts, t => !t.includes('Claude · Work'), 8000);
+        check('removing the folder removes its card', !oneAccount.includes('Claude · Work'));
+
         // --- preferences window ---
         await run(['gnome-extensions', 'prefs', UUID]);
         const prefs = await waitFor(() => tryEval(`global.get_window_actors().map(a => ({title: a.meta_window.get_title(),

@@ -25,6 +25,9 @@ gsettings set org.gnome.shell enabled-extensions "['e2e-unsafe-mode@ai-usage-met
 # Claude Code's sign-in, as Claude Code writes it (the meter must only ever read it).
 install -d -m 700 ~/.claude
 install -m 600 "$E2E/test/fixtures/claude/credentials.json" ~/.claude/.credentials.json
+# A second Claude Code folder (CLAUDE_CONFIG_DIR=~/work-claude), signed in to another account.
+install -d -m 700 ~/work-claude
+install -m 600 "$E2E/test/fixtures/claude/credentials-work.json" ~/work-claude/.credentials.json
 # …and the Codex CLI's.
 install -d -m 700 ~/.codex
 install -m 600 "$E2E/test/fixtures/codex/auth.json" ~/.codex/auth.json

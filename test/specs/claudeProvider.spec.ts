@@ -240,6 +240,30 @@ describe('ClaudeProvider', () => {
         expect((await fetchOne()).error?.kind).toBe('parse');
     });
 
+    it('shows one account per extra Claude Code folder', async () => {
+        writeFile(`${home}/work/.credentials.json`, credentials({accessToken: 'sk-ant-oat01-work-account'}));
+        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${home}/work`]}));
+        expect(snapshots.map(s => s.accountId)).toEqual([`${home}/.claude/.credentials.json`, `${home}/work/.credentials.json`]);
+        expect(server.requestsTo(USAGE).map(r => r.headers['authorization']))
+            .toEqual(jasmine.arrayWithExactContents([`Bearer ${TOKEN}`, 'Bearer sk-ant-oat01-work-account']));
+    });
+
+    it('shows a folder that signs in to the same account only once', async () => {
+        writeFile(`${home}/copy/.credentials.json`, credentials());
+        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${home}/copy`]}));
+        expect(snapshots.length).toBe(1);
+        expect(server.requestsTo(USAGE).length).toBe(1);
+    });
+
+    it('names a folder without a sign-in in its error card', async () => {
+        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${home}/empty`]}));
+        const [, empty] = snapshots;
+        expect(empty?.accountLabel).toBe('Claude (~/empty)');
+        expect(empty?.error?.kind).toBe('not-configured');
+        expect(empty?.error?.message).toContain(`${home}/empty`);
+        expect(empty?.error?.hint).toContain(`CLAUDE_CONFIG_DIR=${home}/empty claude`);
+    });
+
     it('abandons a request in flight as soon as it is cancelled', async () => {
         server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json'), delayMs: 3000});
         const ctx = fetchContext(env, http);

@@ -152,6 +152,17 @@ describe('CodexProvider', () => {
         expect(snapshot?.error).toBeNull();
     });
 
+    it('shows one account per extra Codex home', async () => {
+        const other = JSON.parse(fixtureText('codex/auth.json')) as {tokens: Record<string, string>};
+        other.tokens['access_token'] = `${other.tokens['access_token'] ?? ''}x`;
+        other.tokens['account_id'] = 'acct-work';
+        writeFile(`${env.homeDir}/work-codex/auth.json`, JSON.stringify(other));
+        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${env.homeDir}/work-codex`]}));
+        expect(snapshots.length).toBe(2);
+        expect(server.requestsTo(USAGE).map(r => r.headers['chatgpt-account-id']))
+            .toEqual(jasmine.arrayWithExactContents(['acct-fixture-123', 'acct-work']));
+    });
+
     it('honours $CODEX_HOME', async () => {
         env.vars['CODEX_HOME'] = `${env.homeDir}/other-codex`;
         const [missing] = await provider.fetch(fetchContext(env, http));

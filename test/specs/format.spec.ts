@@ -65,6 +65,12 @@ describe('panelText()', () => {
         expect(panelText([withWindows(61.4, 22.5, 90)], names)).toBe('5h 61% · 7d 23%');
     });
 
+    it('tells two accounts of one provider apart by a short name', () => {
+        const work = {...withWindows(40), accountLabel: 'Work'};
+        const personal = {...withWindows(72), accountLabel: 'someone.long@example.com'};
+        expect(panelText([personal, work], names)).toBe('Claude someone.lo… 72% · Claude Work 40%');
+    });
+
     it('shows each account\'s highest window when there are several', () => {
         const codex = {...withWindows(10, 63), provider: 'codex' as const};
         expect(panelText([withWindows(72, 22), codex], names)).toBe('Claude 72% · Codex 63%');

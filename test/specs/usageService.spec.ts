@@ -116,6 +116,14 @@ describe('UsageService', () => {
         expect(service.state.snapshots[0]?.updatedAt).toBe(2000);
     });
 
+    it('passes each provider its extra folders and applies the names the user gave accounts', async () => {
+        provider.answer = () => Promise.resolve([snapshot('/a', 'alice@example.com', 1, 1), snapshot('/b', 'bob', 2, 1)]);
+        service.setAccounts(new Map([['claude', ['/work']]]), new Map([['claude:/b', 'Aardvark']]));
+        await service.start(['claude'], 300);
+        expect(provider.contexts[0]?.accountDirs).toEqual(['/work']);
+        expect(service.state.snapshots.map(s => s.accountLabel)).toEqual(['Aardvark', 'alice@example.com']);
+    });
+
     it('shows an error alone when there never was data', async () => {
         provider.answer = () => Promise.resolve([errorSnapshot('claude', 'a', 'alice',
             new ProviderError('not-configured', 'Not signed in', 'run claude'))]);

@@ -55,7 +55,8 @@ export function loopbackHttp(baseUrl: string): HttpClient {
 }
 
 export function fetchContext(env: Environment, http: HttpClient, overrides: Partial<FetchContext> = {}): FetchContext {
-    return {env, http, gate: new BackoffGate(), cancellable: new Gio.Cancellable(), manual: false, ...overrides};
+    return {env, http, gate: new BackoffGate(), cancellable: new Gio.Cancellable(), manual: false, accountDirs: [],
+        ...overrides};
 }
 
 export function delay(ms: number): Promise<void> {

@@ -16,8 +16,8 @@ import {
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
-import {errorSnapshot, gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
-import type {FetchContext, Provider} from '../provider.js';
+import {displayPath, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {AccountSource, FetchContext, Provider} from '../provider.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
 export const CLAUDE_PROFILE_URL = 'https://api.anthropic.com/api/oauth/profile';
@@ -63,7 +63,23 @@ export function parseClaudeCredentials(json: unknown, source: string): ClaudeCre
     };
 }
 
-/** Reads the first credentials available, without ever writing them. */
+/** Reads one credentials file; null when it does not exist. Never writes it. */
+async function readCredentialFile(path: string, cancellable: Gio.Cancellable | null): Promise<ClaudeCredentials | null> {
+    const text = await readTextFile(path, cancellable);
+    if (text === null)
+        return null;
+    const json = parseJson(text);
+    if (json === undefined) {
+        throw new ProviderError('parse', format(_('%s is not valid JSON.'), path),
+            _('Run `claude` once so that it rewrites its credentials.'));
+    }
+    return parseClaudeCredentials(json, path);
+}
+
+const notSignedIn = (): ProviderError => new ProviderError('not-configured', _('Not signed in to Claude Code.'),
+    _('Install Claude Code and run `claude` to sign in.'));
+
+/** Reads the first credentials available, in Claude Code's order, without ever writing them. */
 export async function readClaudeCredentials(env: Environment, ctx: {cancellable: Gio.Cancellable | null}):
     Promise<ClaudeCredentials> {
     const envToken = env.getenv(TOKEN_ENV);
@@ -72,18 +88,21 @@ export async function readClaudeCredentials(env: Environment, ctx: {cancellable:
             subscriptionType: null, rateLimitTier: null};
     }
     for (const path of claudeCredentialPaths(env)) {
-        const text = await readTextFile(path, ctx.cancellable);
-        if (text === null)
-            continue;
-        const json = parseJson(text);
-        if (json === undefined) {
-            throw new ProviderError('parse', format(_('%s is not valid JSON.'), path),
-                _('Run `claude` once so that it rewrites its credentials.'));
-        }
-        return parseClaudeCredentials(json, path);
+        const found = await readCredentialFile(path, ctx.cancellable);
+        if (found !== null)
+            return found;
     }
-    throw new ProviderError('not-configured', _('Not signed in to Claude Code.'),
-        _('Install Claude Code and run `claude` to sign in.'));
+    throw notSignedIn();
+}
+
+/** The sign-in of an extra Claude Code configuration folder (what CLAUDE_CONFIG_DIR would point at). */
+export async function readClaudeFolder(dir: string, cancellable: Gio.Cancellable | null): Promise<ClaudeCredentials> {
+    const found = await readCredentialFile(GLib.build_filenamev([dir, '.credentials.json']), cancellable);
+    if (found === null) {
+        throw new ProviderError('not-configured', format(_('No Claude Code sign-in in %s.'), dir),
+            format(_('Run `CLAUDE_CONFIG_DIR=%s claude` and sign in.'), dir));
+    }
+    return found;
 }
 
 /** "max" + "default_claude_max_20x" → "Max 20x". */
@@ -201,24 +220,27 @@ export class ClaudeProvider implements Provider {
     /** Account e-mail per token fingerprint, looked up once per token. */
     private readonly _emails = new Map<string, string | null>();
 
-    watchedPaths(env: Environment): string[] {
-        return claudeCredentialPaths(env);
+    watchedPaths(env: Environment, accountDirs: readonly string[]): string[] {
+        return [...claudeCredentialPaths(env), ...accountDirs.map(dir => GLib.build_filenamev([dir, '.credentials.json']))];
     }
 
-    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        let credentials: ClaudeCredentials;
-        try {
-            credentials = await readClaudeCredentials(ctx.env, ctx);
-        } catch (error) {
-            if (!(error instanceof ProviderError))
-                throw error;
-            return [errorSnapshot(this.id, 'default', this.name, error)];
-        }
-        return [await settleAccount(this.id, credentials.source, 'Claude',
-            () => this._fetchAccount(ctx, credentials))];
+    fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        const sources: AccountSource<ClaudeCredentials>[] = [
+            {id: 'default', label: this.name, read: () => readClaudeCredentials(ctx.env, ctx)},
+            ...ctx.accountDirs.map(dir => ({
+                id: dir, label: `${this.name} (${displayPath(dir, ctx.env)})`,
+                read: () => readClaudeFolder(dir, ctx.cancellable),
+            })),
+        ];
+        return fetchAccounts(this.id, sources, {
+            identity: credentials => tokenFingerprint(credentials.accessToken),
+            accountId: credentials => credentials.source,
+            label: (_credentials, source) => source.label,
+            fetch: (credentials, label) => this._fetchAccount(ctx, credentials, label),
+        });
     }
 
-    private async _fetchAccount(ctx: FetchContext, credentials: ClaudeCredentials): Promise<UsageSnapshot> {
+    private async _fetchAccount(ctx: FetchContext, credentials: ClaudeCredentials, label: string): Promise<UsageSnapshot> {
         const now = ctx.env.now();
         if (credentials.expiresAt !== null && credentials.expiresAt <= now) {
             throw new ProviderError('expired', _('The Claude Code sign-in has expired.'),
@@ -244,7 +266,7 @@ export class ClaudeProvider implements Provider {
         const headline = usage.windows[0] ?? null;
         const extra = usage.spendLimits[0] ?? null;
         return {
-            ...emptySnapshot(this.id, credentials.source, email ?? 'Claude'),
+            ...emptySnapshot(this.id, credentials.source, email ?? label),
             plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier),
             window: headline?.label ?? null,
             remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,

@@ -15,8 +15,8 @@ import {
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims, jwtExpiry} from '../jwt.js';
-import {errorSnapshot, gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
-import type {FetchContext, Provider} from '../provider.js';
+import {displayPath, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {AccountSource, FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
 
 export const CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
@@ -249,30 +249,32 @@ export class CodexProvider implements Provider {
     readonly name = 'Codex';
     readonly usagePageUrl = 'https://chatgpt.com/codex/settings/usage';
 
-    watchedPaths(env: Environment): string[] {
-        return [GLib.build_filenamev([codexHome(env), 'auth.json'])];
+    watchedPaths(env: Environment, accountDirs: readonly string[]): string[] {
+        return [codexHome(env), ...accountDirs].map(home => GLib.build_filenamev([home, 'auth.json']));
     }
 
-    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const home = codexHome(ctx.env);
-        let credentials: CodexCredentials;
-        try {
-            credentials = await readCodexCredentials(home, ctx.cancellable);
-        } catch (error) {
-            if (!(error instanceof ProviderError))
-                throw error;
-            return [errorSnapshot(this.id, 'default', this.name, error)];
-        }
-        const label = credentials.email ?? this.name;
-        return [await settleAccount(this.id, credentials.source, label, async () => {
-            try {
-                return await this._fetchAccount(ctx, credentials, label);
-            } catch (error) {
-                if (!(error instanceof ProviderError))
-                    throw error;
-                return await this._fromSessionLog(ctx, credentials, label, error);
-            }
-        })];
+    fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        const sources: AccountSource<CodexCredentials>[] = [
+            {id: 'default', label: this.name, read: () => readCodexCredentials(codexHome(ctx.env), ctx.cancellable)},
+            ...ctx.accountDirs.map(home => ({
+                id: home, label: `${this.name} (${displayPath(home, ctx.env)})`,
+                read: () => readCodexCredentials(home, ctx.cancellable),
+            })),
+        ];
+        return fetchAccounts(this.id, sources, {
+            identity: credentials => tokenFingerprint(credentials.accessToken),
+            accountId: credentials => credentials.source,
+            label: (credentials, source) => credentials.email ?? source.label,
+            fetch: async (credentials, label) => {
+                try {
+                    return await this._fetchAccount(ctx, credentials, label);
+                } catch (error) {
+                    if (!(error instanceof ProviderError))
+                        throw error;
+                    return await this._fromSessionLog(ctx, credentials, label, error);
+                }
+            },
+        });
     }
 
     private async _fetchAccount(ctx: FetchContext, credentials: CodexCredentials, label: string): Promise<UsageSnapshot> {

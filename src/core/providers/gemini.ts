@@ -13,7 +13,7 @@ import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims} from '../jwt.js';
-import {errorSnapshot, gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
 
@@ -198,20 +198,18 @@ export class GeminiProvider implements Provider {
         return [GLib.build_filenamev([geminiDir(env), 'oauth_creds.json'])];
     }
 
-    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        let credentials: GeminiCredentials;
-        try {
-            credentials = await readGeminiCredentials(ctx.env, ctx.cancellable);
-        } catch (error) {
-            if (!(error instanceof ProviderError))
-                throw error;
-            return [errorSnapshot(this.id, 'default', this.name, error)];
-        }
-        return [await settleAccount(this.id, credentials.source, credentials.email ?? this.name,
-            () => this._fetchAccount(ctx, credentials))];
+    /** The Gemini CLI has a single configuration folder, so one account. */
+    fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        return fetchAccounts(this.id, [{id: 'default', label: this.name,
+            read: () => readGeminiCredentials(ctx.env, ctx.cancellable)}], {
+            identity: credentials => credentials.source,
+            accountId: credentials => credentials.source,
+            label: (credentials, source) => credentials.email ?? source.label,
+            fetch: (credentials, label) => this._fetchAccount(ctx, credentials, label),
+        });
     }
 
-    private async _fetchAccount(ctx: FetchContext, credentials: GeminiCredentials): Promise<UsageSnapshot> {
+    private async _fetchAccount(ctx: FetchContext, credentials: GeminiCredentials, label: string): Promise<UsageSnapshot> {
         const token = await this._accessToken(ctx, credentials);
         const key = tokenFingerprint(token);
         const headers = {Authorization: `Bearer ${token}`};
@@ -231,7 +229,7 @@ export class GeminiProvider implements Provider {
         const windows = parseGeminiQuota(quota.body);
         const headline = windows[0] ?? null;
         return {
-            ...emptySnapshot(this.id, credentials.source, credentials.email ?? this.name),
+            ...emptySnapshot(this.id, credentials.source, label),
             plan: info.plan,
             window: headline?.label ?? null,
             remaining: headline ? 100 - headline.usedPercent : null,

@@ -1,0 +1,187 @@
+// One provider in the preferences: on/off, each account it found (the CLI's default sign-in and
+// any folder the user added) with its status and a name for the menu, and "Add folder…".
+import Adw from 'gi://Adw';
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Gtk from 'gi://Gtk';
+
+import type {ProviderId} from '../core/contract.js';
+import {systemEnvironment} from '../core/environment.js';
+import {ProviderError, isCancelled} from '../core/errors.js';
+import {formatClock} from '../core/format.js';
+import {_, format} from '../core/i18n.js';
+import {accountNameKey} from '../core/usageService.js';
+
+Gio._promisify(Gtk.FileDialog.prototype, 'select_folder', 'select_folder_finish');
+
+export interface SignIn {
+    /** The account id: where the credentials were read (never the token). */
+    source: string;
+    /** A fingerprint of the token, to refuse a folder that holds an account already shown. */
+    identity: string;
+    plan: string | null;
+    email: string | null;
+    expiresAt: number | null;
+}
+
+export interface ProviderSection {
+    id: ProviderId;
+    title: string;
+    description: string;
+    switchTitle: string;
+    switchSubtitle: string;
+    readDefault: (cancellable: Gio.Cancellable) => Promise<SignIn>;
+    /** For CLIs that take another configuration folder (CLAUDE_CONFIG_DIR, CODEX_HOME). */
+    readFolder?: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>;
+    folderTitle?: string;
+    expiredHint: string;
+}
+
+type Dirs = Record<string, string[]>;
+
+function describe(signIn: SignIn, expiredHint: string): {title: string; subtitle: string} {
+    const env = systemEnvironment();
+    const parts = [format(_('From %s'), signIn.source.replace(env.homeDir, '~'))];
+    if (signIn.plan !== null)
+        parts.push(signIn.plan);
+    if (signIn.expiresAt !== null) {
+        parts.push(signIn.expiresAt > env.now()
+            ? format(_('token valid until %s'), formatClock(signIn.expiresAt, env.now()))
+            : expiredHint);
+    }
+    return {title: signIn.email ?? _('Signed in'), subtitle: parts.join(' · ')};
+}
+
+export const ProviderGroup = GObject.registerClass({GTypeName: 'AiUsageMeterProviderGroup'},
+class ProviderGroup extends Adw.PreferencesGroup {
+    private _rows: Adw.PreferencesRow[] = [];
+    private readonly _identities = new Map<string, string>();
+
+    constructor(private readonly _settings: Gio.Settings, private readonly _section: ProviderSection,
+        private readonly _cancellable: Gio.Cancellable) {
+        super({title: _section.title, description: _section.description});
+        const enabled = new Adw.SwitchRow({title: _section.switchTitle, subtitle: _section.switchSubtitle});
+        _settings.bind(`${_section.id}-enabled`, enabled, 'active', Gio.SettingsBindFlags.DEFAULT);
+        this.add(enabled);
+        const handler = _settings.connect('changed::account-dirs', () => this._rebuild());
+        this.connect('destroy', () => _settings.disconnect(handler));
+        this._rebuild();
+    }
+
+    private _folders(): string[] {
+        const dirs = this._settings.get_value('account-dirs').deepUnpack() as Dirs;
+        return dirs[this._section.id] ?? [];
+    }
+
+    private _setFolders(folders: string[]): void {
+        const dirs = this._settings.get_value('account-dirs').deepUnpack() as Dirs;
+        dirs[this._section.id] = folders;
+        this._settings.set_value('account-dirs', new GLib.Variant('a{sas}', dirs));
+    }
+
+    private _rebuild(): void {
+        for (const row of this._rows.splice(0))
+            this.remove(row);
+        this._identities.clear();
+        this._addAccount('default', this._section.readDefault(this._cancellable), null);
+        const readFolder = this._section.readFolder;
+        if (readFolder === undefined)
+            return;
+        for (const folder of this._folders())
+            this._addAccount(folder, readFolder(folder, this._cancellable), folder);
+        const add = new Adw.ActionRow({
+            title: this._section.folderTitle ?? _('Add an account folder…'),
+            subtitle: _('Another configuration folder of the CLI, signed in to another account'),
+            activatable: true,
+        });
+        add.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
+        add.connect('activated', () => void this._chooseFolder(readFolder));
+        this._rows.push(add);
+        this.add(add);
+    }
+
+    /** An expandable row: the sign-in found, a name for the menu, and "Remove" for added folders. */
+    private _addAccount(key: string, signIn: Promise<SignIn>, folder: string | null): void {
+        const row = new Adw.ExpanderRow({title: _('Checking sign-in…'), subtitle_lines: 3});
+        this._rows.push(row);
+        this.add(row);
+        if (folder !== null) {
+            const remove = new Adw.ActionRow({title: _('Remove this folder'), subtitle: folder});
+            const button = new Gtk.Button({icon_name: 'user-trash-symbolic', valign: Gtk.Align.CENTER,
+                tooltip_text: _('Remove'), css_classes: ['flat', 'destructive-action']});
+            button.connect('clicked', () => this._setFolders(this._folders().filter(f => f !== folder)));
+            remove.add_suffix(button);
+            row.add_row(remove);
+        }
+        signIn.then(found => {
+            this._identities.set(key, found.identity);
+            const {title, subtitle} = describe(found, this._section.expiredHint);
+            row.title = GLib.markup_escape_text(title, -1);
+            row.subtitle = GLib.markup_escape_text(subtitle, -1);
+            row.add_row(this._nameRow(accountNameKey(this._section.id, found.source)));
+        }).catch((error: unknown) => {
+            if (error instanceof ProviderError) {
+                row.title = GLib.markup_escape_text(error.message, -1);
+                row.subtitle = GLib.markup_escape_text(error.hint, -1);
+            } else if (!isCancelled(error)) {
+                console.error(`ai-usage-meter: cannot read the ${this._section.title} sign-in`, error);
+            }
+        });
+    }
+
+    private _nameRow(nameKey: string): Adw.EntryRow {
+        const names = this._settings.get_value('account-names').deepUnpack() as Record<string, string>;
+        const entry = new Adw.EntryRow({title: _('Name in the menu (instead of the e-mail)'), show_apply_button: true,
+            text: names[nameKey] ?? ''});
+        entry.connect('apply', () => {
+            const current = this._settings.get_value('account-names').deepUnpack() as Record<string, string>;
+            const name = entry.text.trim();
+            const others = Object.entries(current).filter(([key]) => key !== nameKey);
+            const updated = Object.fromEntries(name === '' ? others : [...others, [nameKey, name]]);
+            this._settings.set_value('account-names', new GLib.Variant('a{ss}', updated));
+        });
+        return entry;
+    }
+
+    private async _chooseFolder(readFolder: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>): Promise<void> {
+        const root = this.get_root();
+        const window = root instanceof Gtk.Window ? root : null;
+        let folder: string | null;
+        try {
+            folder = (await new Gtk.FileDialog({title: this._section.folderTitle ?? _('Add an account folder')})
+                .select_folder(window, this._cancellable)).get_path();
+        } catch (error) {
+            if (!(error instanceof GLib.Error && error.matches(Gtk.DialogError, Gtk.DialogError.DISMISSED)) &&
+                !isCancelled(error))
+                console.error('ai-usage-meter: folder dialog failed', error);
+            return;
+        }
+        if (folder === null)
+            return;
+        const problem = await this._whyNot(folder, readFolder);
+        if (problem !== null) {
+            if (window instanceof Adw.PreferencesWindow)
+                window.add_toast(new Adw.Toast({title: problem, timeout: 6}));
+            return;
+        }
+        this._setFolders([...this._folders(), folder]);
+    }
+
+    /** Refuses a folder already listed or one that signs in to an account already shown. */
+    private async _whyNot(folder: string, readFolder: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>):
+        Promise<string | null> {
+        if (this._folders().includes(folder))
+            return _('This folder is already in the list.');
+        try {
+            const found = await readFolder(folder, this._cancellable);
+            if ([...this._identities.values()].includes(found.identity))
+                return _('This folder signs in to an account that is already shown.');
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+            // A folder without a sign-in yet is fine: its row says how to sign in.
+        }
+        return null;
+    }
+});
