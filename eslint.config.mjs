@@ -44,6 +44,8 @@ export default tseslint.config(
             '@typescript-eslint/no-confusing-void-expression': ['error', {ignoreArrowShorthand: true}],
             // JSON from the network is read with bracket access on purpose: the keys are data.
             '@typescript-eslint/dot-notation': 'off',
+            // Gio calls reject with GLib.Error, which the typings do not derive from Error.
+            '@typescript-eslint/prefer-promise-reject-errors': ['error', {allowThrowingUnknown: true}],
         },
     },
     {

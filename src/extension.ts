@@ -13,7 +13,9 @@ import {Lifetime} from './core/lifetime.js';
 import type {Provider} from './core/provider.js';
 import {ClaudeProvider} from './core/providers/claude.js';
 import {CodexProvider} from './core/providers/codex.js';
+import {CopilotProvider} from './core/providers/copilot.js';
 import {GeminiProvider} from './core/providers/gemini.js';
+import {SecretStore} from './core/secrets.js';
 import {UsageService} from './core/usageService.js';
 import {MeterIndicator} from './shell/indicator.js';
 import type {ProviderInfo} from './shell/indicator.js';
@@ -41,7 +43,8 @@ export default class AiUsageMeterExtension extends Extension {
     private _compose(lifetime: Lifetime): void {
         const settings = this.getSettings();
         const env = systemEnvironment();
-        const providers: Provider[] = [new ClaudeProvider(), new CodexProvider(), new GeminiProvider()];
+        const providers: Provider[] = [new ClaudeProvider(), new CodexProvider(), new GeminiProvider(),
+            new CopilotProvider(new SecretStore(), () => settings.get_strv('copilot-accounts'))];
         const providerInfo = new Map<ProviderId, ProviderInfo>(
             providers.map(p => [p.id, {name: p.name, usagePageUrl: p.usagePageUrl}]));
         const enabledProviders = (): ProviderId[] =>
@@ -104,7 +107,7 @@ export default class AiUsageMeterExtension extends Extension {
             service.setAccounts(new Map(providers.map(p => [p.id, dirs[p.id] ?? []])), new Map(Object.entries(names)));
         };
         applyAccounts();
-        for (const key of ['account-dirs', 'account-names']) {
+        for (const key of ['account-dirs', 'account-names', 'copilot-accounts']) {
             lifetime.connect(settings, `changed::${key}`, () => {
                 applyAccounts();
                 void service.refresh(false);

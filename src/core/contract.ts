@@ -2,7 +2,7 @@
 // Times are epoch milliseconds so that snapshots survive JSON round trips unchanged.
 import type {ErrorKind} from './errors.js';
 
-export type ProviderId = 'claude' | 'codex' | 'gemini';
+export type ProviderId = 'claude' | 'codex' | 'gemini' | 'copilot';
 
 /** What the numbers in `remaining`/`limit` count. */
 export type Unit = 'percent' | 'usd' | 'requests' | 'tokens';

@@ -66,7 +66,7 @@ function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | nu
                     file.set_attributes_finish(result);
                     resolve();
                 } catch (error) {
-                    reject(error instanceof Error ? error : new Error(String(error)));
+                    reject(error); // a GLib.Error must stay one: callers test it for CANCELLED
                 }
             });
     });

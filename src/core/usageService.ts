@@ -96,7 +96,6 @@ export class UsageService {
     setEnabledProviders(enabled: Iterable<ProviderId>): void {
         this._enabled = new Set(enabled);
         this._snapshots = this._snapshots.filter(s => this._enabled.has(s.provider));
-        this._watchCredentials();
         this._publish();
         void this.refresh(false);
     }
@@ -150,14 +149,13 @@ export class UsageService {
         return {...previous, stale: true, error: snapshot.error};
     }
 
+    /** Watches the credentials of every provider, enabled or not, so that toggling one never churns monitors. */
     private _watchCredentials(): void {
-        this._watcher?.destroy();
-        this._watcher = null;
         if (this._destroyed)
             return;
-        const paths = this._options.providers.filter(p => this._enabled.has(p.id))
-            .flatMap(p => p.watchedPaths(this._options.env, this._accountDirs.get(p.id) ?? []));
-        this._watcher = new FileWatcher(paths, () => void this.refresh(false));
+        this._watcher ??= new FileWatcher(() => void this.refresh(false));
+        this._watcher.update(this._options.providers
+            .flatMap(p => p.watchedPaths(this._options.env, this._accountDirs.get(p.id) ?? [])));
     }
 
     private _schedule(): void {
@@ -201,7 +199,7 @@ export function accountNameKey(provider: ProviderId, accountId: string): string 
 
 const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;
 
-const PROVIDER_ORDER: readonly ProviderId[] = ['claude', 'codex', 'gemini'];
+const PROVIDER_ORDER: readonly ProviderId[] = ['claude', 'codex', 'gemini', 'copilot'];
 
 /** By provider, then account label (case-insensitive). */
 export function sortSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot[] {

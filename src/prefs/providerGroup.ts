@@ -53,6 +53,28 @@ function describe(signIn: SignIn, expiredHint: string): {title: string; subtitle
     return {title: signIn.email ?? _('Signed in'), subtitle: parts.join(' · ')};
 }
 
+/** An entry for the name an account gets in the menu, saved in `account-names`. */
+export function accountNameRow(settings: Gio.Settings, nameKey: string): Adw.EntryRow {
+    const names = settings.get_value('account-names').deepUnpack() as Record<string, string>;
+    const entry = new Adw.EntryRow({title: _('Name in the menu (instead of the e-mail)'), show_apply_button: true,
+        text: names[nameKey] ?? ''});
+    entry.connect('apply', () => {
+        const current = settings.get_value('account-names').deepUnpack() as Record<string, string>;
+        const name = entry.text.trim();
+        const others = Object.entries(current).filter(([key]) => key !== nameKey);
+        settings.set_value('account-names', new GLib.Variant('a{ss}',
+            Object.fromEntries(name === '' ? others : [...others, [nameKey, name]])));
+    });
+    return entry;
+}
+
+/** Shows a short message at the bottom of the preferences window. */
+export function toast(widget: Gtk.Widget, message: string): void {
+    const root = widget.get_root();
+    if (root instanceof Adw.PreferencesWindow)
+        root.add_toast(new Adw.Toast({title: message, timeout: 6}));
+}
+
 export const ProviderGroup = GObject.registerClass({GTypeName: 'AiUsageMeterProviderGroup'},
 class ProviderGroup extends Adw.PreferencesGroup {
     private _rows: Adw.PreferencesRow[] = [];
@@ -119,7 +141,7 @@ class ProviderGroup extends Adw.PreferencesGroup {
             const {title, subtitle} = describe(found, this._section.expiredHint);
             row.title = GLib.markup_escape_text(title, -1);
             row.subtitle = GLib.markup_escape_text(subtitle, -1);
-            row.add_row(this._nameRow(accountNameKey(this._section.id, found.source)));
+            row.add_row(accountNameRow(this._settings, accountNameKey(this._section.id, found.source)));
         }).catch((error: unknown) => {
             if (error instanceof ProviderError) {
                 row.title = GLib.markup_escape_text(error.message, -1);
@@ -128,20 +150,6 @@ class ProviderGroup extends Adw.PreferencesGroup {
                 console.error(`ai-usage-meter: cannot read the ${this._section.title} sign-in`, error);
             }
         });
-    }
-
-    private _nameRow(nameKey: string): Adw.EntryRow {
-        const names = this._settings.get_value('account-names').deepUnpack() as Record<string, string>;
-        const entry = new Adw.EntryRow({title: _('Name in the menu (instead of the e-mail)'), show_apply_button: true,
-            text: names[nameKey] ?? ''});
-        entry.connect('apply', () => {
-            const current = this._settings.get_value('account-names').deepUnpack() as Record<string, string>;
-            const name = entry.text.trim();
-            const others = Object.entries(current).filter(([key]) => key !== nameKey);
-            const updated = Object.fromEntries(name === '' ? others : [...others, [nameKey, name]]);
-            this._settings.set_value('account-names', new GLib.Variant('a{ss}', updated));
-        });
-        return entry;
     }
 
     private async _chooseFolder(readFolder: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>): Promise<void> {
@@ -161,8 +169,7 @@ class ProviderGroup extends Adw.PreferencesGroup {
             return;
         const problem = await this._whyNot(folder, readFolder);
         if (problem !== null) {
-            if (window instanceof Adw.PreferencesWindow)
-                window.add_toast(new Adw.Toast({title: problem, timeout: 6}));
+            toast(this, problem);
             return;
         }
         this._setFolders([...this._folders(), folder]);

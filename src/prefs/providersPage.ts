@@ -4,6 +4,7 @@ import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
 
 import {systemEnvironment} from '../core/environment.js';
+import {HttpClient} from '../core/http.js';
 import {_} from '../core/i18n.js';
 import {tokenFingerprint} from '../core/provider.js';
 import {claudePlanLabel, readClaudeCredentials, readClaudeFolder} from '../core/providers/claude.js';
@@ -11,6 +12,7 @@ import type {ClaudeCredentials} from '../core/providers/claude.js';
 import {codexHome, readCodexCredentials} from '../core/providers/codex.js';
 import type {CodexCredentials} from '../core/providers/codex.js';
 import {readGeminiCredentials} from '../core/providers/gemini.js';
+import {CopilotGroup} from './copilotGroup.js';
 import {ProviderGroup} from './providerGroup.js';
 import type {ProviderSection, SignIn} from './providerGroup.js';
 
@@ -72,6 +74,11 @@ class ProvidersPage extends Adw.PreferencesPage {
         super({title: _('Providers'), icon_name: 'network-server-symbolic', name: 'providers'});
         for (const section of sections())
             this.add(new ProviderGroup(settings, section, this._cancellable));
-        this.connect('unrealize', () => this._cancellable.cancel());
+        const http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
+        this.add(new CopilotGroup(settings, http, this._cancellable));
+        this.connect('unrealize', () => {
+            this._cancellable.cancel();
+            http.abort();
+        });
     }
 });

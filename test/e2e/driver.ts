@@ -25,8 +25,10 @@ const GEMINI_LOAD = 'cloudcode-pa.googleapis.com/v1internal:loadCodeAssist';
 const GEMINI_QUOTA = 'cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota';
 const GOOGLE_TOKEN = 'oauth2.googleapis.com/token';
 const GEMINI_CREDENTIALS = `${HOME}/.gemini/oauth_creds.json`;
-const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50%';
-const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50%';
+const COPILOT_USER = 'api.github.com/copilot_internal/user';
+const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% · Copilot 30%';
+const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Copilot 30%';
+const TWO_CLAUDE_LABEL = 'Claude e2e 72% · Claude Work 72% · Gemini 50% · Copilot 30%';
 
 let passed = 0;
 let failed = 0;
@@ -174,6 +176,9 @@ async function main(): Promise<void> {
     server.route(CODEX_USAGE, {status: 200, body: codexUsageFixture(Date.now())});
     server.route(GEMINI_LOAD, {status: 200, body: fixtureJson('gemini/load-code-assist.json')});
     server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now())});
+    const copilotUser = fixtureJson('copilot/user-individual.json') as Record<string, unknown>;
+    copilotUser['quota_reset_date'] = new Date(Date.now() + 12 * 86_400_000).toISOString().slice(0, 10);
+    server.route(COPILOT_USER, {status: 200, body: copilotUser});
     server.route(GOOGLE_TOKEN, {status: 200, body: {access_token: 'ya29.E2E-REFRESHED-IN-MEMORY', expires_in: 3599}});
     const geminiCredentials = fixtureText('gemini/oauth_creds-expired.json');
     info(`fixture server at ${server.baseUrl}`);
@@ -215,6 +220,8 @@ async function main(): Promise<void> {
             server.requestsTo(GOOGLE_TOKEN).length === 1);
         check('Gemini: the quota request uses the token refreshed in memory',
             server.requestsTo(GEMINI_QUOTA)[0]?.headers['authorization'] === 'Bearer ya29.E2E-REFRESHED-IN-MEMORY');
+        check('Copilot: the request carries the GitHub token from the keyring',
+            server.requestsTo(COPILOT_USER)[0]?.headers['authorization'] === 'token gho_FIXTURE_E2E_OCTOCAT');
         check('usage request has an honest User-Agent',
             usageRequest?.headers['user-agent']?.startsWith('ai-usage-meter/') === true,
             usageRequest?.headers['user-agent']);
@@ -228,7 +235,8 @@ async function main(): Promise<void> {
             '7d Sonnet', '7d Cowork', 'Extra usage', '$12.34 / $50.00', 'Refresh', 'Preferences',
             'Open Claude usage page', 'Codex · codex@example.com', 'Plus', '41%', '63%', '5h GPT-5.3-Codex-Spark',
             'Credits', '125.5', 'Open Codex usage page', 'Gemini · gemini@example.com', 'Code Assist Standard',
-            '2.5-pro', '50%', '2.5-flash', '2.5-flash-lite', 'Open Gemini usage page'];
+            '2.5-pro', '50%', '2.5-flash', '2.5-flash-lite', 'Open Gemini usage page', 'Copilot · octocat', 'Individual',
+            'Premium requests', '30%', 'Open Copilot usage page'];
         for (const text of expected)
             check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
         check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));
@@ -308,9 +316,8 @@ async function main(): Promise<void> {
         check('a second Claude account appears as its own card, under the name given to it',
             twoAccounts.includes('Claude · Work') && twoAccounts.includes('Claude · e2e@example.com') &&
             twoAccounts.includes('Pro'), JSON.stringify(twoAccounts));
-        const twoLabel = await waitFor(panelLabel, l => l?.text === 'Claude e2e 72% · Claude Work 72% · Gemini 50%', 5000);
-        check('the panel tells the two Claude accounts apart', twoLabel?.text === 'Claude e2e 72% · Claude Work 72% · Gemini 50%',
-            JSON.stringify(twoLabel));
+        const twoLabel = await waitFor(panelLabel, l => l?.text === TWO_CLAUDE_LABEL, 5000);
+        check('the panel tells the two Claude accounts apart', twoLabel?.text === TWO_CLAUDE_LABEL, JSON.stringify(twoLabel));
         check('the second account is fetched with its own token', server.requestsTo(USAGE)
             .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-WORK-ACCOUNT-e2e'));
         await shellEval(`${INDICATOR}.menu.open(); true`);

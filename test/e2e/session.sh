@@ -35,6 +35,22 @@ install -m 600 "$E2E/test/fixtures/codex/auth.json" ~/.codex/auth.json
 install -d -m 700 ~/.gemini
 install -m 600 "$E2E/test/fixtures/gemini/oauth_creds-expired.json" ~/.gemini/oauth_creds.json
 
+# A keyring (real libsecret) holding the GitHub token our own sign-in would have stored, and the
+# login in the settings (written through a schema compiled for gsettings, as the Shell reads it).
+printf '\n' | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+KEYRING_PID=$!
+trap '[[ -n $SYSBUS_PID ]] && kill "$SYSBUS_PID" 2>/dev/null; kill "$KEYRING_PID" 2>/dev/null; true' EXIT
+for _ in $(seq 50); do
+    gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true && break
+    sleep 0.1
+done
+printf '%s' gho_FIXTURE_E2E_OCTOCAT | secret-tool store --label='AI Usage Meter: GitHub token for octocat' \
+    xdg:schema org.gnome.shell.extensions.ai-usage-meter provider copilot account octocat
+SCHEMAS=$(mktemp -d)
+glib-compile-schemas --targetdir="$SCHEMAS" ~/.local/share/gnome-shell/extensions/"$UUID"/schemas
+gsettings --schemadir "$SCHEMAS" set org.gnome.shell.extensions.ai-usage-meter copilot-accounts "['octocat']"
+
 # A stand-in web browser that records the pages the extension opens.
 mkdir -p ~/.local/share/applications ~/.config
 cat > ~/.local/share/applications/e2e-browser.desktop <<DESKTOP

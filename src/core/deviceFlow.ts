@@ -1,0 +1,108 @@
+// OAuth 2.0 device authorization (RFC 8628), as GitHub implements it: ask for a user code,
+// let the user enter it in the browser, and poll until the token is granted.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import {ProviderError, isCancelled} from './errors.js';
+import type {HttpClient} from './http.js';
+import {_, format} from './i18n.js';
+import {isObject, optionalNumber, optionalString} from './json.js';
+
+export interface DeviceCode {
+    deviceCode: string;
+    userCode: string;
+    verificationUri: string;
+    expiresAt: number;
+    intervalSeconds: number;
+}
+
+export interface DeviceFlowEndpoints {
+    codeUrl: string;
+    tokenUrl: string;
+    clientId: string;
+    scope: string;
+}
+
+const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+/** RFC 8628 §3.5: a slow_down answer adds five seconds to the polling interval. */
+const SLOW_DOWN_SECONDS = 5;
+
+export async function requestDeviceCode(http: HttpClient, endpoints: DeviceFlowEndpoints, now: number,
+    cancellable: Gio.Cancellable): Promise<DeviceCode> {
+    const response = await http.request({method: 'POST', url: endpoints.codeUrl,
+        form: {client_id: endpoints.clientId, scope: endpoints.scope}}, cancellable);
+    const body = isObject(response.body) ? response.body : {};
+    const deviceCode = optionalString(body, 'device_code');
+    const userCode = optionalString(body, 'user_code');
+    const verificationUri = optionalString(body, 'verification_uri');
+    if (response.status !== 200 || deviceCode === null || userCode === null || verificationUri === null) {
+        throw new ProviderError('server', format(_('The sign-in could not start (%d).'), response.status),
+            _('Try again in a moment.'));
+    }
+    return {
+        deviceCode, userCode, verificationUri,
+        expiresAt: now + (optionalNumber(body, 'expires_in') ?? 900) * 1000,
+        intervalSeconds: optionalNumber(body, 'interval') ?? 5,
+    };
+}
+
+/** GJS exposes g_cancellable_connect() as Cancellable.connect(callback); the typings do not. */
+function onCancelled(cancellable: Gio.Cancellable, callback: () => void): number {
+    return (cancellable as unknown as {connect(handler: () => void): number}).connect(callback);
+}
+
+/** Waits, or rejects with a CANCELLED error as soon as `cancellable` is cancelled. */
+function sleep(seconds: number, cancellable: Gio.Cancellable): Promise<void> {
+    return new Promise((resolve, reject) => {
+        let handler = 0;
+        const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, Math.max(0, seconds * 1000), () => {
+            cancellable.disconnect(handler);
+            resolve();
+            return GLib.SOURCE_REMOVE;
+        });
+        // Runs at once when already cancelled. (Never disconnect from inside this handler: it deadlocks.)
+        handler = onCancelled(cancellable, () => {
+            GLib.source_remove(id);
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a GLib.Error, as every cancelled Gio call rejects with
+            reject(new Gio.IOErrorEnum({code: Gio.IOErrorEnum.CANCELLED, message: 'cancelled'}));
+        });
+    });
+}
+
+/**
+ * Polls until the user has entered the code. Resolves with the access token; rejects when the
+ * code expires, the user declines, or `cancellable` is cancelled.
+ */
+export async function pollForToken(http: HttpClient, endpoints: DeviceFlowEndpoints, code: DeviceCode,
+    now: () => number, cancellable: Gio.Cancellable): Promise<string> {
+    let interval = code.intervalSeconds;
+    while (now() < code.expiresAt) {
+        await sleep(interval, cancellable);
+        let response;
+        try {
+            response = await http.request({method: 'POST', url: endpoints.tokenUrl, form: {
+                client_id: endpoints.clientId, device_code: code.deviceCode, grant_type: GRANT_TYPE,
+            }}, cancellable);
+        } catch (error) {
+            if (isCancelled(error) || !(error instanceof ProviderError) || error.kind !== 'network')
+                throw error;
+            continue; // a dropped connection is worth another try before the code expires
+        }
+        const body = isObject(response.body) ? response.body : {};
+        const token = optionalString(body, 'access_token');
+        if (token !== null)
+            return token;
+        const error = optionalString(body, 'error');
+        if (error === 'authorization_pending')
+            continue;
+        if (error === 'slow_down') {
+            interval = (optionalNumber(body, 'interval') ?? interval) + SLOW_DOWN_SECONDS;
+            continue;
+        }
+        if (error === 'access_denied')
+            throw new ProviderError('auth', _('The sign-in was declined.'), _('Start again and approve it.'));
+        throw new ProviderError('auth', error === 'expired_token' ? _('The code expired before it was entered.')
+            : format(_('The sign-in failed (%s).'), error ?? String(response.status)), _('Start the sign-in again.'));
+    }
+    throw new ProviderError('auth', _('The code expired before it was entered.'), _('Start the sign-in again.'));
+}

@@ -1,0 +1,134 @@
+// GitHub Copilot in the preferences: our own GitHub sign-in (device flow). The token goes
+// straight to the keyring; only the login is kept in GSettings.
+import Adw from 'gi://Adw';
+import Gdk from 'gi://Gdk';
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Gtk from 'gi://Gtk';
+
+import {pollForToken, requestDeviceCode} from '../core/deviceFlow.js';
+import {systemEnvironment} from '../core/environment.js';
+import {ProviderError, isCancelled} from '../core/errors.js';
+import {HttpClient} from '../core/http.js';
+import {_, format} from '../core/i18n.js';
+import {GITHUB_DEVICE_FLOW, githubLogin} from '../core/providers/copilot.js';
+import {SecretStore} from '../core/secrets.js';
+import {accountNameKey} from '../core/usageService.js';
+import {accountNameRow, toast} from './providerGroup.js';
+
+Gio._promisify(Gtk.UriLauncher.prototype, 'launch', 'launch_finish');
+
+export const CopilotGroup = GObject.registerClass({GTypeName: 'AiUsageMeterCopilotGroup'},
+class CopilotGroup extends Adw.PreferencesGroup {
+    private _rows: Adw.PreferencesRow[] = [];
+    private readonly _secrets = new SecretStore();
+    private _signIn: Gio.Cancellable | null = null;
+
+    constructor(private readonly _settings: Gio.Settings, private readonly _http: HttpClient,
+        private readonly _cancellable: Gio.Cancellable) {
+        super({title: _('GitHub Copilot'),
+            description: _('Premium requests, chat and completions of your personal Copilot plan. ' +
+                'Sign in with GitHub here; the token is kept in your keyring.')});
+        const enabled = new Adw.SwitchRow({title: _('Show Copilot'), subtitle: _('Monthly quotas and their reset date')});
+        _settings.bind('copilot-enabled', enabled, 'active', Gio.SettingsBindFlags.DEFAULT);
+        this.add(enabled);
+        const handler = _settings.connect('changed::copilot-accounts', () => this._rebuild());
+        this.connect('destroy', () => _settings.disconnect(handler));
+        _cancellable.connect(() => this._signIn?.cancel());
+        this._rebuild();
+    }
+
+    private _rebuild(): void {
+        for (const row of this._rows.splice(0))
+            this.remove(row);
+        for (const login of this._settings.get_strv('copilot-accounts'))
+            this._add(this._accountRow(login));
+        const signIn = new Adw.ActionRow({title: _('Sign in with GitHub…'),
+            subtitle: _('Opens github.com to approve the meter with a one-time code'), activatable: true});
+        signIn.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
+        signIn.connect('activated', () => void this._startSignIn());
+        this._add(signIn);
+    }
+
+    private _add(row: Adw.PreferencesRow): void {
+        this._rows.push(row);
+        this.add(row);
+    }
+
+    private _accountRow(login: string): Adw.ExpanderRow {
+        const row = new Adw.ExpanderRow({title: GLib.markup_escape_text(login, -1), subtitle: _('Checking the keyring…')});
+        this._secrets.lookup('copilot', login).then(token => {
+            row.subtitle = token !== null ? _('Signed in; the token is in your keyring')
+                : _('No token in the keyring: sign in again');
+        }).catch((error: unknown) => {
+            if (!isCancelled(error))
+                row.subtitle = GLib.markup_escape_text(format(_('The keyring is not reachable: %s'), String(error)), -1);
+        });
+        row.add_row(accountNameRow(this._settings, accountNameKey('copilot', `github:${login}`)));
+        const signOut = new Adw.ActionRow({title: _('Sign out'), subtitle: _('Removes the token from the keyring')});
+        const button = new Gtk.Button({icon_name: 'system-log-out-symbolic', valign: Gtk.Align.CENTER,
+            tooltip_text: _('Sign out'), css_classes: ['flat', 'destructive-action']});
+        button.connect('clicked', () => void this._signOut(login));
+        signOut.add_suffix(button);
+        row.add_row(signOut);
+        return row;
+    }
+
+    private async _signOut(login: string): Promise<void> {
+        try {
+            await this._secrets.clear('copilot', login);
+        } catch (error) {
+            if (isCancelled(error))
+                return;
+            toast(this, format(_('Could not remove the token: %s'), String(error)));
+        }
+        this._settings.set_strv('copilot-accounts', this._settings.get_strv('copilot-accounts').filter(l => l !== login));
+    }
+
+    /** Shows the code, opens the verification page on request, and polls until GitHub answers. */
+    private async _startSignIn(): Promise<void> {
+        this._signIn?.cancel();
+        const cancellable = new Gio.Cancellable();
+        this._signIn = cancellable;
+        const env = systemEnvironment();
+        let codeRow: Adw.ActionRow | null = null;
+        try {
+            const code = await requestDeviceCode(this._http, GITHUB_DEVICE_FLOW, env.now(), cancellable);
+            codeRow = new Adw.ActionRow({title: code.userCode, subtitle: format(
+                _('Enter this code at %s. Waiting for GitHub…'), GLib.markup_escape_text(code.verificationUri, -1)),
+            css_classes: ['property']});
+            const open = new Gtk.Button({label: _('Copy and open'), valign: Gtk.Align.CENTER, css_classes: ['suggested-action']});
+            open.connect('clicked', () => {
+                Gdk.Display.get_default()?.get_clipboard().set(code.userCode);
+                const root = this.get_root();
+                new Gtk.UriLauncher({uri: code.verificationUri}).launch(root instanceof Gtk.Window ? root : null, null)
+                    .catch((error: unknown) => console.error('ai-usage-meter: cannot open the browser', error));
+            });
+            const cancel = new Gtk.Button({label: _('Cancel'), valign: Gtk.Align.CENTER});
+            cancel.connect('clicked', () => cancellable.cancel());
+            codeRow.add_suffix(open);
+            codeRow.add_suffix(cancel);
+            this._add(codeRow);
+
+            const token = await pollForToken(this._http, GITHUB_DEVICE_FLOW, code, () => env.now(), cancellable);
+            const login = await githubLogin(this._http, token, cancellable);
+            await this._secrets.store('copilot', login, format(_('AI Usage Meter: GitHub token for %s'), login), token);
+            const logins = this._settings.get_strv('copilot-accounts').filter(l => l !== login);
+            this._settings.set_strv('copilot-accounts', [...logins, login]);
+            toast(this, format(_('Signed in to GitHub as %s.'), login));
+        } catch (error) {
+            if (error instanceof ProviderError)
+                toast(this, `${error.message} ${error.hint}`);
+            else if (!isCancelled(error))
+                toast(this, format(_('The sign-in failed: %s'), String(error)));
+        } finally {
+            if (codeRow !== null && this._rows.includes(codeRow)) {
+                this._rows = this._rows.filter(r => r !== codeRow);
+                this.remove(codeRow);
+            }
+            if (this._signIn === cancellable)
+                this._signIn = null;
+        }
+    }
+});
