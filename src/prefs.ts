@@ -4,14 +4,15 @@ import type Adw from 'gi://Adw';
 import {ExtensionPreferences} from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';
 
 import {GeneralPage} from './prefs/generalPage.js';
-import {ProvidersPage} from './prefs/providersPage.js';
+import {providerPages} from './prefs/providerPages.js';
 
 export default class AiUsageMeterPreferences extends ExtensionPreferences {
     override async fillPreferencesWindow(window: Adw.PreferencesWindow): Promise<void> {
         const settings = this.getSettings();
         window.add(new GeneralPage(settings));
-        window.add(new ProvidersPage(settings));
-        window.set_default_size(640, 640);
+        for (const page of providerPages(settings))
+            window.add(page);
+        window.set_default_size(720, 680);
         return Promise.resolve();
     }
 }

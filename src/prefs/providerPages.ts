@@ -1,4 +1,4 @@
-// Provider preferences: a group per provider (see providerGroup.ts).
+// Provider preferences: a page per provider (see providerGroup.ts and copilotGroup.ts).
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
@@ -66,19 +66,27 @@ function sections(): ProviderSection[] {
     ];
 }
 
-export const ProvidersPage = GObject.registerClass({GTypeName: 'AiUsageMeterProvidersPage'},
-class ProvidersPage extends Adw.PreferencesPage {
-    private readonly _cancellable = new Gio.Cancellable();
-
-    constructor(settings: Gio.Settings) {
-        super({title: _('Providers'), icon_name: 'network-server-symbolic', name: 'providers'});
-        for (const section of sections())
-            this.add(new ProviderGroup(settings, section, this._cancellable));
-        const http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
-        this.add(new CopilotGroup(settings, http, this._cancellable));
+/** One page per provider: its switch, its accounts and their status. */
+const ProviderPage = GObject.registerClass({GTypeName: 'AiUsageMeterProviderPage'},
+class ProviderPage extends Adw.PreferencesPage {
+    constructor(title: string, name: string, build: (cancellable: Gio.Cancellable) => Adw.PreferencesGroup,
+        onClose: () => void = () => undefined) {
+        super({title, name, icon_name: 'network-server-symbolic'});
+        const cancellable = new Gio.Cancellable();
+        this.add(build(cancellable));
         this.connect('unrealize', () => {
-            this._cancellable.cancel();
-            http.abort();
+            cancellable.cancel();
+            onClose();
         });
     }
 });
+
+export function providerPages(settings: Gio.Settings): Adw.PreferencesPage[] {
+    const http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
+    return [
+        ...sections().map(section => new ProviderPage(section.title, section.id,
+            cancellable => new ProviderGroup(settings, section, cancellable))),
+        new ProviderPage(_('Copilot'), 'copilot', cancellable => new CopilotGroup(settings, http, cancellable),
+            () => http.abort()),
+    ];
+}
