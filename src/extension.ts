@@ -10,6 +10,7 @@ import type {ProviderId} from './core/contract.js';
 import {systemEnvironment} from './core/environment.js';
 import {HttpClient} from './core/http.js';
 import {Lifetime} from './core/lifetime.js';
+import {OwnTokenStore} from './core/ownSignIn.js';
 import type {Provider} from './core/provider.js';
 import {ClaudeProvider} from './core/providers/claude.js';
 import {CodexProvider} from './core/providers/codex.js';
@@ -43,8 +44,15 @@ export default class AiUsageMeterExtension extends Extension {
     private _compose(lifetime: Lifetime): void {
         const settings = this.getSettings();
         const env = systemEnvironment();
-        const providers: Provider[] = [new ClaudeProvider(), new CodexProvider(), new GeminiProvider(),
-            new CopilotProvider(new SecretStore(), () => settings.get_strv('copilot-accounts'))];
+        const secrets = new SecretStore();
+        const ownSignIns = (id: ProviderId): string[] =>
+            (settings.get_value('own-signins').deepUnpack() as Record<string, string[]>)[id] ?? [];
+        const providers: Provider[] = [
+            new ClaudeProvider(new OwnTokenStore(secrets), () => ownSignIns('claude')),
+            new CodexProvider(),
+            new GeminiProvider(),
+            new CopilotProvider(secrets, () => settings.get_strv('copilot-accounts')),
+        ];
         const providerInfo = new Map<ProviderId, ProviderInfo>(
             providers.map(p => [p.id, {name: p.name, usagePageUrl: p.usagePageUrl}]));
         const enabledProviders = (): ProviderId[] =>
@@ -107,7 +115,7 @@ export default class AiUsageMeterExtension extends Extension {
             service.setAccounts(new Map(providers.map(p => [p.id, dirs[p.id] ?? []])), new Map(Object.entries(names)));
         };
         applyAccounts();
-        for (const key of ['account-dirs', 'account-names', 'copilot-accounts']) {
+        for (const key of ['account-dirs', 'account-names', 'copilot-accounts', 'own-signins']) {
             lifetime.connect(settings, `changed::${key}`, () => {
                 applyAccounts();
                 void service.refresh(false);

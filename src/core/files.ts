@@ -151,3 +151,17 @@ export async function findProgram(name: string, searchPath: string | null, cance
     }
     return null;
 }
+
+/** `count` bytes from the kernel's CSPRNG (for PKCE verifiers and OAuth states). */
+export async function randomBytes(count: number, cancellable: Gio.Cancellable | null): Promise<Uint8Array> {
+    const stream = await Gio.File.new_for_path('/dev/urandom').read_async(GLib.PRIORITY_DEFAULT, cancellable);
+    try {
+        const bytes = await stream.read_bytes_async(count, GLib.PRIORITY_DEFAULT, cancellable);
+        const data = bytes.get_data();
+        if (data?.length !== count)
+            throw new Error('short read from /dev/urandom');
+        return data;
+    } finally {
+        await stream.close_async(GLib.PRIORITY_DEFAULT, null);
+    }
+}

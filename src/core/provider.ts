@@ -161,6 +161,11 @@ export async function fetchAccounts<C>(provider: ProviderId, sources: readonly A
     return Promise.all(snapshots);
 }
 
+/** The account id of a sign-in made from the preferences (its tokens are in the keyring). */
+export function ownAccountId(account: string): string {
+    return `own:${account}`;
+}
+
 /** A folder as people read it: ~/work/.claude rather than /home/me/work/.claude. */
 export function displayPath(path: string, env: Environment): string {
     return path.startsWith(`${env.homeDir}/`) ? `~${path.slice(env.homeDir.length)}` : path;

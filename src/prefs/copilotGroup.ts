@@ -15,9 +15,8 @@ import {_, format} from '../core/i18n.js';
 import {GITHUB_DEVICE_FLOW, githubLogin} from '../core/providers/copilot.js';
 import {SecretStore} from '../core/secrets.js';
 import {accountNameKey} from '../core/usageService.js';
+import {openUri} from './openUri.js';
 import {accountNameRow, toast} from './providerGroup.js';
-
-Gio._promisify(Gtk.UriLauncher.prototype, 'launch', 'launch_finish');
 
 export const CopilotGroup = GObject.registerClass({GTypeName: 'AiUsageMeterCopilotGroup'},
 class CopilotGroup extends Adw.PreferencesGroup {
@@ -101,8 +100,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
             const open = new Gtk.Button({label: _('Copy and open'), valign: Gtk.Align.CENTER, css_classes: ['suggested-action']});
             open.connect('clicked', () => {
                 Gdk.Display.get_default()?.get_clipboard().set(code.userCode);
-                const root = this.get_root();
-                new Gtk.UriLauncher({uri: code.verificationUri}).launch(root instanceof Gtk.Window ? root : null, null)
+                openUri(this, code.verificationUri, null)
                     .catch((error: unknown) => console.error('ai-usage-meter: cannot open the browser', error));
             });
             const cancel = new Gtk.Button({label: _('Cancel'), valign: Gtk.Align.CENTER});

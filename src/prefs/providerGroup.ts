@@ -12,6 +12,8 @@ import {ProviderError, isCancelled} from '../core/errors.js';
 import {formatClock} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {accountNameKey} from '../core/usageService.js';
+import {OwnSignInRows} from './ownSignInRows.js';
+import type {OwnSignInSpec} from './ownSignInRows.js';
 
 Gio._promisify(Gtk.FileDialog.prototype, 'select_folder', 'select_folder_finish');
 
@@ -36,6 +38,8 @@ export interface ProviderSection {
     readFolder?: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>;
     folderTitle?: string;
     expiredHint: string;
+    /** Our own sign-in, for providers that allow one. */
+    ownSignIn?: OwnSignInSpec;
 }
 
 type Dirs = Record<string, string[]>;
@@ -79,6 +83,7 @@ export const ProviderGroup = GObject.registerClass({GTypeName: 'AiUsageMeterProv
 class ProviderGroup extends Adw.PreferencesGroup {
     private _rows: Adw.PreferencesRow[] = [];
     private readonly _identities = new Map<string, string>();
+    private readonly _own: OwnSignInRows | null;
 
     constructor(private readonly _settings: Gio.Settings, private readonly _section: ProviderSection,
         private readonly _cancellable: Gio.Cancellable) {
@@ -86,8 +91,13 @@ class ProviderGroup extends Adw.PreferencesGroup {
         const enabled = new Adw.SwitchRow({title: _section.switchTitle, subtitle: _section.switchSubtitle});
         _settings.bind(`${_section.id}-enabled`, enabled, 'active', Gio.SettingsBindFlags.DEFAULT);
         this.add(enabled);
-        const handler = _settings.connect('changed::account-dirs', () => this._rebuild());
-        this.connect('destroy', () => _settings.disconnect(handler));
+        const handlers = ['account-dirs', 'own-signins'].map(key => _settings.connect(`changed::${key}`, () => this._rebuild()));
+        this._own = _section.ownSignIn ? new OwnSignInRows(_settings, _section.ownSignIn, row => this._addRow(row),
+            row => this._removeRow(row), _cancellable) : null;
+        this.connect('destroy', () => {
+            handlers.forEach(id => _settings.disconnect(id));
+            this._own?.destroy();
+        });
         this._rebuild();
     }
 
@@ -107,6 +117,7 @@ class ProviderGroup extends Adw.PreferencesGroup {
             this.remove(row);
         this._identities.clear();
         this._addAccount('default', this._section.readDefault(this._cancellable), null);
+        this._own?.build(this);
         const readFolder = this._section.readFolder;
         if (readFolder === undefined)
             return;
@@ -119,15 +130,25 @@ class ProviderGroup extends Adw.PreferencesGroup {
         });
         add.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
         add.connect('activated', () => void this._chooseFolder(readFolder));
-        this._rows.push(add);
-        this.add(add);
+        this._addRow(add);
+    }
+
+    private _addRow(row: Adw.PreferencesRow): void {
+        this._rows.push(row);
+        this.add(row);
+    }
+
+    private _removeRow(row: Adw.PreferencesRow): void {
+        if (!this._rows.includes(row))
+            return;
+        this._rows = this._rows.filter(r => r !== row);
+        this.remove(row);
     }
 
     /** An expandable row: the sign-in found, a name for the menu, and "Remove" for added folders. */
     private _addAccount(key: string, signIn: Promise<SignIn>, folder: string | null): void {
         const row = new Adw.ExpanderRow({title: _('Checking sign-in…'), subtitle_lines: 3});
-        this._rows.push(row);
-        this.add(row);
+        this._addRow(row);
         if (folder !== null) {
             const remove = new Adw.ActionRow({title: _('Remove this folder'), subtitle: folder});
             const button = new Gtk.Button({icon_name: 'user-trash-symbolic', valign: Gtk.Align.CENTER,

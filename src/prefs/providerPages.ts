@@ -7,7 +7,7 @@ import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
 import {_} from '../core/i18n.js';
 import {tokenFingerprint} from '../core/provider.js';
-import {claudePlanLabel, readClaudeCredentials, readClaudeFolder} from '../core/providers/claude.js';
+import {CLAUDE_OAUTH, claudePlanLabel, readClaudeCredentials, readClaudeFolder} from '../core/providers/claude.js';
 import type {ClaudeCredentials} from '../core/providers/claude.js';
 import {codexHome, readCodexCredentials} from '../core/providers/codex.js';
 import type {CodexCredentials} from '../core/providers/codex.js';
@@ -36,6 +36,7 @@ function sections(): ProviderSection[] {
             readDefault: async cancellable => claudeSignIn(await readClaudeCredentials(env, {cancellable})),
             readFolder: async (dir, cancellable) => claudeSignIn(await readClaudeFolder(dir, cancellable)),
             folderTitle: _('Add a Claude Code folder (CLAUDE_CONFIG_DIR)…'),
+            ownSignIn: {provider: 'claude', client: CLAUDE_OAUTH, title: _('Sign in with a Claude account…')},
             expiredHint: _('token expired: run `claude` once to refresh it'),
         },
         {

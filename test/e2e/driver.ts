@@ -28,7 +28,8 @@ const GEMINI_CREDENTIALS = `${HOME}/.gemini/oauth_creds.json`;
 const COPILOT_USER = 'api.github.com/copilot_internal/user';
 const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% · Copilot 30%';
 const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Copilot 30%';
-const TWO_CLAUDE_LABEL = 'Claude e2e 72% · Claude Work 72% · Gemini 50% · Copilot 30%';
+const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% · Gemini 50% · Copilot 30%';
+const CLAUDE_TOKEN = 'console.anthropic.com/v1/oauth/token';
 
 let passed = 0;
 let failed = 0;
@@ -95,6 +96,14 @@ async function screenshot(name: string): Promise<boolean> {
     const [ok] = await shellCall('/org/gnome/Shell/Screenshot', 'org.gnome.Shell.Screenshot', 'Screenshot',
         new GLib.Variant('(bbs)', [false, false, path])) as [boolean, string];
     return ok && GLib.file_test(path, GLib.FileTest.EXISTS);
+}
+
+Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
+
+async function captureOutput(argv: string[]): Promise<string> {
+    const process = Gio.Subprocess.new(argv, Gio.SubprocessFlags.STDOUT_PIPE);
+    const [stdout] = await process.communicate_utf8_async(null, null);
+    return stdout;
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -178,6 +187,8 @@ async function main(): Promise<void> {
     server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now())});
     const copilotUser = fixtureJson('copilot/user-individual.json') as Record<string, unknown>;
     copilotUser['quota_reset_date'] = new Date(Date.now() + 12 * 86_400_000).toISOString().slice(0, 10);
+    server.route(CLAUDE_TOKEN, {status: 200, body: {access_token: 'sk-ant-oat01-FIXTURE-OWN-REFRESHED',
+        refresh_token: 'rt-FIXTURE-OWN-2', expires_in: 28800}});
     server.route(COPILOT_USER, {status: 200, body: copilotUser});
     server.route(GOOGLE_TOKEN, {status: 200, body: {access_token: 'ya29.E2E-REFRESHED-IN-MEMORY', expires_in: 3599}});
     const geminiCredentials = fixtureText('gemini/oauth_creds-expired.json');
@@ -306,26 +317,39 @@ async function main(): Promise<void> {
         check('screenshot of the menu with a provider to set up', await screenshot('menu-set-up.png'));
         await shellEval(`${INDICATOR}.menu.close(); true`);
 
-        // --- a second Claude account from an extra CLAUDE_CONFIG_DIR folder, with a name of our own ---
+        // --- more Claude accounts: an extra CLAUDE_CONFIG_DIR folder, and one signed in from the
+        //     preferences (an expired own token, refreshed and rotated in the keyring) ---
         const settingsJs = `Main.extensionManager.lookup('${UUID}').stateObj.getSettings()`;
         const Variant = 'imports.gi.GLib.Variant';
         await shellEval(`(() => { const s = ${settingsJs};
-            s.set_value('account-names', new ${Variant}('a{ss}', {'claude:${HOME}/work-claude/.credentials.json': 'Work'}));
+            s.set_value('account-names', new ${Variant}('a{ss}', {'claude:${HOME}/work-claude/.credentials.json': 'Work',
+                'claude:own:e2eown': 'Own'}));
+            s.set_value('own-signins', new ${Variant}('a{sas}', {claude: ['e2eown']}));
             s.set_value('account-dirs', new ${Variant}('a{sas}', {claude: ['${HOME}/work-claude']})); return true; })()`);
-        const twoAccounts = await waitFor(menuTexts, t => t.includes('Claude · Work'), 8000);
+        const twoAccounts = await waitFor(menuTexts, t => t.includes('Claude · Work') && t.includes('Claude · Own'), 8000);
         check('a second Claude account appears as its own card, under the name given to it',
             twoAccounts.includes('Claude · Work') && twoAccounts.includes('Claude · e2e@example.com') &&
             twoAccounts.includes('Pro'), JSON.stringify(twoAccounts));
-        const twoLabel = await waitFor(panelLabel, l => l?.text === TWO_CLAUDE_LABEL, 5000);
-        check('the panel tells the two Claude accounts apart', twoLabel?.text === TWO_CLAUDE_LABEL, JSON.stringify(twoLabel));
+        check('the account signed in from the preferences has its own card', twoAccounts.includes('Claude · Own'));
+        const threeLabel = await waitFor(panelLabel, l => l?.text === CLAUDE_ACCOUNTS_LABEL, 5000);
+        check('the panel tells the Claude accounts apart', threeLabel?.text === CLAUDE_ACCOUNTS_LABEL, JSON.stringify(threeLabel));
+        check('the own sign-in\'s expired token was refreshed with its refresh token',
+            server.requestsTo(CLAUDE_TOKEN).length === 1);
+        check('the own sign-in is fetched with the refreshed token', server.requestsTo(USAGE)
+            .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-OWN-REFRESHED'));
+        const stored = await captureOutput(['secret-tool', 'lookup', 'xdg:schema', 'org.gnome.shell.extensions.ai-usage-meter',
+            'provider', 'claude', 'account', 'e2eown']);
+        check('the rotated refresh token is stored in the keyring', stored.includes('"refreshToken":"rt-FIXTURE-OWN-2"'),
+            stored.replace(/sk-ant-[A-Za-z0-9-]+/g, '[token]'));
         check('the second account is fetched with its own token', server.requestsTo(USAGE)
             .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-WORK-ACCOUNT-e2e'));
         await shellEval(`${INDICATOR}.menu.open(); true`);
         await sleep(300);
-        check('screenshot of the menu with two Claude accounts', await screenshot('menu-two-accounts.png'));
-        await shellEval(`${INDICATOR}.menu.close(); ${settingsJs}.reset('account-dirs'); true`);
-        const oneAccount = await waitFor(menuTexts, t => !t.includes('Claude · Work'), 8000);
-        check('removing the folder removes its card', !oneAccount.includes('Claude · Work'));
+        check('screenshot of the menu with three Claude accounts', await screenshot('menu-claude-accounts.png'));
+        await shellEval(`${INDICATOR}.menu.close(); ${settingsJs}.reset('account-dirs'); ${settingsJs}.reset('own-signins'); true`);
+        const oneAccount = await waitFor(menuTexts, t => !t.includes('Claude · Work') && !t.includes('Claude · Own'), 8000);
+        check('removing the folder and the sign-in removes their cards',
+            !oneAccount.includes('Claude · Work') && !oneAccount.includes('Claude · Own'));
 
         // --- preferences window ---
         await run(['gnome-extensions', 'prefs', UUID]);

@@ -47,6 +47,11 @@ for _ in $(seq 50); do
 done
 printf '%s' gho_FIXTURE_E2E_OCTOCAT | secret-tool store --label='AI Usage Meter: GitHub token for octocat' \
     xdg:schema org.gnome.shell.extensions.ai-usage-meter provider copilot account octocat
+# A Claude account signed in from the preferences (our own sign-in): expired, so the extension
+# must refresh it and store the rotated refresh token in the keyring.
+printf '%s' '{"accessToken":"sk-ant-oat01-FIXTURE-OWN-EXPIRED","refreshToken":"rt-FIXTURE-OWN-1","expiresAt":1700000000000,"idToken":null}' |
+    secret-tool store --label='AI Usage Meter: claude sign-in' \
+        xdg:schema org.gnome.shell.extensions.ai-usage-meter provider claude account e2eown
 SCHEMAS=$(mktemp -d)
 glib-compile-schemas --targetdir="$SCHEMAS" ~/.local/share/gnome-shell/extensions/"$UUID"/schemas
 gsettings --schemadir "$SCHEMAS" set org.gnome.shell.extensions.ai-usage-meter copilot-accounts "['octocat']"

@@ -16,12 +16,23 @@ import {
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
-import {displayPath, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {OAuthClient, OwnTokenStore} from '../ownSignIn.js';
+import {displayPath, fetchAccounts, ownAccountId, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {AccountSource, FetchContext, Provider} from '../provider.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
 export const CLAUDE_PROFILE_URL = 'https://api.anthropic.com/api/oauth/profile';
 const CLAUDE_BETA_HEADER = 'oauth-2025-04-20';
+/** Claude Code's public OAuth client, for our own sign-in (the code is pasted back from the callback page). */
+export const CLAUDE_OAUTH: OAuthClient = {
+    authorizeUrl: 'https://claude.ai/oauth/authorize',
+    tokenUrl: 'https://console.anthropic.com/v1/oauth/token',
+    clientId: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
+    redirectUri: 'https://console.anthropic.com/oauth/code/callback',
+    scope: 'org:create_api_key user:profile user:inference',
+    tokenBody: 'json',
+    extraAuthorizeParams: {code: 'true'},
+};
 const REQUIRED_SCOPE = 'user:profile';
 const TOKEN_ENV = 'CLAUDE_CODE_OAUTH_TOKEN';
 
@@ -220,6 +231,10 @@ export class ClaudeProvider implements Provider {
     /** Account e-mail per token fingerprint, looked up once per token. */
     private readonly _emails = new Map<string, string | null>();
 
+    /** `ownSignIns()` lists the accounts signed in from the preferences (tokens in `tokens`). */
+    constructor(private readonly _tokens: OwnTokenStore | null = null,
+        private readonly _ownSignIns: () => readonly string[] = () => []) {}
+
     watchedPaths(env: Environment, accountDirs: readonly string[]): string[] {
         return [...claudeCredentialPaths(env), ...accountDirs.map(dir => GLib.build_filenamev([dir, '.credentials.json']))];
     }
@@ -231,6 +246,15 @@ export class ClaudeProvider implements Provider {
                 id: dir, label: `${this.name} (${displayPath(dir, ctx.env)})`,
                 read: () => readClaudeFolder(dir, ctx.cancellable),
             })),
+            ...this._ownSignIns().map(account => {
+                const label = `${this.name} (${_('own sign-in')})`;
+                return {id: ownAccountId(account), label, read: async (): Promise<ClaudeCredentials> => {
+                    const tokens = await this._ownTokens().accessToken(this.id, account, label, CLAUDE_OAUTH,
+                        ctx.http, ctx.env.now());
+                    return {source: ownAccountId(account), accessToken: tokens.accessToken, expiresAt: tokens.expiresAt,
+                        scopes: null, subscriptionType: null, rateLimitTier: null};
+                }};
+            }),
         ];
         return fetchAccounts(this.id, sources, {
             identity: credentials => tokenFingerprint(credentials.accessToken),
@@ -238,6 +262,12 @@ export class ClaudeProvider implements Provider {
             label: (_credentials, source) => source.label,
             fetch: (credentials, label) => this._fetchAccount(ctx, credentials, label),
         });
+    }
+
+    private _ownTokens(): OwnTokenStore {
+        if (this._tokens === null)
+            throw new Error('own sign-ins need a token store');
+        return this._tokens;
     }
 
     private async _fetchAccount(ctx: FetchContext, credentials: ClaudeCredentials, label: string): Promise<UsageSnapshot> {

@@ -1,0 +1,127 @@
+// Our own sign-in rows for a provider page: the accounts signed in here (tokens in the keyring),
+// and "Sign in with …" — open the provider's page, approve, paste the code it shows back.
+import Adw from 'gi://Adw';
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import Gtk from 'gi://Gtk';
+
+import type {ProviderId} from '../core/contract.js';
+import {systemEnvironment} from '../core/environment.js';
+import {ProviderError, isCancelled} from '../core/errors.js';
+import {randomBytes} from '../core/files.js';
+import {HttpClient} from '../core/http.js';
+import {_, format} from '../core/i18n.js';
+import {OwnTokenStore, authorizeUrl, createPkce, exchangeCode, parsePastedCode} from '../core/ownSignIn.js';
+import type {OAuthClient, Pkce} from '../core/ownSignIn.js';
+import {ownAccountId} from '../core/provider.js';
+import {SecretStore} from '../core/secrets.js';
+import {accountNameKey} from '../core/usageService.js';
+import {openUri} from './openUri.js';
+import {accountNameRow, toast} from './providerGroup.js';
+
+export interface OwnSignInSpec {
+    provider: ProviderId;
+    client: OAuthClient;
+    title: string;
+}
+
+type SignIns = Record<string, string[]>;
+
+export class OwnSignInRows {
+    private readonly _tokens = new OwnTokenStore(new SecretStore());
+    private readonly _http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
+
+    constructor(private readonly _settings: Gio.Settings, private readonly _spec: OwnSignInSpec,
+        private readonly _add: (row: Adw.PreferencesRow) => void, private readonly _remove: (row: Adw.PreferencesRow) => void,
+        private readonly _cancellable: Gio.Cancellable) {}
+
+    private _accounts(): string[] {
+        return (this._settings.get_value('own-signins').deepUnpack() as SignIns)[this._spec.provider] ?? [];
+    }
+
+    private _setAccounts(accounts: string[]): void {
+        const all = this._settings.get_value('own-signins').deepUnpack() as SignIns;
+        all[this._spec.provider] = accounts;
+        this._settings.set_value('own-signins', new GLib.Variant('a{sas}', all));
+    }
+
+    /** Adds a row per account signed in here, then the "Sign in with …" row. */
+    build(widget: Gtk.Widget): void {
+        for (const account of this._accounts())
+            this._add(this._accountRow(account, widget));
+        const signIn = new Adw.ActionRow({title: this._spec.title,
+            subtitle: _('For an account the CLI does not hold; the token is kept in your keyring'), activatable: true});
+        signIn.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
+        signIn.connect('activated', () => void this._start(widget));
+        this._add(signIn);
+    }
+
+    private _accountRow(account: string, widget: Gtk.Widget): Adw.ExpanderRow {
+        const row = new Adw.ExpanderRow({title: _('Signed in here'), subtitle: _('Checking the keyring…')});
+        this._tokens.load(this._spec.provider, account).then(tokens => {
+            row.subtitle = tokens !== null ? _('The token is in your keyring and renews itself')
+                : _('No token in the keyring: sign in again');
+        }).catch((error: unknown) => {
+            row.subtitle = GLib.markup_escape_text(format(_('The keyring is not reachable: %s'), String(error)), -1);
+        });
+        row.add_row(accountNameRow(this._settings, accountNameKey(this._spec.provider, ownAccountId(account))));
+        const signOut = new Adw.ActionRow({title: _('Sign out'), subtitle: _('Removes the token from the keyring')});
+        const button = new Gtk.Button({icon_name: 'system-log-out-symbolic', valign: Gtk.Align.CENTER,
+            tooltip_text: _('Sign out'), css_classes: ['flat', 'destructive-action']});
+        button.connect('clicked', () => {
+            this._tokens.forget(this._spec.provider, account)
+                .catch((error: unknown) => toast(widget, format(_('Could not remove the token: %s'), String(error))))
+                .finally(() => this._setAccounts(this._accounts().filter(a => a !== account)));
+        });
+        signOut.add_suffix(button);
+        row.add_row(signOut);
+        return row;
+    }
+
+    /** Opens the provider's consent page, then waits for the user to paste the code it shows. */
+    private async _start(widget: Gtk.Widget): Promise<void> {
+        let pkce: Pkce;
+        try {
+            pkce = await createPkce(this._cancellable);
+        } catch (error) {
+            if (!isCancelled(error))
+                toast(widget, format(_('The sign-in could not start: %s'), String(error)));
+            return;
+        }
+        openUri(widget, authorizeUrl(this._spec.client, pkce), this._cancellable)
+            .catch((error: unknown) => {
+                if (!isCancelled(error))
+                    toast(widget, format(_('Could not open the browser: %s'), String(error)));
+            });
+        const entry = new Adw.EntryRow({title: _('Paste the code shown after you approve'), show_apply_button: true});
+        const cancel = new Gtk.Button({icon_name: 'window-close-symbolic', valign: Gtk.Align.CENTER,
+            tooltip_text: _('Cancel'), css_classes: ['flat']});
+        cancel.connect('clicked', () => this._remove(entry));
+        entry.add_suffix(cancel);
+        entry.connect('apply', () => void this._finish(widget, entry, pkce));
+        this._add(entry);
+    }
+
+    private async _finish(widget: Gtk.Widget, entry: Adw.EntryRow, pkce: Pkce): Promise<void> {
+        try {
+            const code = parsePastedCode(entry.text, pkce);
+            const tokens = await exchangeCode(this._http, this._spec.client, code, pkce, systemEnvironment().now(),
+                this._cancellable);
+            const account = GLib.base64_encode(await randomBytes(9, this._cancellable)).replace(/[+/=]/g, '');
+            await this._tokens.save(this._spec.provider, account,
+                format(_('AI Usage Meter: %s sign-in'), this._spec.provider), tokens);
+            this._remove(entry);
+            this._setAccounts([...this._accounts(), account]);
+            toast(widget, _('Signed in. The account appears in the menu at the next refresh.'));
+        } catch (error) {
+            if (error instanceof ProviderError)
+                toast(widget, `${error.message} ${error.hint}`);
+            else if (!isCancelled(error))
+                toast(widget, format(_('The sign-in failed: %s'), String(error)));
+        }
+    }
+
+    destroy(): void {
+        this._http.abort();
+    }
+}
