@@ -45,11 +45,12 @@ export default class AiUsageMeterExtension extends Extension {
         const settings = this.getSettings();
         const env = systemEnvironment();
         const secrets = new SecretStore();
+        const ownTokens = new OwnTokenStore(secrets);
         const ownSignIns = (id: ProviderId): string[] =>
             (settings.get_value('own-signins').deepUnpack() as Record<string, string[]>)[id] ?? [];
         const providers: Provider[] = [
-            new ClaudeProvider(new OwnTokenStore(secrets), () => ownSignIns('claude')),
-            new CodexProvider(),
+            new ClaudeProvider(ownTokens, () => ownSignIns('claude')),
+            new CodexProvider(ownTokens, () => ownSignIns('codex')),
             new GeminiProvider(),
             new CopilotProvider(secrets, () => settings.get_strv('copilot-accounts')),
         ];

@@ -14,6 +14,7 @@ import {_, format} from '../core/i18n.js';
 import {OwnTokenStore, authorizeUrl, createPkce, exchangeCode, parsePastedCode} from '../core/ownSignIn.js';
 import type {OAuthClient, Pkce} from '../core/ownSignIn.js';
 import {ownAccountId} from '../core/provider.js';
+import {waitForCallback} from '../core/oauthCallback.js';
 import {SecretStore} from '../core/secrets.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
@@ -23,6 +24,8 @@ export interface OwnSignInSpec {
     provider: ProviderId;
     client: OAuthClient;
     title: string;
+    /** Where the browser returns with the code; without it the user pastes the code shown. */
+    callback?: {port: number; path: string};
 }
 
 type SignIns = Record<string, string[]>;
@@ -30,6 +33,7 @@ type SignIns = Record<string, string[]>;
 export class OwnSignInRows {
     private readonly _tokens = new OwnTokenStore(new SecretStore());
     private readonly _http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
+    private _attempt: Gio.Cancellable | null = null;
 
     constructor(private readonly _settings: Gio.Settings, private readonly _spec: OwnSignInSpec,
         private readonly _add: (row: Adw.PreferencesRow) => void, private readonly _remove: (row: Adw.PreferencesRow) => void,
@@ -78,39 +82,71 @@ export class OwnSignInRows {
         return row;
     }
 
-    /** Opens the provider's consent page, then waits for the user to paste the code it shows. */
+    /**
+     * Opens the provider's consent page. The code comes back either to our loopback listener or
+     * through the user, who pastes the code the provider's page shows.
+     */
     private async _start(widget: Gtk.Widget): Promise<void> {
+        this._attempt?.cancel();
+        const attempt = new Gio.Cancellable();
+        this._attempt = attempt;
         let pkce: Pkce;
         try {
-            pkce = await createPkce(this._cancellable);
+            pkce = await createPkce(attempt);
         } catch (error) {
             if (!isCancelled(error))
                 toast(widget, format(_('The sign-in could not start: %s'), String(error)));
             return;
         }
-        openUri(widget, authorizeUrl(this._spec.client, pkce), this._cancellable)
-            .catch((error: unknown) => {
-                if (!isCancelled(error))
-                    toast(widget, format(_('Could not open the browser: %s'), String(error)));
-            });
-        const entry = new Adw.EntryRow({title: _('Paste the code shown after you approve'), show_apply_button: true});
+        const callback = this._spec.callback;
+        const code = callback ? waitForCallback(callback.port, callback.path, pkce.state, attempt) : null;
+        code?.catch(() => undefined); // handled below; keeps an early rejection from going unhandled
+        openUri(widget, authorizeUrl(this._spec.client, pkce), attempt).catch((error: unknown) => {
+            if (!isCancelled(error))
+                toast(widget, format(_('Could not open the browser: %s'), String(error)));
+        });
+
         const cancel = new Gtk.Button({icon_name: 'window-close-symbolic', valign: Gtk.Align.CENTER,
             tooltip_text: _('Cancel'), css_classes: ['flat']});
-        cancel.connect('clicked', () => this._remove(entry));
-        entry.add_suffix(cancel);
-        entry.connect('apply', () => void this._finish(widget, entry, pkce));
-        this._add(entry);
+        let row: Adw.PreferencesRow;
+        if (code === null) {
+            const entry = new Adw.EntryRow({title: _('Paste the code shown after you approve'), show_apply_button: true});
+            entry.add_suffix(cancel);
+            entry.connect('apply', () => {
+                try {
+                    void this._finish(widget, row, parsePastedCode(entry.text, pkce), pkce, attempt);
+                } catch (error) {
+                    if (error instanceof ProviderError)
+                        toast(widget, `${error.message} ${error.hint}`);
+                }
+            });
+            row = entry;
+        } else {
+            const waiting = new Adw.ActionRow({title: _('Waiting for the browser…'),
+                subtitle: _('Approve the sign-in in the page that opened')});
+            waiting.add_suffix(cancel);
+            row = waiting;
+            code.then(received => this._finish(widget, row, received, pkce, attempt)).catch((error: unknown) => {
+                this._remove(row);
+                if (error instanceof ProviderError && !attempt.is_cancelled())
+                    toast(widget, `${error.message} ${error.hint}`);
+            });
+        }
+        cancel.connect('clicked', () => {
+            attempt.cancel();
+            this._remove(row);
+        });
+        this._add(row);
     }
 
-    private async _finish(widget: Gtk.Widget, entry: Adw.EntryRow, pkce: Pkce): Promise<void> {
+    private async _finish(widget: Gtk.Widget, row: Adw.PreferencesRow, code: string, pkce: Pkce,
+        attempt: Gio.Cancellable): Promise<void> {
         try {
-            const code = parsePastedCode(entry.text, pkce);
-            const tokens = await exchangeCode(this._http, this._spec.client, code, pkce, systemEnvironment().now(),
-                this._cancellable);
-            const account = GLib.base64_encode(await randomBytes(9, this._cancellable)).replace(/[+/=]/g, '');
+            const tokens = await exchangeCode(this._http, this._spec.client, code, pkce, systemEnvironment().now(), attempt);
+            const account = GLib.base64_encode(await randomBytes(9, attempt)).replace(/[+/=]/g, '');
             await this._tokens.save(this._spec.provider, account,
                 format(_('AI Usage Meter: %s sign-in'), this._spec.provider), tokens);
-            this._remove(entry);
+            this._remove(row);
             this._setAccounts([...this._accounts(), account]);
             toast(widget, _('Signed in. The account appears in the menu at the next refresh.'));
         } catch (error) {
@@ -122,6 +158,7 @@ export class OwnSignInRows {
     }
 
     destroy(): void {
+        this._attempt?.cancel();
         this._http.abort();
     }
 }

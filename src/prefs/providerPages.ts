@@ -9,7 +9,7 @@ import {_} from '../core/i18n.js';
 import {tokenFingerprint} from '../core/provider.js';
 import {CLAUDE_OAUTH, claudePlanLabel, readClaudeCredentials, readClaudeFolder} from '../core/providers/claude.js';
 import type {ClaudeCredentials} from '../core/providers/claude.js';
-import {codexHome, readCodexCredentials} from '../core/providers/codex.js';
+import {CODEX_CALLBACK, CODEX_OAUTH, codexHome, readCodexCredentials} from '../core/providers/codex.js';
 import type {CodexCredentials} from '../core/providers/codex.js';
 import {readGeminiCredentials} from '../core/providers/gemini.js';
 import {CopilotGroup} from './copilotGroup.js';
@@ -49,6 +49,8 @@ function sections(): ProviderSection[] {
             readDefault: async cancellable => codexSignIn(await readCodexCredentials(codexHome(env), cancellable)),
             readFolder: async (dir, cancellable) => codexSignIn(await readCodexCredentials(dir, cancellable)),
             folderTitle: _('Add a Codex folder (CODEX_HOME)…'),
+            ownSignIn: {provider: 'codex', client: CODEX_OAUTH, title: _('Sign in with a ChatGPT account…'),
+                callback: CODEX_CALLBACK},
             expiredHint: _('token expired: run `codex` once to refresh it'),
         },
         {

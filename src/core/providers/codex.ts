@@ -15,20 +15,33 @@ import {
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims, jwtExpiry} from '../jwt.js';
-import {displayPath, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {OAuthClient, OwnTokenStore} from '../ownSignIn.js';
+import {displayPath, fetchAccounts, ownAccountId, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {AccountSource, FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
 
 export const CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
+/** The Codex CLI's public OAuth client; the browser comes back to a loopback port. */
+export const CODEX_OAUTH: OAuthClient = {
+    authorizeUrl: 'https://auth.openai.com/oauth/authorize',
+    tokenUrl: 'https://auth.openai.com/oauth/token',
+    clientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
+    redirectUri: 'http://localhost:1455/auth/callback',
+    scope: 'openid profile email offline_access',
+    tokenBody: 'form',
+    extraAuthorizeParams: {id_token_add_organizations: 'true', codex_cli_simplified_flow: 'true'},
+};
+export const CODEX_CALLBACK = {port: 1455, path: '/auth/callback'};
 const AUTH_CLAIMS = 'https://api.openai.com/auth';
 const PROFILE_CLAIMS = 'https://api.openai.com/profile';
 /** How much of the newest session log to read looking for a rate-limit snapshot. */
 const ROLLOUT_TAIL_BYTES = 512 * 1024;
 
 export interface CodexCredentials {
-    /** The auth.json path (never the token). */
+    /** The auth.json path, or own:ID for our own sign-in (never the token). */
     source: string;
-    home: string;
+    /** The CODEX_HOME folder, whose session logs stand in when the API fails; null for our own sign-in. */
+    home: string | null;
     accessToken: string;
     accountId: string | null;
     email: string | null;
@@ -42,7 +55,7 @@ export function codexHome(env: Environment): string {
 
 const loginHint = (): string => _('Run `codex login` to sign in with your ChatGPT account.');
 
-export function parseCodexCredentials(json: unknown, source: string, home: string): CodexCredentials {
+export function parseCodexCredentials(json: unknown, source: string, home: string | null): CodexCredentials {
     const tokens = isObject(json) ? optionalObject(json, 'tokens') : null;
     const accessToken = tokens ? optionalString(tokens, 'access_token') ?? optionalString(tokens, 'accessToken') : null;
     if (tokens === null || accessToken === null) {
@@ -249,6 +262,10 @@ export class CodexProvider implements Provider {
     readonly name = 'Codex';
     readonly usagePageUrl = 'https://chatgpt.com/codex/settings/usage';
 
+    /** `ownSignIns()` lists the accounts signed in from the preferences (tokens in `tokens`). */
+    constructor(private readonly _tokens: OwnTokenStore | null = null,
+        private readonly _ownSignIns: () => readonly string[] = () => []) {}
+
     watchedPaths(env: Environment, accountDirs: readonly string[]): string[] {
         return [codexHome(env), ...accountDirs].map(home => GLib.build_filenamev([home, 'auth.json']));
     }
@@ -260,6 +277,18 @@ export class CodexProvider implements Provider {
                 id: home, label: `${this.name} (${displayPath(home, ctx.env)})`,
                 read: () => readCodexCredentials(home, ctx.cancellable),
             })),
+            ...this._ownSignIns().map(account => {
+                const label = `${this.name} (${_('own sign-in')})`;
+                return {id: ownAccountId(account), label, read: async (): Promise<CodexCredentials> => {
+                    if (this._tokens === null)
+                        throw new Error('own sign-ins need a token store');
+                    const tokens = await this._tokens.accessToken(this.id, account, label, CODEX_OAUTH, ctx.http,
+                        ctx.env.now());
+                    // Shaped like auth.json, so that account id, e-mail and plan come from the same claims.
+                    return parseCodexCredentials({tokens: {access_token: tokens.accessToken, id_token: tokens.idToken}},
+                        ownAccountId(account), null);
+                }};
+            }),
         ];
         return fetchAccounts(this.id, sources, {
             identity: credentials => tokenFingerprint(credentials.accessToken),
@@ -311,6 +340,8 @@ export class CodexProvider implements Provider {
     private async _fromSessionLog(ctx: FetchContext, credentials: CodexCredentials, label: string,
         apiError: ProviderError): Promise<UsageSnapshot> {
         let rollout: RolloutSnapshot | null = null;
+        if (credentials.home === null)
+            throw apiError;
         try {
             rollout = await readRolloutSnapshot(credentials.home, ctx.cancellable);
         } catch (error) {

@@ -1,0 +1,95 @@
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import Soup from 'gi://Soup?version=3.0';
+
+import {ProviderError} from '../../src/core/errors.js';
+import type {HttpClient} from '../../src/core/http.js';
+import {waitForCallback} from '../../src/core/oauthCallback.js';
+import {OwnTokenStore} from '../../src/core/ownSignIn.js';
+import {CodexProvider} from '../../src/core/providers/codex.js';
+import {SecretStore} from '../../src/core/secrets.js';
+import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment} from '../support/helpers.js';
+
+Gio._promisify(Soup.Session.prototype, 'send_and_read_async', 'send_and_read_finish');
+
+function freePort(): number {
+    const probe = new FixtureServer();
+    const port = Number(probe.baseUrl.split(':').pop());
+    probe.destroy();
+    return port;
+}
+
+/** What the browser does after the user approves: GET the redirect address. */
+async function browserVisits(url: string): Promise<string> {
+    const message = Soup.Message.new('GET', url);
+    const bytes = await new Soup.Session().send_and_read_async(message, GLib.PRIORITY_DEFAULT, null);
+    return new TextDecoder().decode(bytes.get_data() ?? new Uint8Array());
+}
+
+describe('waitForCallback()', () => {
+    it('hands over the code when the browser returns with our state', async () => {
+        const port = freePort();
+        const code = waitForCallback(port, '/auth/callback', 'st4te', new Gio.Cancellable());
+        const page = await browserVisits(`http://127.0.0.1:${port}/auth/callback?code=c0de%2F1&state=st4te`);
+        expect(await code).toBe('c0de/1');
+        expect(page).toContain('Signed in');
+    });
+
+    it('ignores a visit with another state and keeps waiting', async () => {
+        const port = freePort();
+        const code = waitForCallback(port, '/auth/callback', 'mine', new Gio.Cancellable());
+        expect(await browserVisits(`http://127.0.0.1:${port}/auth/callback?code=x&state=forged`)).toContain('not the one');
+        await browserVisits(`http://127.0.0.1:${port}/auth/callback?code=real&state=mine`);
+        expect(await code).toBe('real');
+    });
+
+    it('reports a refusal from the provider', async () => {
+        const port = freePort();
+        const code = waitForCallback(port, '/auth/callback', 's', new Gio.Cancellable());
+        await browserVisits(`http://127.0.0.1:${port}/auth/callback?error=access_denied&state=s`);
+        expect((await providerErrorFrom(() => code)).message).toContain('access_denied');
+    });
+
+    it('stops listening when cancelled', async () => {
+        const port = freePort();
+        const cancellable = new Gio.Cancellable();
+        const code = waitForCallback(port, '/auth/callback', 's', cancellable);
+        cancellable.cancel();
+        expect(await providerErrorFrom(() => code)).toEqual(jasmine.any(ProviderError));
+        const again = waitForCallback(port, '/auth/callback', 's', new Gio.Cancellable());
+        await browserVisits(`http://127.0.0.1:${port}/auth/callback?code=ok&state=s`);
+        expect(await again).toBe('ok');
+    });
+});
+
+describe('CodexProvider with our own sign-in', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    const store = new OwnTokenStore(new SecretStore());
+
+    beforeEach(() => {
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+    });
+    afterEach(async () => {
+        await store.forget('codex', 'mine');
+        http.abort();
+        server.destroy();
+    });
+
+    it('uses the keyring token, with the account id and e-mail from its id token', async () => {
+        const auth = JSON.parse(fixtureText('codex/auth.json')) as {tokens: {access_token: string; id_token: string}};
+        await store.save('codex', 'mine', 'spec', {accessToken: auth.tokens.access_token, refreshToken: 'rt',
+            expiresAt: Date.now() + 3_600_000, idToken: auth.tokens.id_token});
+        server.route('chatgpt.com/backend-api/wham/usage', {status: 200, body: fixtureJson('codex/usage-plus.json')});
+        const env = testEnvironment(makeTempDir());
+        env.clock = Date.now();
+        const snapshots = await new CodexProvider(store, () => ['mine']).fetch(fetchContext(env, http));
+        const own = snapshots.find(s => s.accountId === 'own:mine');
+        expect(own?.accountLabel).toBe('codex@example.com');
+        expect(own?.error).toBeNull();
+        expect(server.requestsTo('chatgpt.com/backend-api/wham/usage')[0]?.headers['chatgpt-account-id'])
+            .toBe('acct-from-id-token');
+    });
+});
