@@ -5,9 +5,12 @@ import Gio from 'gi://Gio';
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
 
+import {AlertTracker} from './core/alerts.js';
 import {SnapshotCache} from './core/cache.js';
 import type {ProviderId} from './core/contract.js';
 import {systemEnvironment} from './core/environment.js';
+import {alertText} from './core/format.js';
+import type {Thresholds} from './core/format.js';
 import {HttpClient} from './core/http.js';
 import {Lifetime} from './core/lifetime.js';
 import {OwnTokenStore} from './core/ownSignIn.js';
@@ -20,6 +23,7 @@ import {SecretStore} from './core/secrets.js';
 import {UsageService} from './core/usageService.js';
 import {MeterIndicator} from './shell/indicator.js';
 import type {ProviderInfo} from './shell/indicator.js';
+import {Notifier} from './shell/notifier.js';
 
 export default class AiUsageMeterExtension extends Extension {
     private _lifetime: Lifetime | null = null;
@@ -71,21 +75,36 @@ export default class AiUsageMeterExtension extends Extension {
         const indicator = lifetime.add(new MeterIndicator(this.metadata.name));
         Main.panel.addToStatusArea(this.uuid, indicator);
 
+        const thresholds = (): Thresholds => ({
+            warning: settings.get_uint('warning-threshold'),
+            critical: settings.get_uint('critical-threshold'),
+        });
         const render = (): void => {
             const state = service.state;
             indicator.update({
                 snapshots: state.snapshots,
                 refreshing: state.refreshing,
-                thresholds: {
-                    warning: settings.get_uint('warning-threshold'),
-                    critical: settings.get_uint('critical-threshold'),
-                },
+                thresholds: thresholds(),
                 providers: providerInfo,
                 showUnconfigured: settings.get_boolean('show-unconfigured'),
                 now: env.now(),
             });
         };
-        const unsubscribe = service.subscribe(render);
+        const notifier = lifetime.add(new Notifier(Main.messageTray, this.metadata.name, 'dialog-warning-symbolic'));
+        const alerts = new AlertTracker();
+        const notify = (): void => {
+            const found = alerts.update(service.state.snapshots, thresholds());
+            if (!settings.get_boolean('notifications'))
+                return;
+            for (const alert of found) {
+                const {title, body} = alertText(alert, providerInfo.get(alert.provider)?.name ?? alert.provider, env.now());
+                notifier.notify(title, body, alert.level === 'critical');
+            }
+        };
+        const unsubscribe = service.subscribe(() => {
+            render();
+            notify();
+        });
         lifetime.defer(unsubscribe);
         // The Shell destroys the panel, and our button with it, when it shuts down without disable().
         lifetime.connect(indicator, 'destroy', unsubscribe);

@@ -1,6 +1,7 @@
 // Text for the panel, the menu and the CLI. Pure functions of the contract and the clock.
 import GLib from 'gi://GLib';
 
+import type {Alert} from './alerts.js';
 import type {Balance, ProviderId, QuotaWindow, UsageSnapshot} from './contract.js';
 import {_, format} from './i18n.js';
 import {paceFor} from './pace.js';
@@ -113,4 +114,15 @@ export function panelText(snapshots: readonly UsageSnapshot[], providerName: (id
 export function shortAccountName(label: string): string {
     const name = label.split('@')[0] ?? label;
     return name.length > 10 ? `${name.slice(0, 10)}…` : name;
+}
+
+/** "Claude 5h limit at 72%" / "…almost used up: 93%", with the account and the reset as the body. */
+export function alertText(alert: Alert, providerName: string, now: number): {title: string; body: string} {
+    const percent = formatPercent(alert.usedPercent);
+    const title = alert.level === 'critical'
+        ? format(_('%s %s limit almost used up: %s'), providerName, alert.windowLabel, percent)
+        : format(_('%s %s limit at %s'), providerName, alert.windowLabel, percent);
+    const body = alert.resetsAt === null ? alert.accountLabel
+        : `${alert.accountLabel} · ${formatResets(alert.resetsAt, now)}`;
+    return {title, body};
 }

@@ -21,28 +21,37 @@ function call<T>(start: (callback: (source: unknown, result: Gio.AsyncResult) =>
 }
 
 /**
- * Keyring calls are short local D-Bus calls and are never cancelled half-way: cancelling a
- * libsecret lookup in flight crashed GNOME Shell 48 in our end-to-end test
- * (GLib-CRITICAL g_atomic_rc_box_acquire, then SIGSEGV). Callers check their own cancellable.
+ * Keyring calls are short local D-Bus calls, made one at a time and never cancelled half-way:
+ * overlapping or cancelled libsecret calls corrupted GNOME Shell 48's memory in our end-to-end
+ * test (GLib/libsoup CRITICALs, then SIGSEGV).
  */
 export class SecretStore {
+    /** The call in progress; the next one starts after it settles. */
+    private _queue: Promise<unknown> = Promise.resolve();
+
+    private _serial<T>(run: () => Promise<T>): Promise<T> {
+        const next = this._queue.then(run, run);
+        this._queue = next.catch(() => undefined);
+        return next;
+    }
+
     private readonly _schema = Secret.Schema.new(SCHEMA_NAME, Secret.SchemaFlags.NONE, {
         provider: Secret.SchemaAttributeType.STRING,
         account: Secret.SchemaAttributeType.STRING,
     });
 
     lookup(provider: ProviderId, account: string): Promise<string | null> {
-        return call(cb => Secret.password_lookup(this._schema, {provider, account}, null, cb),
-            Secret.password_lookup_finish);
+        return this._serial(() => call(cb => Secret.password_lookup(this._schema, {provider, account}, null, cb),
+            Secret.password_lookup_finish));
     }
 
     store(provider: ProviderId, account: string, label: string, secret: string): Promise<boolean> {
-        return call(cb => Secret.password_store(this._schema, {provider, account}, Secret.COLLECTION_DEFAULT,
-            label, secret, null, cb), Secret.password_store_finish);
+        return this._serial(() => call(cb => Secret.password_store(this._schema, {provider, account},
+            Secret.COLLECTION_DEFAULT, label, secret, null, cb), Secret.password_store_finish));
     }
 
     clear(provider: ProviderId, account: string): Promise<boolean> {
-        return call(cb => Secret.password_clear(this._schema, {provider, account}, null, cb),
-            Secret.password_clear_finish);
+        return this._serial(() => call(cb => Secret.password_clear(this._schema, {provider, account}, null, cb),
+            Secret.password_clear_finish));
     }
 }

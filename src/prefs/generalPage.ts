@@ -50,6 +50,12 @@ class GeneralPage extends Adw.PreferencesPage {
             _('Shown in the warning colour from this percentage')));
         thresholds.add(percentRow(settings, 'critical-threshold', _('Critical at (%)'),
             _('Shown in the critical colour from this percentage')));
+        const notifications = new Adw.SwitchRow({
+            title: _('Notify before a limit bites'),
+            subtitle: _('Once when a limit reaches the warning level, again at the critical level'),
+        });
+        settings.bind('notifications', notifications, 'active', Gio.SettingsBindFlags.DEFAULT);
+        thresholds.add(notifications);
         this.add(thresholds);
     }
 });

@@ -219,6 +219,17 @@ async function main(): Promise<void> {
         check('panel label has the warning style at 72% (threshold 70%)', label?.style.includes('aum-warning') === true,
             label?.style);
 
+        const notifications = await waitFor(() => tryEval(`Main.messageTray.getSources()
+            .filter(s => s.title === 'AI Usage Meter').flatMap(s => s.notifications.map(n => [n.title, n.body]))`) as
+            Promise<[string, string][] | undefined>, n => (n ?? []).length > 0, 5000) ?? [];
+        info(`notifications: ${JSON.stringify(notifications)}`);
+        check('a notification says the Claude 5-hour limit reached the warning level',
+            notifications.some(([title, body]) => title === 'Claude 5h limit at 72%' && body.startsWith('e2e@example.com · resets in')));
+        check('only limits at or above the warning level notify (Codex 7d at 63% does not)', !notifications
+            .some(([title]) => title.startsWith('Codex')));
+        // Banners would cover the screenshots.
+        await shellEval(`Main.messageTray.getSources().filter(s => s.title === 'AI Usage Meter')
+            .forEach(s => s.notifications.forEach(n => n.acknowledged = true)); Main.messageTray._updateState(); true`);
         const usageRequest = server.requestsTo(USAGE)[0];
         check('usage request carries the Bearer token from ~/.claude/.credentials.json',
             usageRequest?.headers['authorization'] === `Bearer ${FIXTURE_TOKEN}`);
@@ -366,6 +377,8 @@ async function main(): Promise<void> {
         await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'DisableExtension', new GLib.Variant('(s)', [UUID]));
         check('state is INACTIVE after disable', await waitFor(extensionState, s => s === 2, 5000) === 2);
         check('the indicator is gone from the panel', await shellEval(`'${UUID}' in Main.panel.statusArea`) === false);
+        check('the notification source is gone after disable', await shellEval(
+            "Main.messageTray.getSources().some(s => s.title === 'AI Usage Meter')") === false);
         check('the panel has as many items as before enable',
             await shellEval('Main.panel._rightBox.get_n_children()') === baselineChildren);
         const requestsWhenDisabled = server.requestsTo(USAGE).length;
