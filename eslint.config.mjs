@@ -68,7 +68,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ['src/core/**/*.ts'],
+        files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
         rules: {
             'no-restricted-imports': ['error', {
                 paths: banned([...GTK, ...SHELL_LIBS], 'The core runs under plain gjs: GLib/Gio/Soup/Secret only.'),

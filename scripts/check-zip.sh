@@ -8,7 +8,7 @@ for entry in "${entries[@]}"; do
     case $entry in
         extension.js | prefs.js | metadata.json | stylesheet.css) ;;
         schemas/org.gnome.shell.extensions.*.gschema.xml) ;;
-        core/*.js | shell/*.js | prefs/*.js) ;;
+        core/*.js | shell/*.js | prefs/*.js | cli/*.js) ;;
         locale/*/LC_MESSAGES/*.mo) ;;
         *) echo "check-zip: not a runtime file: $entry" >&2; bad=1 ;;
     esac

@@ -6,7 +6,7 @@ command -v gnome-extensions >/dev/null || { echo "gnome-extensions not found: is
 [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 UUID=$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' metadata.json)
-gnome-extensions pack --force --out-dir=build --extra-source=core --extra-source=shell --extra-source=prefs \
+gnome-extensions pack --force --out-dir=build --extra-source=core --extra-source=shell --extra-source=prefs --extra-source=cli \
     --podir="$PWD/po" build/extension
 gnome-extensions install --force "build/$UUID.shell-extension.zip"
 if gnome-extensions enable "$UUID" 2>/dev/null; then

@@ -13,12 +13,7 @@ import {alertText} from './core/format.js';
 import type {Thresholds} from './core/format.js';
 import {HttpClient} from './core/http.js';
 import {Lifetime} from './core/lifetime.js';
-import {OwnTokenStore} from './core/ownSignIn.js';
-import type {Provider} from './core/provider.js';
-import {ClaudeProvider} from './core/providers/claude.js';
-import {CodexProvider} from './core/providers/codex.js';
-import {CopilotProvider} from './core/providers/copilot.js';
-import {GeminiProvider} from './core/providers/gemini.js';
+import {createProviders, settingsAccounts} from './core/registry.js';
 import {SecretStore} from './core/secrets.js';
 import {UsageService} from './core/usageService.js';
 import {MeterIndicator} from './shell/indicator.js';
@@ -48,20 +43,11 @@ export default class AiUsageMeterExtension extends Extension {
     private _compose(lifetime: Lifetime): void {
         const settings = this.getSettings();
         const env = systemEnvironment();
-        const secrets = new SecretStore();
-        const ownTokens = new OwnTokenStore(secrets);
-        const ownSignIns = (id: ProviderId): string[] =>
-            (settings.get_value('own-signins').deepUnpack() as Record<string, string[]>)[id] ?? [];
-        const providers: Provider[] = [
-            new ClaudeProvider(ownTokens, () => ownSignIns('claude')),
-            new CodexProvider(ownTokens, () => ownSignIns('codex')),
-            new GeminiProvider(),
-            new CopilotProvider(secrets, () => settings.get_strv('copilot-accounts')),
-        ];
+        const accounts = settingsAccounts(settings);
+        const providers = createProviders(new SecretStore(), accounts);
         const providerInfo = new Map<ProviderId, ProviderInfo>(
             providers.map(p => [p.id, {name: p.name, usagePageUrl: p.usagePageUrl}]));
-        const enabledProviders = (): ProviderId[] =>
-            providers.filter(p => settings.get_boolean(`${p.id}-enabled`)).map(p => p.id);
+        const enabledProviders = (): ProviderId[] => providers.filter(p => accounts.enabled(p.id)).map(p => p.id);
 
         const version = this.metadata['version-name'] ?? (this.metadata.version ?? 'dev');
         const service = lifetime.add(new UsageService({
@@ -129,11 +115,8 @@ export default class AiUsageMeterExtension extends Extension {
                     render();
             });
 
-        const applyAccounts = (): void => {
-            const dirs = settings.get_value('account-dirs').deepUnpack() as Record<string, string[]>;
-            const names = settings.get_value('account-names').deepUnpack() as Record<string, string>;
-            service.setAccounts(new Map(providers.map(p => [p.id, dirs[p.id] ?? []])), new Map(Object.entries(names)));
-        };
+        const applyAccounts = (): void => service.setAccounts(
+            new Map(providers.map(p => [p.id, accounts.accountDirs(p.id)])), accounts.accountNames());
         applyAccounts();
         for (const key of ['account-dirs', 'account-names', 'copilot-accounts', 'own-signins']) {
             lifetime.connect(settings, `changed::${key}`, () => {

@@ -8,7 +8,7 @@ glib-compile-schemas --strict --targetdir=build/test-schemas schemas
 SANDBOX=$(mktemp -d)
 trap 'rm -rf "$SANDBOX"' EXIT
 mkdir -p "$SANDBOX/home" && install -d -m 700 "$SANDBOX/runtime"
-export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=$PWD/build/test-schemas
+export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=$PWD/build/test-schemas TZ=UTC LANG=C.UTF-8
 export HOME=$SANDBOX/home XDG_RUNTIME_DIR=$SANDBOX/runtime XDG_DATA_HOME=$SANDBOX/home/.local/share
 # shellcheck disable=SC2016 # expanded by the inner shell
 exec dbus-run-session -- bash -c '

@@ -11,6 +11,7 @@ import type {Environment} from './environment.js';
 import {isCancelled} from './errors.js';
 import type {HttpClient} from './http.js';
 import type {Provider} from './provider.js';
+import {PROVIDER_IDS} from './registry.js';
 import {FileWatcher} from './watcher.js';
 
 export interface MeterState {
@@ -132,10 +133,8 @@ export class UsageService {
         }
     }
 
-    /** Applies the name the user gave the account, if any. */
     private _named(snapshot: UsageSnapshot): UsageSnapshot {
-        const name = this._accountNames.get(accountNameKey(snapshot.provider, snapshot.accountId));
-        return name ? {...snapshot, accountLabel: name} : snapshot;
+        return withAccountName(snapshot, this._accountNames);
     }
 
     /** A failed account keeps its newest data (ours or a fallback's), marked stale, with the new error. */
@@ -197,14 +196,19 @@ export function accountNameKey(provider: ProviderId, accountId: string): string 
     return `${provider}:${accountId}`;
 }
 
+/** Applies the name the user gave the account, if any. */
+export function withAccountName(snapshot: UsageSnapshot, names: ReadonlyMap<string, string>): UsageSnapshot {
+    const name = names.get(accountNameKey(snapshot.provider, snapshot.accountId));
+    return name ? {...snapshot, accountLabel: name} : snapshot;
+}
+
 const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;
 
-const PROVIDER_ORDER: readonly ProviderId[] = ['claude', 'codex', 'gemini', 'copilot'];
 
 /** By provider, then account label (case-insensitive). */
 export function sortSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot[] {
     return [...snapshots].sort((a, b) =>
-        PROVIDER_ORDER.indexOf(a.provider) - PROVIDER_ORDER.indexOf(b.provider) ||
+        PROVIDER_IDS.indexOf(a.provider) - PROVIDER_IDS.indexOf(b.provider) ||
         a.accountLabel.localeCompare(b.accountLabel, undefined, {sensitivity: 'base'}) ||
         a.accountId.localeCompare(b.accountId));
 }

@@ -36,7 +36,7 @@ stage() {
 # The pack command users run, on the staged tree at $1 (a path as the packer sees it).
 pack_commands() {
     echo "cd $1/extension && gnome-extensions pack --force --out-dir=$1/zips \
-        --extra-source=core --extra-source=shell --extra-source=prefs --podir=$1/po . &&
+        --extra-source=core --extra-source=shell --extra-source=prefs --extra-source=cli --podir=$1/po . &&
         gnome-extensions pack --force --out-dir=$1/zips $1/unsafe-mode"
 }
 collect() {

@@ -1,0 +1,80 @@
+// Command-line arguments: a command, then options. Errors say what was wrong.
+import type {ProviderId} from '../core/contract.js';
+import {PROVIDER_IDS} from '../core/registry.js';
+
+export type Command =
+    | {name: 'show'; providers: ProviderId[]; json: boolean}
+    | {name: 'status'; providers: ProviderId[]; format: 'waybar' | 'i3blocks'}
+    | {name: 'doctor'}
+    | {name: 'help'}
+    | {name: 'version'};
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: ai-usage-meter COMMAND [OPTIONS]
+
+Commands:
+  show      Subscription quotas of every account, as a table or JSON
+  status    One line for a status bar (Waybar JSON or i3blocks)
+  doctor    What was found and what is missing, with the fix (never prints a secret)
+
+Options:
+  --provider P       all (default), ${PROVIDER_IDS.join(', ')}; repeat or comma-separate for several
+  --json             show: print the normalized JSON, one object per account
+  --format F         status: waybar (default) or i3blocks
+  -h, --help         this help
+  --version          the version
+
+Exit status: 0 all fine, 1 a provider failed, 2 bad usage.`;
+
+function parseProviders(values: string[]): ProviderId[] {
+    const names = values.flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '');
+    if (names.length === 0 || names.includes('all'))
+        return [...PROVIDER_IDS];
+    for (const name of names) {
+        if (!PROVIDER_IDS.includes(name as ProviderId))
+            throw new UsageError(`unknown provider "${name}" (expected all, ${PROVIDER_IDS.join(', ')})`);
+    }
+    return names as ProviderId[];
+}
+
+export function parseArgs(argv: readonly string[]): Command {
+    const args = [...argv];
+    if (args.some(a => a === '-h' || a === '--help'))
+        return {name: 'help'};
+    if (args.includes('--version'))
+        return {name: 'version'};
+    const command = args.shift() ?? 'show';
+    const providers: string[] = [];
+    let json = false;
+    let format: 'waybar' | 'i3blocks' = 'waybar';
+    while (args.length > 0) {
+        const arg = args.shift() ?? '';
+        const [flag = '', inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg];
+        const value = (): string => {
+            const next = inline ?? args.shift();
+            if (next === undefined || next.startsWith('--'))
+                throw new UsageError(`${flag} needs a value`);
+            return next;
+        };
+        if (flag === '--provider' && command !== 'doctor') {
+            providers.push(value());
+        } else if (flag === '--json' && command === 'show' && inline === undefined) {
+            json = true;
+        } else if (flag === '--format' && command === 'status') {
+            const chosen = value();
+            if (chosen !== 'waybar' && chosen !== 'i3blocks')
+                throw new UsageError(`unknown format "${chosen}" (expected waybar or i3blocks)`);
+            format = chosen;
+        } else {
+            throw new UsageError(`unexpected "${arg}" for ${command}`);
+        }
+    }
+    if (command === 'show')
+        return {name: 'show', providers: parseProviders(providers), json};
+    if (command === 'status')
+        return {name: 'status', providers: parseProviders(providers), format};
+    if (command === 'doctor')
+        return {name: 'doctor'};
+    throw new UsageError(`unknown command "${command}"`);
+}

@@ -1,0 +1,76 @@
+// Text for the terminal and for status bars, from the same contract and formatting as the panel.
+import {peakPercent} from '../core/contract.js';
+import type {ProviderId, UsageSnapshot} from '../core/contract.js';
+import {
+    formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor, panelText,
+} from '../core/format.js';
+import type {Thresholds} from '../core/format.js';
+
+const BAR_WIDTH = 20;
+
+function bar(percent: number): string {
+    const filled = Math.round(Math.min(1, Math.max(0, percent / 100)) * BAR_WIDTH);
+    return `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
+}
+
+function title(snapshot: UsageSnapshot, providerName: string): string {
+    const account = snapshot.accountLabel === providerName ? providerName : `${providerName} · ${snapshot.accountLabel}`;
+    return snapshot.plan ? `${account} (${snapshot.plan})` : account;
+}
+
+/** A readable table: an account per block, a bar per limit. */
+export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: ProviderId) => string, now: number): string {
+    const width = Math.max(8, ...snapshots.flatMap(s => [...s.windows, ...s.spendLimits].map(w => w.label.length)));
+    const blocks = snapshots.map(snapshot => {
+        const lines = [title(snapshot, name(snapshot.provider))];
+        for (const window of snapshot.windows) {
+            const details = [window.resetsAt === null ? null : formatResets(window.resetsAt, now),
+                formatPace(window, now)?.text ?? null].filter(d => d !== null).join(', ');
+            lines.push(`  ${window.label.padEnd(width)} ${bar(window.usedPercent)} ${formatPercent(window.usedPercent)
+                .padStart(4)}${details ? `  ${details}` : ''}`);
+        }
+        for (const spend of snapshot.spendLimits) {
+            lines.push(`  ${spend.label.padEnd(width)} ${bar(spend.limit > 0 ? spend.used / spend.limit * 100 : 0)} ${
+                formatMoney(spend.used, spend.currency)} / ${formatMoney(spend.limit, spend.currency)}`);
+        }
+        for (const balance of snapshot.balances)
+            lines.push(`  ${balance.label.padEnd(width)} ${formatBalance(balance)}`);
+        if (snapshot.error !== null)
+            lines.push(`  ! ${snapshot.error.message}`, `    ${snapshot.error.hint}`);
+        const updated = formatUpdated(snapshot, now);
+        if (updated !== null)
+            lines.push(`  ${updated}`);
+        return lines.join('\n');
+    });
+    return blocks.join('\n\n');
+}
+
+function overallLevel(snapshots: readonly UsageSnapshot[], thresholds: Thresholds): {level: string; peak: number} {
+    const peak = Math.max(0, ...snapshots.map(s => peakPercent(s) ?? 0));
+    return {level: levelFor(peak, thresholds), peak};
+}
+
+/** Waybar's custom module format: text, tooltip, class and percentage. */
+export function renderWaybar(snapshots: readonly UsageSnapshot[], name: (id: ProviderId) => string,
+    thresholds: Thresholds, now: number): string {
+    const {level, peak} = overallLevel(snapshots, thresholds);
+    return JSON.stringify({
+        text: panelText(snapshots, name),
+        tooltip: renderTable(snapshots, name, now),
+        class: level,
+        percentage: Math.round(peak),
+    });
+}
+
+const I3_COLOURS: Record<string, string> = {warning: '#f8c44f', critical: '#ff7b63'};
+
+/** i3blocks: full text, short text, and a colour when a limit is high. */
+export function renderI3blocks(snapshots: readonly UsageSnapshot[], name: (id: ProviderId) => string,
+    thresholds: Thresholds): string {
+    const {level, peak} = overallLevel(snapshots, thresholds);
+    const lines = [panelText(snapshots, name), formatPercent(peak)];
+    const colour = I3_COLOURS[level];
+    if (colour !== undefined)
+        lines.push(colour);
+    return lines.join('\n');
+}
