@@ -400,6 +400,23 @@ async function main(): Promise<void> {
             new TextDecoder().decode(now) === lastWritten);
         check('the Gemini CLI\'s credentials file was never written', readText(GEMINI_CREDENTIALS) === geminiCredentials);
 
+        // --- the command line shipped in the extension folder, on the same settings and keyring ---
+        const cliLauncher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDOUT_PIPE});
+        cliLauncher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
+        cliLauncher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
+        cliLauncher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
+        const cliMain = `${HOME}/.local/share/gnome-shell/extensions/${UUID}/cli/main.js`;
+        const status = cliLauncher.spawnv(['gjs', '-m', cliMain, 'status']);
+        const [statusOut] = await status.communicate_utf8_async(null, null);
+        info(`cli status: ${statusOut.trim().slice(0, 120)}`);
+        check('the installed CLI prints the panel text as a Waybar line, from the same settings and keyring',
+            (JSON.parse(statusOut.trim() || '{}') as {text?: string}).text === WITHOUT_CODEX_LABEL);
+        const doctor = cliLauncher.spawnv(['gjs', '-m', cliMain, 'doctor']);
+        const [doctorOut] = await doctor.communicate_utf8_async(null, null);
+        check('the installed CLI\'s doctor finds the keyring token and never prints it',
+            /ok +copilot octocat +token in the keyring/.test(doctorOut) && !doctorOut.includes('gho_FIXTURE'),
+            doctorOut);
+
         // --- at shutdown the Shell destroys the panel, and our button with it, without disable():
         //     a refresh that completes afterwards must not touch the dead widgets (checked in the log) ---
         await shellEval(`${INDICATOR}.destroy(); true`);
