@@ -35,6 +35,9 @@ export class UsageService {
     private _enabled = new Set<ProviderId>();
     private _snapshots: UsageSnapshot[] = [];
     private _refresh: Gio.Cancellable | null = null;
+    private _running: Promise<void> | null = null;
+    private _queued: Promise<void> | null = null;
+    private _queuedManual = false;
     private _timerId = 0;
     private _intervalSeconds = 300;
     private _watcher: FileWatcher | null = null;
@@ -101,11 +104,32 @@ export class UsageService {
         void this.refresh(false);
     }
 
-    /** Fetches every enabled provider in parallel. A new refresh cancels the one in flight. */
-    async refresh(manual: boolean): Promise<void> {
+    /**
+     * Fetches every enabled provider in parallel. A refresh asked for while one runs is not
+     * started beside it and does not cancel it: it runs once, right after, for all who asked.
+     * (Cancelling Soup requests in flight crashed GNOME Shell 48 in our end-to-end test; the
+     * endpoints also rate-limit, so overlapping bursts are worth avoiding anyway.)
+     */
+    refresh(manual: boolean): Promise<void> {
         if (this._destroyed)
-            return;
-        this._refresh?.cancel();
+            return Promise.resolve();
+        if (this._running === null) {
+            this._running = this._run(manual).finally(() => {
+                this._running = null;
+            });
+            return this._running;
+        }
+        this._queuedManual ||= manual;
+        this._queued ??= this._running.then(() => {
+            const queuedManual = this._queuedManual;
+            this._queued = null;
+            this._queuedManual = false;
+            return this.refresh(queuedManual);
+        });
+        return this._queued;
+    }
+
+    private async _run(manual: boolean): Promise<void> {
         const cancellable = new Gio.Cancellable();
         this._refresh = cancellable;
         this._publish();
@@ -118,7 +142,9 @@ export class UsageService {
             })));
             if (cancellable.is_cancelled())
                 return;
-            this._snapshots = sortSnapshots(results.flat().map(s => this._mergeWithPrevious(this._named(s))));
+            // Providers disabled while the refresh ran are dropped.
+            this._snapshots = sortSnapshots(results.flat().filter(s => this._enabled.has(s.provider))
+                .map(s => this._mergeWithPrevious(this._named(s))));
             this._refresh = null;
             this._publish();
             await this._options.cache?.save(this._snapshots, this._lifetime);

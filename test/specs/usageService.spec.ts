@@ -138,15 +138,23 @@ describe('UsageService', () => {
         expect(provider.contexts.map(c => c.manual)).toEqual([false, true]);
     });
 
-    it('cancels the refresh in flight when a new one starts, and publishes only the newest', async () => {
+    it('runs refreshes asked for during another one once, right after it, without cancelling it', async () => {
         await service.start(['claude'], 300);
-        provider.answer = untilCancelled;
+        let answered = 0;
+        provider.answer = async () => {
+            await delay(50);
+            answered++;
+            return [snapshot('a', 'alice', answered, answered)];
+        };
         const first = service.refresh(false);
-        provider.answer = () => Promise.resolve([snapshot('a', 'alice', 7, 1)]);
-        await service.refresh(false);
-        await first;
-        expect(provider.contexts[1]?.cancellable.is_cancelled()).toBeTrue();
-        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(7);
+        const second = service.refresh(false);
+        const third = service.refresh(true);
+        expect(third).toBe(second);
+        await Promise.all([first, second, third]);
+        expect(provider.contexts.length).toBe(3);
+        expect(provider.contexts[1]?.cancellable.is_cancelled()).toBeFalse();
+        expect(provider.contexts[2]?.manual).toBeTrue();
+        expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(2);
         expect(service.state.refreshing).toBeFalse();
     });
 
