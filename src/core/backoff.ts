@@ -37,6 +37,23 @@ export class BackoffGate {
     recordSuccess(key: string): void {
         this._states.delete(key);
     }
+
+    /** The pauses still running, to keep across restarts (keys are token fingerprints, not tokens). */
+    pauses(now: number): Record<string, GateState> {
+        return Object.fromEntries([...this._states].filter(([, state]) => state.blockedUntil > now));
+    }
+
+    /** Takes back pauses saved by pauses(); anything malformed or over is ignored. */
+    restore(saved: unknown, now: number): void {
+        if (typeof saved !== 'object' || saved === null)
+            return;
+        for (const [key, value] of Object.entries(saved)) {
+            const {blockedUntil, strikes} = (value ?? {}) as Partial<GateState>;
+            if (typeof blockedUntil === 'number' && typeof strikes === 'number' && blockedUntil > now &&
+                !this._states.has(key))
+                this._states.set(key, {blockedUntil, strikes});
+        }
+    }
 }
 
 /** Parses a Retry-After header: delay in seconds or an HTTP date. Returns epoch ms or null. */

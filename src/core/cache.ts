@@ -21,6 +21,12 @@ function isCachedSnapshot(value: unknown): value is UsageSnapshot {
         Array.isArray(value['balances']);
 }
 
+export interface CachedState {
+    snapshots: UsageSnapshot[];
+    /** Rate-limit pauses as BackoffGate.pauses() saved them (validated by BackoffGate.restore()). */
+    pauses: unknown;
+}
+
 export class SnapshotCache {
     readonly path: string;
 
@@ -28,18 +34,22 @@ export class SnapshotCache {
         this.path = GLib.build_filenamev([cacheDir, 'ai-usage-meter', 'snapshots.json']);
     }
 
-    async load(cancellable: Gio.Cancellable | null): Promise<UsageSnapshot[]> {
+    async load(cancellable: Gio.Cancellable | null): Promise<CachedState> {
         const text = await readTextFile(this.path, cancellable);
         const json = text === null ? undefined : parseJson(text);
         if (!isObject(json) || json['version'] !== CACHE_VERSION || !Array.isArray(json['snapshots']))
-            return [];
-        return json['snapshots'].filter(isCachedSnapshot);
+            return {snapshots: [], pauses: {}};
+        return {snapshots: json['snapshots'].filter(isCachedSnapshot), pauses: json['pauses'] ?? {}};
     }
 
-    /** Saves snapshots that hold data; error-only snapshots are not worth keeping. */
-    async save(snapshots: readonly UsageSnapshot[], cancellable: Gio.Cancellable | null): Promise<void> {
+    /**
+     * Saves snapshots that hold data (error-only ones are not worth keeping) and the rate-limit
+     * pauses still running, so that a restart does not hit an endpoint that asked us to wait.
+     */
+    async save(snapshots: readonly UsageSnapshot[], pauses: unknown, cancellable: Gio.Cancellable | null): Promise<void> {
         const withData = snapshots.filter(s => s.updatedAt !== null);
         await ensureDirectory(GLib.path_get_dirname(this.path), cancellable);
-        await writePrivateFile(this.path, JSON.stringify({version: CACHE_VERSION, snapshots: withData}), cancellable);
+        await writePrivateFile(this.path, JSON.stringify({version: CACHE_VERSION, snapshots: withData, pauses}),
+            cancellable);
     }
 }

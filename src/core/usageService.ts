@@ -66,7 +66,9 @@ export class UsageService {
         this._intervalSeconds = intervalSeconds;
         this._watchCredentials();
         try {
-            const cached = await this._options.cache?.load(this._lifetime) ?? [];
+            const loaded = await this._options.cache?.load(this._lifetime) ?? {snapshots: [], pauses: {}};
+            this._gate.restore(loaded.pauses, this._options.env.now());
+            const cached = loaded.snapshots;
             if (this._snapshots.length === 0) {
                 this._snapshots = sortSnapshots(cached.filter(s => this._enabled.has(s.provider))
                     .map(s => ({...s, stale: true, error: null})));
@@ -147,7 +149,7 @@ export class UsageService {
                 .map(s => this._mergeWithPrevious(this._named(s))));
             this._refresh = null;
             this._publish();
-            await this._options.cache?.save(this._snapshots, this._lifetime);
+            await this._options.cache?.save(this._snapshots, this._gate.pauses(this._options.env.now()), this._lifetime);
         } catch (error) {
             if (!isCancelled(error))
                 this._options.onError(error);

@@ -58,3 +58,26 @@ describe('BackoffGate', () => {
         expect(gate.recordRateLimit('a', now, null)).toBe(now + 5 * MINUTE);
     });
 });
+
+describe('BackoffGate across restarts', () => {
+    const now = 1_000_000;
+
+    it('keeps the pauses still running, and only those', () => {
+        const gate = new BackoffGate();
+        gate.recordRateLimit('running', now, now + 60_000);
+        gate.recordRateLimit('over', now - 10 * MINUTE, now - 1);
+        const restored = new BackoffGate();
+        restored.restore(JSON.parse(JSON.stringify(gate.pauses(now))), now);
+        expect(restored.blockedUntil('running', now)).toBe(now + 60_000);
+        expect(restored.blockedUntil('over', now)).toBeNull();
+        // The strike count survives too: the next 429 doubles from where it was.
+        expect(restored.recordRateLimit('running', now + 60_000, null)).toBe(now + 60_000 + 10 * MINUTE);
+    });
+
+    it('ignores anything malformed', () => {
+        const gate = new BackoffGate();
+        gate.restore({a: {blockedUntil: 'soon', strikes: 1}, b: null, c: 7}, now);
+        gate.restore('garbage', now);
+        expect(gate.pauses(now)).toEqual({});
+    });
+});

@@ -13,27 +13,27 @@ describe('SnapshotCache', () => {
 
     it('round-trips snapshots that hold data', async () => {
         const cache = new SnapshotCache(cacheDir);
-        await cache.save([withData, emptySnapshot('claude', 'empty', 'bob')], null);
-        expect(await cache.load(null)).toEqual([withData]);
+        await cache.save([withData, emptySnapshot('claude', 'empty', 'bob')], {}, null);
+        expect((await cache.load(null)).snapshots).toEqual([withData]);
     });
 
     it('creates its folder 0700 and its file 0600', async () => {
         const cache = new SnapshotCache(cacheDir);
-        await cache.save([withData], null);
+        await cache.save([withData], {}, null);
         expect(fileMode(`${cacheDir}/ai-usage-meter`)).toBe(0o700);
         expect(fileMode(cache.path)).toBe(0o600);
-        await cache.save([withData], null);
+        await cache.save([withData], {}, null);
         expect(fileMode(cache.path)).toBe(0o600);
     });
 
     it('returns nothing for a missing, corrupt or foreign file', async () => {
         const cache = new SnapshotCache(cacheDir);
-        expect(await cache.load(null)).toEqual([]);
+        expect((await cache.load(null)).snapshots).toEqual([]);
         writeFile(cache.path, '{not json');
-        expect(await cache.load(null)).toEqual([]);
+        expect((await cache.load(null)).snapshots).toEqual([]);
         writeFile(cache.path, JSON.stringify({version: 99, snapshots: [withData]}));
-        expect(await cache.load(null)).toEqual([]);
+        expect((await cache.load(null)).snapshots).toEqual([]);
         writeFile(cache.path, JSON.stringify({version: 2, snapshots: [{provider: 'claude'}, withData]}));
-        expect(await cache.load(null)).toEqual([withData]);
+        expect((await cache.load(null)).snapshots).toEqual([withData]);
     });
 });

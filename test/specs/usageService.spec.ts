@@ -182,7 +182,7 @@ describe('UsageService', () => {
 
     it('shows cached data as stale at once, then replaces it with fresh data', async () => {
         const cache = new SnapshotCache(env.cacheDir);
-        await cache.save([snapshot('a', 'alice', 55, 500)], null);
+        await cache.save([snapshot('a', 'alice', 55, 500)], {}, null);
         service.destroy();
         service = makeService(cache);
         let release: () => void = () => undefined;
@@ -197,7 +197,27 @@ describe('UsageService', () => {
         await started;
         expect(service.state.snapshots[0]?.stale).toBeFalse();
         expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(60);
-        expect((await cache.load(null))[0]?.updatedAt).toBe(2000);
+        expect((await cache.load(null)).snapshots[0]?.updatedAt).toBe(2000);
+    });
+
+    it('keeps a rate-limit pause across a restart, so a new session does not hit the endpoint again', async () => {
+        const cache = new SnapshotCache(env.cacheDir);
+        service.destroy();
+        service = makeService(cache);
+        provider.answer = ctx => {
+            ctx.gate.recordRateLimit('token-fingerprint', env.clock, env.clock + 3_600_000);
+            return Promise.resolve([snapshot('a', 'alice', 1, 1)]);
+        };
+        await service.start(['claude'], 300);
+        service.destroy();
+        service = makeService(cache);
+        let blocked = null as number | null;
+        provider.answer = ctx => {
+            blocked = ctx.gate.blockedUntil('token-fingerprint', env.clock);
+            return Promise.resolve([]);
+        };
+        await service.start(['claude'], 300);
+        expect(blocked).toBe(env.clock + 3_600_000);
     });
 
     it('refreshes when a watched credentials file changes, and stops watching on destroy', async () => {
