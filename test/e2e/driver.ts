@@ -312,6 +312,17 @@ async function main(): Promise<void> {
         const fresh = await waitFor(menuTexts, t => !t.includes('Rate limited by the provider.'), 5000);
         check('the card is fresh again after the new token', fresh.some(t => t.startsWith('updated ')));
 
+        // --- thresholds come from the settings: 72% turns critical when the critical level is 70% ---
+        await shellEval(`(() => { const s = Main.extensionManager.lookup('${UUID}').stateObj.getSettings();
+            s.set_uint('warning-threshold', 50); s.set_uint('critical-threshold', 70); return true; })()`);
+        const critical = await waitFor(panelLabel, l => l?.style.includes('aum-critical') === true, 5000);
+        check('the panel turns critical when the critical threshold is lowered to 70%',
+            critical?.style.includes('aum-critical') === true, critical?.style);
+        await shellEval(`(() => { const s = Main.extensionManager.lookup('${UUID}').stateObj.getSettings();
+            s.reset('warning-threshold'); s.reset('critical-threshold'); return true; })()`);
+        const warningAgain = await waitFor(panelLabel, l => l?.style.includes('aum-warning') === true, 5000);
+        check('and back to the warning style with the default thresholds', warningAgain?.style.includes('aum-warning') === true);
+
         // --- settings apply live: Codex off → the single-account label; no sign-in → a "Set up" row ---
         await shellEval(`Main.extensionManager.lookup('${UUID}').stateObj.getSettings().set_boolean('codex-enabled', false); true`);
         const claudeOnly = await waitFor(panelLabel, l => l?.text === WITHOUT_CODEX_LABEL, 5000);
