@@ -102,6 +102,23 @@ export function emptySnapshot(provider: ProviderId, accountId: string, accountLa
     };
 }
 
+/**
+ * A quota snapshot: its windows, with the first one as the headline in the seed plan's
+ * window/remaining/limit/reset fields (in percent).
+ */
+export function quotaSnapshot(provider: ProviderId, accountId: string, accountLabel: string,
+    windows: QuotaWindow[]): UsageSnapshot {
+    const headline = windows[0] ?? null;
+    return {
+        ...emptySnapshot(provider, accountId, accountLabel),
+        windows,
+        window: headline?.label ?? null,
+        remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
+        limit: headline ? 100 : null,
+        resetAt: headline?.resetsAt ?? null,
+    };
+}
+
 /** The highest used percentage across windows and spend limits; drives warning/critical styles. */
 export function peakPercent(snapshot: UsageSnapshot): number | null {
     const values = [

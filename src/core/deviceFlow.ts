@@ -3,7 +3,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {ProviderError, isCancelled} from './errors.js';
+import {ProviderError, isCancelled, onCancelled} from './errors.js';
 import type {HttpClient} from './http.js';
 import {_, format} from './i18n.js';
 import {isObject, optionalNumber, optionalString} from './json.js';
@@ -46,11 +46,6 @@ export async function requestDeviceCode(http: HttpClient, endpoints: DeviceFlowE
     };
 }
 
-/** GJS exposes g_cancellable_connect() as Cancellable.connect(callback); the typings do not. */
-function onCancelled(cancellable: Gio.Cancellable, callback: () => void): number {
-    return (cancellable as unknown as {connect(handler: () => void): number}).connect(callback);
-}
-
 /** Waits, or rejects with a CANCELLED error as soon as `cancellable` is cancelled. */
 function sleep(seconds: number, cancellable: Gio.Cancellable): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -60,7 +55,6 @@ function sleep(seconds: number, cancellable: Gio.Cancellable): Promise<void> {
             resolve();
             return GLib.SOURCE_REMOVE;
         });
-        // Runs at once when already cancelled. (Never disconnect from inside this handler: it deadlocks.)
         handler = onCancelled(cancellable, () => {
             GLib.source_remove(id);
             // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a GLib.Error, as every cancelled Gio call rejects with

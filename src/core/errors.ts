@@ -32,6 +32,15 @@ export function isCancelled(error: unknown): boolean {
     return error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED);
 }
 
+/**
+ * Calls `callback` when `cancellable` is cancelled (at once if it already is); returns the id for
+ * cancellable.disconnect(). GJS exposes g_cancellable_connect() as Cancellable.connect(callback),
+ * which the typings do not know. Never disconnect from inside the callback: it deadlocks.
+ */
+export function onCancelled(cancellable: Gio.Cancellable, callback: () => void): number {
+    return (cancellable as unknown as {connect(handler: () => void): number}).connect(callback);
+}
+
 export function isNotFound(error: unknown): boolean {
     return error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND);
 }

@@ -21,6 +21,11 @@ export function levelFor(percent: number | null, thresholds: Thresholds): Level 
     return percent >= thresholds.warning ? 'warning' : 'normal';
 }
 
+/** "max" → "Max". */
+export function capitalize(text: string): string {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function formatPercent(percent: number): string {
     return `${Math.round(percent)}%`;
 }

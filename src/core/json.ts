@@ -12,6 +12,14 @@ export function optionalNumber(obj: JsonObject, key: string): number | null {
     return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** A number, also when given as a numeric string ("125.5"), as billing APIs often do. */
+export function optionalNumeric(obj: JsonObject, key: string): number | null {
+    const value = obj[key];
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        return Number(value);
+    return optionalNumber(obj, key);
+}
+
 export function optionalString(obj: JsonObject, key: string): string | null {
     const value = obj[key];
     return typeof value === 'string' && value.length > 0 ? value : null;

@@ -3,7 +3,7 @@
 import type Gio from 'gi://Gio';
 import Soup from 'gi://Soup?version=3.0';
 
-import {ProviderError} from './errors.js';
+import {ProviderError, onCancelled} from './errors.js';
 import {_, format} from './i18n.js';
 
 const PAGE = (title: string): string =>
@@ -58,8 +58,7 @@ export function waitForCallback(port: number, path: string, state: string, cance
                 _('Close the program using it (another sign-in in progress?) and try again.')));
             return;
         }
-        // GJS exposes g_cancellable_connect() as Cancellable.connect(callback).
-        handler = (cancellable as unknown as {connect(cb: () => void): number}).connect(() => {
+        handler = onCancelled(cancellable, () => {
             server.disconnect();
             reject(new ProviderError('auth', _('The sign-in was cancelled.'), ''));
         });

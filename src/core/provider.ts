@@ -11,6 +11,7 @@ import type {Environment} from './environment.js';
 import {ProviderError, isCancelled} from './errors.js';
 import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
 import {_, format} from './i18n.js';
+import type {OAuthClient, OwnTokenStore, OwnTokens} from './ownSignIn.js';
 import {redact} from './redact.js';
 
 export interface FetchContext {
@@ -164,6 +165,25 @@ export async function fetchAccounts<C>(provider: ProviderId, sources: readonly A
 /** The account id of a sign-in made from the preferences (its tokens are in the keyring). */
 export function ownAccountId(account: string): string {
     return `own:${account}`;
+}
+
+/** One account per extra CLI configuration folder the user added. */
+export function folderSources<C>(name: string, dirs: readonly string[], env: Environment,
+    read: (dir: string) => Promise<C>): AccountSource<C>[] {
+    return dirs.map(dir => ({id: dir, label: `${name} (${displayPath(dir, env)})`, read: () => read(dir)}));
+}
+
+/** One account per sign-in made from the preferences; reading one renews its token when due. */
+export function ownSignInSources<C>(provider: ProviderId, name: string, accounts: readonly string[],
+    tokens: OwnTokenStore | null, client: OAuthClient, ctx: FetchContext,
+    toCredentials: (tokens: OwnTokens, accountId: string) => C): AccountSource<C>[] {
+    const label = `${name} (${_('own sign-in')})`;
+    return accounts.map(account => ({id: ownAccountId(account), label, read: async (): Promise<C> => {
+        if (tokens === null)
+            throw new Error('own sign-ins need a token store');
+        const fresh = await tokens.accessToken(provider, account, label, client, ctx.http, ctx.env.now());
+        return toCredentials(fresh, ownAccountId(account));
+    }}));
 }
 
 /** A folder as people read it: ~/work/.claude rather than /home/me/work/.claude. */

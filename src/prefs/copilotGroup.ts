@@ -9,14 +9,14 @@ import Gtk from 'gi://Gtk';
 
 import {pollForToken, requestDeviceCode} from '../core/deviceFlow.js';
 import {systemEnvironment} from '../core/environment.js';
-import {ProviderError, isCancelled} from '../core/errors.js';
+import {ProviderError, isCancelled, onCancelled} from '../core/errors.js';
 import {HttpClient} from '../core/http.js';
 import {_, format} from '../core/i18n.js';
 import {GITHUB_DEVICE_FLOW, githubLogin} from '../core/providers/copilot.js';
 import {SecretStore} from '../core/secrets.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
-import {accountNameRow, toast} from './providerGroup.js';
+import {keyringAccountRow, startRow, toast} from './providerGroup.js';
 
 export const CopilotGroup = GObject.registerClass({GTypeName: 'AiUsageMeterCopilotGroup'},
 class CopilotGroup extends Adw.PreferencesGroup {
@@ -34,7 +34,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
         this.add(enabled);
         const handler = _settings.connect('changed::copilot-accounts', () => this._rebuild());
         this.connect('destroy', () => _settings.disconnect(handler));
-        _cancellable.connect(() => this._signIn?.cancel());
+        onCancelled(_cancellable, () => this._signIn?.cancel());
         this._rebuild();
     }
 
@@ -43,11 +43,8 @@ class CopilotGroup extends Adw.PreferencesGroup {
             this.remove(row);
         for (const login of this._settings.get_strv('copilot-accounts'))
             this._add(this._accountRow(login));
-        const signIn = new Adw.ActionRow({title: _('Sign in with GitHub…'),
-            subtitle: _('Opens github.com to approve the meter with a one-time code'), activatable: true});
-        signIn.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
-        signIn.connect('activated', () => void this._startSignIn());
-        this._add(signIn);
+        this._add(startRow(_('Sign in with GitHub…'), _('Opens github.com to approve the meter with a one-time code'),
+            () => void this._startSignIn()));
     }
 
     private _add(row: Adw.PreferencesRow): void {
@@ -56,22 +53,9 @@ class CopilotGroup extends Adw.PreferencesGroup {
     }
 
     private _accountRow(login: string): Adw.ExpanderRow {
-        const row = new Adw.ExpanderRow({title: GLib.markup_escape_text(login, -1), subtitle: _('Checking the keyring…')});
-        this._secrets.lookup('copilot', login).then(token => {
-            row.subtitle = token !== null ? _('Signed in; the token is in your keyring')
-                : _('No token in the keyring: sign in again');
-        }).catch((error: unknown) => {
-            if (!isCancelled(error))
-                row.subtitle = GLib.markup_escape_text(format(_('The keyring is not reachable: %s'), String(error)), -1);
-        });
-        row.add_row(accountNameRow(this._settings, accountNameKey('copilot', `github:${login}`)));
-        const signOut = new Adw.ActionRow({title: _('Sign out'), subtitle: _('Removes the token from the keyring')});
-        const button = new Gtk.Button({icon_name: 'system-log-out-symbolic', valign: Gtk.Align.CENTER,
-            tooltip_text: _('Sign out'), css_classes: ['flat', 'destructive-action']});
-        button.connect('clicked', () => void this._signOut(login));
-        signOut.add_suffix(button);
-        row.add_row(signOut);
-        return row;
+        return keyringAccountRow(this._settings, accountNameKey('copilot', `github:${login}`), login,
+            this._secrets.lookup('copilot', login).then(token => token !== null),
+            _('Signed in; the token is in your keyring'), () => void this._signOut(login));
     }
 
     private async _signOut(login: string): Promise<void> {

@@ -18,7 +18,7 @@ import {waitForCallback} from '../core/oauthCallback.js';
 import {SecretStore} from '../core/secrets.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
-import {accountNameRow, toast} from './providerGroup.js';
+import {keyringAccountRow, startRow, toast} from './providerGroup.js';
 
 export interface OwnSignInSpec {
     provider: ProviderId;
@@ -53,33 +53,18 @@ export class OwnSignInRows {
     build(widget: Gtk.Widget): void {
         for (const account of this._accounts())
             this._add(this._accountRow(account, widget));
-        const signIn = new Adw.ActionRow({title: this._spec.title,
-            subtitle: _('For an account the CLI does not hold; the token is kept in your keyring'), activatable: true});
-        signIn.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
-        signIn.connect('activated', () => void this._start(widget));
-        this._add(signIn);
+        this._add(startRow(this._spec.title, _('For an account the CLI does not hold; the token is kept in your keyring'),
+            () => void this._start(widget)));
     }
 
     private _accountRow(account: string, widget: Gtk.Widget): Adw.ExpanderRow {
-        const row = new Adw.ExpanderRow({title: _('Signed in here'), subtitle: _('Checking the keyring…')});
-        this._tokens.load(this._spec.provider, account).then(tokens => {
-            row.subtitle = tokens !== null ? _('The token is in your keyring and renews itself')
-                : _('No token in the keyring: sign in again');
-        }).catch((error: unknown) => {
-            row.subtitle = GLib.markup_escape_text(format(_('The keyring is not reachable: %s'), String(error)), -1);
-        });
-        row.add_row(accountNameRow(this._settings, accountNameKey(this._spec.provider, ownAccountId(account))));
-        const signOut = new Adw.ActionRow({title: _('Sign out'), subtitle: _('Removes the token from the keyring')});
-        const button = new Gtk.Button({icon_name: 'system-log-out-symbolic', valign: Gtk.Align.CENTER,
-            tooltip_text: _('Sign out'), css_classes: ['flat', 'destructive-action']});
-        button.connect('clicked', () => {
-            this._tokens.forget(this._spec.provider, account)
-                .catch((error: unknown) => toast(widget, format(_('Could not remove the token: %s'), String(error))))
-                .finally(() => this._setAccounts(this._accounts().filter(a => a !== account)));
-        });
-        signOut.add_suffix(button);
-        row.add_row(signOut);
-        return row;
+        return keyringAccountRow(this._settings, accountNameKey(this._spec.provider, ownAccountId(account)),
+            _('Signed in here'), this._tokens.load(this._spec.provider, account).then(tokens => tokens !== null),
+            _('The token is in your keyring and renews itself'), () => {
+                this._tokens.forget(this._spec.provider, account)
+                    .catch((error: unknown) => toast(widget, format(_('Could not remove the token: %s'), String(error))))
+                    .finally(() => this._setAccounts(this._accounts().filter(a => a !== account)));
+            });
     }
 
     /**

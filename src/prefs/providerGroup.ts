@@ -11,6 +11,7 @@ import {systemEnvironment} from '../core/environment.js';
 import {ProviderError, isCancelled} from '../core/errors.js';
 import {formatClock} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
+import {displayPath} from '../core/provider.js';
 import {accountNameKey} from '../core/usageService.js';
 import {OwnSignInRows} from './ownSignInRows.js';
 import type {OwnSignInSpec} from './ownSignInRows.js';
@@ -46,7 +47,7 @@ type Dirs = Record<string, string[]>;
 
 function describe(signIn: SignIn, expiredHint: string): {title: string; subtitle: string} {
     const env = systemEnvironment();
-    const parts = [format(_('From %s'), signIn.source.replace(env.homeDir, '~'))];
+    const parts = [format(_('From %s'), displayPath(signIn.source, env))];
     if (signIn.plan !== null)
         parts.push(signIn.plan);
     if (signIn.expiresAt !== null) {
@@ -70,6 +71,33 @@ export function accountNameRow(settings: Gio.Settings, nameKey: string): Adw.Ent
             Object.fromEntries(name === '' ? others : [...others, [nameKey, name]])));
     });
     return entry;
+}
+
+/** A row that starts something: "Add a folder…", "Sign in…". */
+export function startRow(title: string, subtitle: string, onActivate: () => void): Adw.ActionRow {
+    const row = new Adw.ActionRow({title, subtitle, activatable: true});
+    row.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
+    row.connect('activated', onActivate);
+    return row;
+}
+
+/** An account whose token we keep in the keyring: whether it is there, a name for the menu, "Sign out". */
+export function keyringAccountRow(settings: Gio.Settings, nameKey: string, title: string, tokenPresent: Promise<boolean>,
+    presentText: string, onSignOut: () => void): Adw.ExpanderRow {
+    const row = new Adw.ExpanderRow({title: GLib.markup_escape_text(title, -1), subtitle: _('Checking the keyring…')});
+    tokenPresent.then(present => {
+        row.subtitle = present ? presentText : _('No token in the keyring: sign in again');
+    }).catch((error: unknown) => {
+        row.subtitle = GLib.markup_escape_text(format(_('The keyring is not reachable: %s'), String(error)), -1);
+    });
+    row.add_row(accountNameRow(settings, nameKey));
+    const signOut = new Adw.ActionRow({title: _('Sign out'), subtitle: _('Removes the token from the keyring')});
+    const button = new Gtk.Button({icon_name: 'system-log-out-symbolic', valign: Gtk.Align.CENTER,
+        tooltip_text: _('Sign out'), css_classes: ['flat', 'destructive-action']});
+    button.connect('clicked', onSignOut);
+    signOut.add_suffix(button);
+    row.add_row(signOut);
+    return row;
 }
 
 /** Shows a short message at the bottom of the preferences window. */
@@ -123,14 +151,9 @@ class ProviderGroup extends Adw.PreferencesGroup {
             return;
         for (const folder of this._folders())
             this._addAccount(folder, readFolder(folder, this._cancellable), folder);
-        const add = new Adw.ActionRow({
-            title: this._section.folderTitle ?? _('Add an account folder…'),
-            subtitle: _('Another configuration folder of the CLI, signed in to another account'),
-            activatable: true,
-        });
-        add.add_suffix(new Gtk.Image({icon_name: 'list-add-symbolic'}));
-        add.connect('activated', () => void this._chooseFolder(readFolder));
-        this._addRow(add);
+        this._addRow(startRow(this._section.folderTitle ?? _('Add an account folder…'),
+            _('Another configuration folder of the CLI, signed in to another account'),
+            () => void this._chooseFolder(readFolder)));
     }
 
     private _addRow(row: Adw.PreferencesRow): void {

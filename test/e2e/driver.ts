@@ -113,6 +113,12 @@ async function run(argv: string[]): Promise<void> {
 
 const INDICATOR = `Main.panel.statusArea['${UUID}']`;
 /** Every visible label text under an actor, in order. */
+/** JS for the menu item labelled `label` (found by walking the menu's actors). */
+const menuItem = (label: string): string => `(() => { const walk = a => {
+    if (a.label?.text === ${JSON.stringify(label)} && a.activate) return a;
+    for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
+    return walk(${INDICATOR}.menu.box); })()`;
+
 const LABEL_WALK = `(root) => { const out = []; const walk = a => { if (!a.visible) return;
     if (a.constructor.$gtype.name === 'StLabel') out.push(a.text);
     for (const c of a.get_children()) walk(c); }; if (root) walk(root); return out; }`;
@@ -266,16 +272,13 @@ async function main(): Promise<void> {
             texts.includes('at this pace, runs out in 1 h 3 m'));
         check('menu shows the pace of the weekly window', texts.some(t => /^on pace for \d+% at reset$/.test(t)));
         check('screenshot of the open menu', await screenshot('panel-menu.png'));
-        const fits = await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Preferences') return a;
-            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
-            const item = walk(${INDICATOR}.menu.box); const [, y] = item.get_transformed_position();
+        const fits = await shellEval(`(() => { const item = ${menuItem('Preferences')};
+            const [, y] = item.get_transformed_position();
             return {bottom: y + item.height, screen: global.stage.height}; })()`) as {bottom: number; screen: number};
         check('the whole menu fits on the screen (cards scroll)', fits.bottom <= fits.screen, JSON.stringify(fits));
 
         // --- "Open Claude usage page" opens the page in the default browser and closes the menu ---
-        await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Open Claude usage page' && a.activate) return a;
-            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
-            walk(${INDICATOR}.menu.box).activate(null); return true; })()`);
+        await shellEval(`${menuItem('Open Claude usage page')}.activate(null); true`);
         const opened = await waitFor(() => Promise.resolve(readText(`${OUT}/opened-urls.txt`)),
             text => text.includes('https://claude.ai/settings/usage'), 5000);
         check('the usage page opens in the default browser', opened.trim() === 'https://claude.ai/settings/usage', opened);
@@ -284,9 +287,7 @@ async function main(): Promise<void> {
 
         // --- manual refresh from the menu ---
         const before = server.requestsTo(USAGE).length;
-        await shellEval(`(() => { const walk = a => { if (a.label?.text === 'Refresh' && a.activate) return a;
-            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
-            walk(${INDICATOR}.menu.box).activate(null); return true; })()`);
+        await shellEval(`${menuItem('Refresh')}.activate(null); true`);
         const after = await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > before, 5000);
         check('the Refresh item fetches again', after > before, `${before} → ${after}`);
 

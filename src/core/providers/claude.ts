@@ -4,11 +4,12 @@
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {emptySnapshot} from '../contract.js';
+import {quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, SpendLimit, UsageSnapshot} from '../contract.js';
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {readTextFile} from '../files.js';
+import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
     isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, optionalStringArray, parseIsoTime,
@@ -17,7 +18,9 @@ import {
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
 import type {OAuthClient, OwnTokenStore} from '../ownSignIn.js';
-import {displayPath, fetchAccounts, ownAccountId, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import {
+    fetchAccounts, folderSources, gatedRequest, ownSignInSources, tokenFingerprint, unexpectedResponse,
+} from '../provider.js';
 import type {AccountSource, FetchContext, Provider} from '../provider.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
@@ -122,7 +125,7 @@ export function claudePlanLabel(subscriptionType: string | null, rateLimitTier: 
     const base = subscriptionType ?? (rateLimitTier ? /claude_([a-z]+)/.exec(rateLimitTier)?.[1] ?? null : null);
     if (base === null)
         return null;
-    const name = base.charAt(0).toUpperCase() + base.slice(1);
+    const name = capitalize(base);
     return tierMultiplier ? `${name} ${tierMultiplier}` : name;
 }
 
@@ -149,7 +152,7 @@ export function describeBucket(key: string): {label: string; windowSeconds: numb
 function humanize(key: string): string {
     const words = key.split('_').filter(w => w.length > 0).map(w => w === 'oauth' ? 'OAuth' : w);
     const text = words.join(' ');
-    return text.charAt(0).toUpperCase() + text.slice(1);
+    return capitalize(text);
 }
 
 function bucketOrder(key: string): number {
@@ -242,19 +245,10 @@ export class ClaudeProvider implements Provider {
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
         const sources: AccountSource<ClaudeCredentials>[] = [
             {id: 'default', label: this.name, read: () => readClaudeCredentials(ctx.env, ctx)},
-            ...ctx.accountDirs.map(dir => ({
-                id: dir, label: `${this.name} (${displayPath(dir, ctx.env)})`,
-                read: () => readClaudeFolder(dir, ctx.cancellable),
-            })),
-            ...this._ownSignIns().map(account => {
-                const label = `${this.name} (${_('own sign-in')})`;
-                return {id: ownAccountId(account), label, read: async (): Promise<ClaudeCredentials> => {
-                    const tokens = await this._ownTokens().accessToken(this.id, account, label, CLAUDE_OAUTH,
-                        ctx.http, ctx.env.now());
-                    return {source: ownAccountId(account), accessToken: tokens.accessToken, expiresAt: tokens.expiresAt,
-                        scopes: null, subscriptionType: null, rateLimitTier: null};
-                }};
-            }),
+            ...folderSources(this.name, ctx.accountDirs, ctx.env, dir => readClaudeFolder(dir, ctx.cancellable)),
+            ...ownSignInSources(this.id, this.name, this._ownSignIns(), this._tokens, CLAUDE_OAUTH, ctx,
+                (tokens, source): ClaudeCredentials => ({source, accessToken: tokens.accessToken,
+                    expiresAt: tokens.expiresAt, scopes: null, subscriptionType: null, rateLimitTier: null})),
         ];
         return fetchAccounts(this.id, sources, {
             identity: credentials => tokenFingerprint(credentials.accessToken),
@@ -262,12 +256,6 @@ export class ClaudeProvider implements Provider {
             label: (_credentials, source) => source.label,
             fetch: (credentials, label) => this._fetchAccount(ctx, credentials, label),
         });
-    }
-
-    private _ownTokens(): OwnTokenStore {
-        if (this._tokens === null)
-            throw new Error('own sign-ins need a token store');
-        return this._tokens;
     }
 
     private async _fetchAccount(ctx: FetchContext, credentials: ClaudeCredentials, label: string): Promise<UsageSnapshot> {
@@ -293,18 +281,12 @@ export class ClaudeProvider implements Provider {
         const usage = parseClaudeUsage(response.body);
         const email = await this._email(ctx, key, headers);
 
-        const headline = usage.windows[0] ?? null;
         const extra = usage.spendLimits[0] ?? null;
         return {
-            ...emptySnapshot(this.id, credentials.source, email ?? label),
+            ...quotaSnapshot(this.id, credentials.source, email ?? label, usage.windows),
             plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier),
-            window: headline?.label ?? null,
-            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
-            limit: headline ? 100 : null,
-            resetAt: headline?.resetsAt ?? null,
             cost: extra?.used ?? null,
             currency: extra?.currency ?? null,
-            windows: usage.windows,
             spendLimits: usage.spendLimits,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),

@@ -4,19 +4,22 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {emptySnapshot} from '../contract.js';
+import {quotaSnapshot} from '../contract.js';
 import type {Balance, QuotaWindow, UsageSnapshot} from '../contract.js';
 import type {Environment} from '../environment.js';
 import {ProviderError, isCancelled} from '../errors.js';
 import {listDirectory, readTail, readTextFile} from '../files.js';
+import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
-    isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson,
+    isObject, optionalBoolean, optionalNumber, optionalNumeric, optionalObject, optionalString, parseIsoTime, parseJson,
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims, jwtExpiry} from '../jwt.js';
 import type {OAuthClient, OwnTokenStore} from '../ownSignIn.js';
-import {displayPath, fetchAccounts, ownAccountId, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import {
+    fetchAccounts, folderSources, gatedRequest, ownSignInSources, tokenFingerprint, unexpectedResponse,
+} from '../provider.js';
 import type {AccountSource, FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
 
@@ -101,21 +104,24 @@ export function windowLabel(seconds: number): string {
     return `${Math.round(seconds / 60)}m`;
 }
 
+/** Shorter windows first; windows of unknown length last. */
+const byLength = (a: QuotaWindow, b: QuotaWindow): number =>
+    (a.windowSeconds ?? Infinity) - (b.windowSeconds ?? Infinity);
+
 /** Reads a window; `resetAt` is unix seconds. The window is classified by its length, not its slot. */
-function parseWindow(json: JsonObject | null, id: string, namePrefix: string): QuotaWindow | null {
+function parseWindow(json: JsonObject | null, id: string, name: string): QuotaWindow | null {
     const used = json ? optionalNumber(json, 'used_percent') : null;
     if (json === null || used === null)
         return null;
-    const seconds = optionalNumber(json, 'limit_window_seconds');
     const resetAt = optionalNumber(json, 'reset_at');
+    return codexWindow(id, used, optionalNumber(json, 'limit_window_seconds'), resetAt !== null ? resetAt * 1000 : null, name);
+}
+
+/** A window named by its length ("5h", "7d GPT-5.3-Codex-Spark"), or by its slot when the length is unknown. */
+function codexWindow(id: string, usedPercent: number, seconds: number | null, resetsAt: number | null,
+    name = ''): QuotaWindow {
     const label = seconds !== null ? windowLabel(seconds) : id;
-    return {
-        id,
-        label: namePrefix ? `${label} ${namePrefix}` : label,
-        usedPercent: used,
-        resetsAt: resetAt !== null ? resetAt * 1000 : null,
-        windowSeconds: seconds,
-    };
+    return {id, label: name ? `${label} ${name}` : label, usedPercent, resetsAt, windowSeconds: seconds};
 }
 
 function windowsOf(rateLimit: JsonObject | null, idPrefix: string, name: string): QuotaWindow[] {
@@ -125,14 +131,7 @@ function windowsOf(rateLimit: JsonObject | null, idPrefix: string, name: string)
         parseWindow(optionalObject(rateLimit, 'primary_window'), `${idPrefix}primary`, name),
         parseWindow(optionalObject(rateLimit, 'secondary_window'), `${idPrefix}secondary`, name),
     ].filter((w): w is QuotaWindow => w !== null)
-        .sort((a, b) => (a.windowSeconds ?? Infinity) - (b.windowSeconds ?? Infinity));
-}
-
-function numberOrString(json: JsonObject, key: string): number | null {
-    const value = json[key];
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
-        return Number(value);
-    return optionalNumber(json, key);
+        .sort(byLength);
 }
 
 export interface CodexUsage {
@@ -159,7 +158,7 @@ export function parseCodexUsage(json: unknown): CodexUsage {
     const credits = optionalObject(json, 'credits');
     if (credits) {
         const unlimited = optionalBoolean(credits, 'unlimited') === true;
-        const balance = numberOrString(credits, 'balance');
+        const balance = optionalNumeric(credits, 'balance');
         if (unlimited || (optionalBoolean(credits, 'has_credits') === true && balance !== null))
             balances.push({label: _('Credits'), amount: balance ?? 0, currency: null, unlimited});
     }
@@ -194,17 +193,13 @@ export function parseRolloutRateLimits(text: string): Omit<RolloutSnapshot, 'pat
             if (window === null || used === null)
                 return null;
             const minutes = optionalNumber(window, 'window_minutes');
+            // Newer CLIs write resets_at (unix seconds), older ones resets_in_seconds from the event time.
             const resetsAtSeconds = optionalNumber(window, 'resets_at');
             const resetsIn = optionalNumber(window, 'resets_in_seconds');
-            return {
-                id: slot,
-                label: minutes !== null ? windowLabel(minutes * 60) : slot,
-                usedPercent: used,
-                resetsAt: resetsAtSeconds !== null ? resetsAtSeconds * 1000 : resetsIn !== null ? at + resetsIn * 1000 : null,
-                windowSeconds: minutes !== null ? minutes * 60 : null,
-            };
+            return codexWindow(slot, used, minutes !== null ? minutes * 60 : null,
+                resetsAtSeconds !== null ? resetsAtSeconds * 1000 : resetsIn !== null ? at + resetsIn * 1000 : null);
         }).filter((w): w is QuotaWindow => w !== null)
-            .sort((a, b) => (a.windowSeconds ?? Infinity) - (b.windowSeconds ?? Infinity));
+            .sort(byLength);
         if (windows.length > 0)
             return {windows, at};
     }
@@ -254,7 +249,7 @@ export async function readRolloutSnapshot(home: string, cancellable: Gio.Cancell
 }
 
 function planLabel(plan: string | null): string | null {
-    return plan === null ? null : plan.charAt(0).toUpperCase() + plan.slice(1).replace(/_/g, ' ');
+    return plan === null ? null : capitalize(plan.replace(/_/g, ' '));
 }
 
 export class CodexProvider implements Provider {
@@ -273,22 +268,11 @@ export class CodexProvider implements Provider {
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
         const sources: AccountSource<CodexCredentials>[] = [
             {id: 'default', label: this.name, read: () => readCodexCredentials(codexHome(ctx.env), ctx.cancellable)},
-            ...ctx.accountDirs.map(home => ({
-                id: home, label: `${this.name} (${displayPath(home, ctx.env)})`,
-                read: () => readCodexCredentials(home, ctx.cancellable),
-            })),
-            ...this._ownSignIns().map(account => {
-                const label = `${this.name} (${_('own sign-in')})`;
-                return {id: ownAccountId(account), label, read: async (): Promise<CodexCredentials> => {
-                    if (this._tokens === null)
-                        throw new Error('own sign-ins need a token store');
-                    const tokens = await this._tokens.accessToken(this.id, account, label, CODEX_OAUTH, ctx.http,
-                        ctx.env.now());
-                    // Shaped like auth.json, so that account id, e-mail and plan come from the same claims.
-                    return parseCodexCredentials({tokens: {access_token: tokens.accessToken, id_token: tokens.idToken}},
-                        ownAccountId(account), null);
-                }};
-            }),
+            ...folderSources(this.name, ctx.accountDirs, ctx.env, home => readCodexCredentials(home, ctx.cancellable)),
+            // Shaped like auth.json, so that account id, e-mail and plan come from the same claims.
+            ...ownSignInSources(this.id, this.name, this._ownSignIns(), this._tokens, CODEX_OAUTH, ctx,
+                (tokens, source) => parseCodexCredentials(
+                    {tokens: {access_token: tokens.accessToken, id_token: tokens.idToken}}, source, null)),
         ];
         return fetchAccounts(this.id, sources, {
             identity: credentials => tokenFingerprint(credentials.accessToken),
@@ -321,15 +305,9 @@ export class CodexProvider implements Provider {
                 forbidden: () => new ProviderError('auth', _('ChatGPT refused access to usage data (403).'), loginHint()),
             });
         const usage = parseCodexUsage(response.body);
-        const headline = usage.windows[0] ?? null;
         return {
-            ...emptySnapshot(this.id, credentials.source, label),
+            ...quotaSnapshot(this.id, credentials.source, label, usage.windows),
             plan: planLabel(usage.plan ?? credentials.plan),
-            window: headline?.label ?? null,
-            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
-            limit: headline ? 100 : null,
-            resetAt: headline?.resetsAt ?? null,
-            windows: usage.windows,
             balances: usage.balances,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),
@@ -350,15 +328,9 @@ export class CodexProvider implements Provider {
         }
         if (rollout === null)
             throw apiError;
-        const headline = rollout.windows[0] ?? null;
         return {
-            ...emptySnapshot(this.id, credentials.source, label),
+            ...quotaSnapshot(this.id, credentials.source, label, rollout.windows),
             plan: planLabel(credentials.plan),
-            window: headline?.label ?? null,
-            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
-            limit: headline ? 100 : null,
-            resetAt: headline?.resetsAt ?? null,
-            windows: rollout.windows,
             source: _('Codex session log'),
             updatedAt: rollout.at,
             stale: true,

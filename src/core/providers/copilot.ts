@@ -2,14 +2,14 @@
 // then GitHub's Copilot user endpoint. GitHub OAuth tokens do not expire and are never refreshed.
 import type Gio from 'gi://Gio';
 
-import {emptySnapshot} from '../contract.js';
+import {emptySnapshot, quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, UsageSnapshot} from '../contract.js';
 import type {DeviceFlowEndpoints} from '../deviceFlow.js';
 import {ProviderError} from '../errors.js';
 import type {HttpClient} from '../http.js';
+import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, parseIsoTime} from '../json.js';
-import type {JsonObject} from '../json.js';
+import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime} from '../json.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -39,12 +39,6 @@ const QUOTA_LABELS: Record<string, () => string> = {
     completions: () => _('Completions'),
 };
 
-function numberLike(json: JsonObject, key: string): number | null {
-    const value = json[key];
-    return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
-        ? Number(value) : optionalNumber(json, key);
-}
-
 /** `2026-10-01` (a UTC date) or an ISO timestamp. */
 function parseResetDate(value: unknown): number | null {
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value))
@@ -71,9 +65,9 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
             unlimited = true;
             continue;
         }
-        const entitlement = numberLike(value, 'entitlement');
-        const remaining = numberLike(value, 'remaining');
-        let percentRemaining = numberLike(value, 'percent_remaining');
+        const entitlement = optionalNumeric(value, 'entitlement');
+        const remaining = optionalNumeric(value, 'remaining');
+        let percentRemaining = optionalNumeric(value, 'percent_remaining');
         if (percentRemaining === null && entitlement !== null && entitlement > 0 && remaining !== null)
             percentRemaining = (remaining / entitlement) * 100;
         // A zero entitlement with nothing left is a placeholder (token-billed plans), not a limit.
@@ -86,7 +80,7 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
     const monthly = optionalObject(json, 'monthly_quotas');
     const left = optionalObject(json, 'limited_user_quotas');
     for (const [key, total] of Object.entries(monthly ?? {})) {
-        const remaining = left ? numberLike(left, key) : null;
+        const remaining = left ? optionalNumeric(left, key) : null;
         if (typeof total !== 'number' || total <= 0 || remaining === null || windows.some(w => w.id === key))
             continue;
         windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key, usedPercent: Math.max(0, (1 - remaining / total) * 100),
@@ -97,7 +91,7 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
     if (windows.length === 0 && !unlimited)
         throw unexpectedResponse(_('no Copilot quotas in the response'));
     const plan = optionalString(json, 'copilot_plan');
-    return {plan: plan === null ? null : plan.charAt(0).toUpperCase() + plan.slice(1), windows};
+    return {plan: plan === null ? null : capitalize(plan), windows};
 }
 
 /** The GitHub login a token belongs to; labels the account and keys its keyring entry. */
@@ -164,15 +158,9 @@ export class CopilotProvider implements Provider {
                 _('Check that this account has a Copilot subscription, or sign in again.')),
         });
         const usage = parseCopilotUsage(response.body);
-        const headline = usage.windows[0] ?? null;
         return {
-            ...emptySnapshot(this.id, `github:${account.login}`, label),
+            ...quotaSnapshot(this.id, `github:${account.login}`, label, usage.windows),
             plan: usage.plan,
-            window: headline?.label ?? null,
-            remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
-            limit: headline ? 100 : null,
-            resetAt: headline?.resetsAt ?? null,
-            windows: usage.windows,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),
         };

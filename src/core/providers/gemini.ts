@@ -4,7 +4,7 @@
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {emptySnapshot} from '../contract.js';
+import {quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, UsageSnapshot} from '../contract.js';
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
@@ -226,16 +226,9 @@ export class GeminiProvider implements Provider {
         const info = parseLoadCodeAssist(load.body, credentials.hostedDomain);
         const quota = await gatedRequest(ctx, key, {method: 'POST', url: GEMINI_QUOTA_URL, headers,
             json: info.project !== null ? {project: info.project} : {}}, hints);
-        const windows = parseGeminiQuota(quota.body);
-        const headline = windows[0] ?? null;
         return {
-            ...emptySnapshot(this.id, credentials.source, label),
+            ...quotaSnapshot(this.id, credentials.source, label, parseGeminiQuota(quota.body)),
             plan: info.plan,
-            window: headline?.label ?? null,
-            remaining: headline ? 100 - headline.usedPercent : null,
-            limit: headline ? 100 : null,
-            resetAt: headline?.resetsAt ?? null,
-            windows,
             updatedAt: ctx.env.now(),
             raw: redactJson(quota.body),
         };
