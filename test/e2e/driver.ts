@@ -233,9 +233,10 @@ async function main(): Promise<void> {
             notifications.some(([title, body]) => title === 'Claude 5h limit at 72%' && body.startsWith('e2e@example.com · resets in')));
         check('only limits at or above the warning level notify (Codex 7d at 63% does not)', !notifications
             .some(([title]) => title.startsWith('Codex')));
-        // Banners would cover the screenshots.
-        await shellEval(`Main.messageTray.getSources().filter(s => s.title === 'AI Usage Meter')
-            .forEach(s => s.notifications.forEach(n => n.acknowledged = true)); Main.messageTray._updateState(); true`);
+        check('screenshot of the notification banner', await screenshot('notification.png'));
+        // Banners would cover the menu screenshots; block them from here on.
+        await shellEval('Main.messageTray.bannerBlocked = true; true');
+        await sleep(500);
         const usageRequest = server.requestsTo(USAGE)[0];
         check('usage request carries the Bearer token from ~/.claude/.credentials.json',
             usageRequest?.headers['authorization'] === `Bearer ${FIXTURE_TOKEN}`);
