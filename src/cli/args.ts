@@ -6,6 +6,7 @@ export type Command =
     | {name: 'show'; providers: ProviderId[]; json: boolean}
     | {name: 'status'; providers: ProviderId[]; format: 'waybar' | 'i3blocks'}
     | {name: 'doctor'}
+    | {name: 'scan'; json: boolean; mode: 'once' | 'serve' | 'share'}
     | {name: 'help'}
     | {name: 'version'};
 
@@ -17,10 +18,15 @@ Commands:
   show      Subscription quotas of every account, as a table or JSON
   status    One line for a status bar (Waybar JSON or i3blocks)
   doctor    What was found and what is missing, with the fix (never prints a secret)
+  scan      Estimated API cost from local Claude Code and Codex logs (no network)
 
 Options:
   --provider P       all (default), ${PROVIDER_IDS.join(', ')}; repeat or comma-separate for several
-  --json             show: print the normalized JSON, one object per account
+  --json             show, scan: print the normalized JSON
+  --serve            scan: stay running; scan again (incrementally) for each line read
+                     on standard input and print one JSON line per scan
+  --share            scan: read the Claude files listed (JSON) on standard input for a
+                     scan running on several cores; prints the entries kept
   --format F         status: waybar (default) or i3blocks
   -h, --help         this help
   --version          the version
@@ -47,6 +53,7 @@ export function parseArgs(argv: readonly string[]): Command {
     const command = args.shift() ?? 'show';
     const providers: string[] = [];
     let json = false;
+    let mode: 'once' | 'serve' | 'share' = 'once';
     let format: 'waybar' | 'i3blocks' = 'waybar';
     while (args.length > 0) {
         const arg = args.shift() ?? '';
@@ -57,10 +64,12 @@ export function parseArgs(argv: readonly string[]): Command {
                 throw new UsageError(`${flag} needs a value`);
             return next;
         };
-        if (flag === '--provider' && command !== 'doctor') {
+        if (flag === '--provider' && (command === 'show' || command === 'status')) {
             providers.push(value());
-        } else if (flag === '--json' && command === 'show' && inline === undefined) {
+        } else if (flag === '--json' && (command === 'show' || command === 'scan') && inline === undefined) {
             json = true;
+        } else if ((flag === '--serve' || flag === '--share') && command === 'scan' && inline === undefined) {
+            mode = flag === '--serve' ? 'serve' : 'share';
         } else if (flag === '--format' && command === 'status') {
             const chosen = value();
             if (chosen !== 'waybar' && chosen !== 'i3blocks')
@@ -76,5 +85,7 @@ export function parseArgs(argv: readonly string[]): Command {
         return {name: 'status', providers: parseProviders(providers), format};
     if (command === 'doctor')
         return {name: 'doctor'};
+    if (command === 'scan')
+        return {name: 'scan', json, mode};
     throw new UsageError(`unknown command "${command}"`);
 }

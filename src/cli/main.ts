@@ -16,6 +16,7 @@ import {sortSnapshots, withAccountName} from '../core/usageService.js';
 import {USAGE, UsageError, parseArgs} from './args.js';
 import {renderDoctor, runDoctor} from './doctor.js';
 import {renderI3blocks, renderTable, renderWaybar} from './render.js';
+import {readShareFromInput, runScan, serveScans} from './scan.js';
 import {loadSettings} from './settings.js';
 
 export const EXIT_OK = 0;
@@ -60,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const env = systemEnvironment();
+    if (command.name === 'scan') {
+        await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
+        return EXIT_OK;
+    }
     const loaded = await loadSettings(ROOTS.map(root => GLib.build_filenamev([root, 'schemas'])), env.cacheDir);
     const accounts = loaded.settings ? settingsAccounts(loaded.settings) : DEFAULT_ACCOUNTS;
     const secrets = new SecretStore();

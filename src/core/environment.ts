@@ -6,6 +6,8 @@ export interface Environment {
     getenv(name: string): string | null;
     readonly homeDir: string;
     readonly cacheDir: string;
+    readonly configDir: string;
+    readonly dataDir: string;
     now(): number;
 }
 
@@ -14,6 +16,8 @@ export function systemEnvironment(): Environment {
         getenv: name => GLib.getenv(name),
         homeDir: GLib.get_home_dir(),
         cacheDir: GLib.get_user_cache_dir(),
+        configDir: GLib.get_user_config_dir(),
+        dataDir: GLib.get_user_data_dir(),
         now: () => Date.now(),
     };
 }

@@ -95,6 +95,27 @@ export async function listDirectory(path: string, attributes: string, cancellabl
     return infos;
 }
 
+/** Everything a stream gives until its end (a pipe from a subprocess, standard input). */
+export async function readToEnd(stream: Gio.InputStream, cancellable: Gio.Cancellable | null): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for (;;) {
+        const bytes = await stream.read_bytes_async(1 << 16, GLib.PRIORITY_DEFAULT, cancellable);
+        if (bytes.get_size() === 0)
+            break;
+        const chunk = bytes.toArray();
+        chunks.push(chunk);
+        length += chunk.length;
+    }
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+        all.set(chunk, at);
+        at += chunk.length;
+    }
+    return all;
+}
+
 /** The last `maxBytes` of a file as text (the first, partial line dropped); null when missing. */
 export async function readTail(path: string, maxBytes: number, cancellable: Gio.Cancellable | null):
     Promise<string | null> {

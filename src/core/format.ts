@@ -84,6 +84,16 @@ export function formatMoney(amount: number, currency: string): string {
     return `${symbol}${amount.toFixed(2)}`;
 }
 
+/** 950, 35.2k, 1.24M, 3.1B. */
+export function formatTokens(count: number): string {
+    const units: [number, string][] = [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
+    for (const [size, unit] of units) {
+        if (count >= size)
+            return `${(count / size).toFixed(count / size >= 100 ? 0 : count / size >= 10 ? 1 : 2)}${unit}`;
+    }
+    return String(Math.round(count));
+}
+
 /** "updated 14:05" or, when the data is old, "as of 14:05". */
 export function formatUpdated(snapshot: UsageSnapshot, now: number): string | null {
     if (snapshot.updatedAt === null)

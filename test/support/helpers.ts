@@ -39,6 +39,8 @@ export function testEnvironment(homeDir: string, vars: Record<string, string> = 
         getenv: name => env.vars[name] ?? null,
         homeDir,
         cacheDir: GLib.build_filenamev([homeDir, '.cache']),
+        configDir: GLib.build_filenamev([homeDir, '.config']),
+        dataDir: GLib.build_filenamev([homeDir, '.local', 'share']),
         now: () => env.clock,
     };
     return env;

@@ -1,0 +1,170 @@
+// `npm run bench`: our local-log scanner against ccusage 20.0.24 on the same synthetic corpus,
+// in one run on this machine. Prints cold-scan time and peak memory, the refresh time after
+// appending 1 MB, and whether the totals equal the generator's exact totals.
+//
+// BENCH_MB (default 1000) sets the corpus size; BENCH_RUNS (default 3) the runs per figure
+// (medians are printed). The corpus is cached in ~/.cache/ai-usage-meter-bench.
+import {spawn, spawnSync} from 'node:child_process';
+import {appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {cpus, homedir, tmpdir, totalmem} from 'node:os';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {appendix, writeCorpus} from './corpus.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MB = Number(process.env.BENCH_MB ?? 1000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const cli = join(repo, 'build', 'src', 'cli', 'main.js');
+const ccusage = join(repo, 'node_modules', '.bin', 'ccusage');
+
+const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const round = (n, digits = 2) => Number(n.toFixed(digits));
+
+function files(dir) {
+    return readdirSync(dir, {withFileTypes: true}).flatMap(e =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.jsonl') ? [join(dir, e.name)] : []);
+}
+
+async function corpus() {
+    const generator = readFileSync(join(repo, 'bench', 'corpus.mjs'));
+    const id = createHash('sha256').update(generator).digest('hex').slice(0, 12);
+    const root = join(process.env.BENCH_CACHE ?? join(homedir(), '.cache', 'ai-usage-meter-bench'), `corpus-${MB}mb-${id}`);
+    const expectedPath = join(root, 'expected.json');
+    if (!existsSync(expectedPath)) {
+        process.stdout.write(`Generating a ${MB} MB corpus in ${root} … `);
+        const started = Date.now();
+        const expected = await writeCorpus(join(root, 'logs'), MB * 1e6);
+        writeFileSync(expectedPath, JSON.stringify(expected));
+        console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    return {logs: join(root, 'logs'), expected: JSON.parse(readFileSync(expectedPath, 'utf8'))};
+}
+
+/** Runs a command under GNU time: wall seconds, peak RSS (MB) and stdout. */
+function timed(argv, env) {
+    const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], {env, encoding: 'utf8', maxBuffer: 1 << 28});
+    if (result.status !== 0)
+        throw new Error(`${argv.join(' ')} failed: ${result.stderr}`);
+    const [wall, rss] = result.stderr.trim().split('\n').pop().split(' ').map(Number);
+    return {wall, rss: rss / 1024, stdout: result.stdout};
+}
+
+function environment(logs) {
+    const home = mkdtempSync(join(tmpdir(), 'aum-bench-home-'));
+    return {...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'),
+        XDG_CACHE_HOME: join(home, '.cache'), TZ: 'UTC', CLAUDE_CONFIG_DIR: logs, CODEX_HOME: join(home, '.codex')};
+}
+
+const ours = usage => usage.sources.find(s => s.source === 'claude').allTime;
+const sameTotals = (t, e) => t.input === e.input && t.output === e.output && t.cacheWrite === e.cacheWrite &&
+    t.cacheRead === e.cacheRead && Math.abs(t.cost - e.cost) < 1e-6 && t.entries === e.responses;
+
+/** The long-running worker the extension uses: `scan --serve`, one JSON line per request. */
+function worker(env) {
+    const child = spawn('gjs', ['-m', cli, 'scan', '--serve'], {env, stdio: ['pipe', 'pipe', 'inherit']});
+    let buffer = '';
+    const waiting = [];
+    child.stdout.on('data', chunk => {
+        buffer += chunk;
+        let newline;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, newline);
+            buffer = buffer.slice(newline + 1);
+            waiting.shift()?.(JSON.parse(line));
+        }
+    });
+    return {
+        scan: () => new Promise(resolve => {
+            const started = process.hrtime.bigint();
+            waiting.push(usage => resolve({usage, wallMs: Number(process.hrtime.bigint() - started) / 1e6}));
+            child.stdin.write('scan\n');
+        }),
+        peakRss: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
+        stop: () => child.stdin.end(),
+    };
+}
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+async function main() {
+    if (!existsSync(cli))
+        throw new Error('build first: npm run build');
+    const {logs, expected} = await corpus();
+    const paths = files(logs);
+    const bytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
+    spawnSync('cat', paths, {stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 0}); // warm the page cache for both
+    const gjsVersion = spawnSync('gjs', ['--version'], {encoding: 'utf8'}).stdout.trim();
+    console.log(`Corpus: ${(bytes / 1e6).toFixed(0)} MB, ${paths.length} files, ${expected.totals.responses} responses ` +
+        `(expected $${expected.totals.cost.toFixed(2)}). Machine: ${cpus().length} × ${cpus()[0].model}, ` +
+        `${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${gjsVersion}; node ${process.version}; ${RUNS} runs, medians, warm page cache.`);
+
+    const env = environment(logs);
+    const ourRuns = [];
+    const theirRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+        ourRuns.push(timed(['gjs', '-m', cli, 'scan', '--json'], env));
+        theirRuns.push(timed([ccusage, 'daily', '--json', '--offline'], env));
+    }
+    const ourTotals = ours(JSON.parse(ourRuns[0].stdout));
+    const theirs = JSON.parse(theirRuns[0].stdout).totals;
+
+    // Refresh after appending 1 MB to a session file, in the worker the extension runs.
+    const refreshEnv = environment(logs);
+    const w = worker(refreshEnv);
+    const cold = await w.scan();
+    const endsLine = p => readFileSync(p).at(-1) === 0x0a; // not one of the files cut mid-line
+    const target = paths.slice(Math.floor(paths.length / 2)).find(endsLine);
+    const original = statSync(target).size;
+    const refresh = [];
+    const ccusageRefresh = [];
+    const added = {input: 0, output: 0, cacheWrite: 0, cacheRead: 0, cost: 0, responses: 0};
+    let refreshed;
+    let workerRss = 0;
+    try {
+        for (let i = 0; i < RUNS; i++) {
+            appendFileSync(target, appendix(1e6, 900 + i, t => {
+                for (const k of Object.keys(added))
+                    added[k] += t[k];
+            }));
+            await sleep(200); // a refresh comes minutes after a write, not within the same millisecond
+            refreshed = await w.scan();
+            refresh.push(refreshed);
+            ccusageRefresh.push(timed([ccusage, 'daily', '--json', '--offline'], env).wall);
+        }
+        workerRss = w.peakRss();
+    } finally {
+        w.stop();
+        spawnSync('truncate', ['-s', String(original), target]);
+    }
+    const afterExpected = {...expected.totals};
+    for (const k of Object.keys(added))
+        afterExpected[k] += added[k];
+
+    const ourCold = median(ourRuns.map(r => r.wall));
+    const theirCold = median(theirRuns.map(r => r.wall));
+    const rows = [
+        ['', 'ai-usage-meter', 'ccusage 20.0.24', 'target'],
+        ['cold scan, wall s', round(ourCold), round(theirCold), `ratio ${round(ourCold / theirCold)} (≤ 1.0)`],
+        ['cold scan, peak RSS MB', round(median(ourRuns.map(r => r.rss)), 0), round(median(theirRuns.map(r => r.rss)), 0), '≤ 64'],
+        ['refresh after +1 MB, ms', `${round(median(refresh.map(r => r.usage.scanMs)), 1)} (scan) / ${round(median(refresh.map(r => r.wallMs)), 1)} (round trip)`,
+            `${round(median(ccusageRefresh) * 1000, 0)} (full re-run)`, '≤ 50'],
+        ['worker cold scan in --serve, s', round(cold.usage.scanMs / 1000), '', ''],
+        ['totals exact (tokens, cost, responses)', sameTotals(ourTotals, expected.totals) ? 'yes' : 'NO',
+            sameTotals({...theirs, input: theirs.inputTokens, output: theirs.outputTokens, cacheWrite: theirs.cacheCreationTokens,
+                cacheRead: theirs.cacheReadTokens, cost: theirs.totalCost, entries: expected.totals.responses}, expected.totals) ? 'yes' : 'no', 'yes'],
+        ['totals exact after the appends', sameTotals(ours(refreshed.usage), afterExpected) ? 'yes' : 'NO', '', 'yes'],
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map(r => String(r[c]).length)));
+    console.log('');
+    for (const row of rows)
+        console.log(row.map((cell, c) => String(cell).padEnd(widths[c])).join('  '));
+    const tokens = t => t.input + t.output + t.cacheWrite + t.cacheRead;
+    console.log(`\nExpected tokens ${tokens(expected.totals)}, cost $${expected.totals.cost.toFixed(4)}; ` +
+        `ours ${tokens(ourTotals)}, $${ourTotals.cost.toFixed(4)}; ccusage ${theirs.totalTokens}, $${theirs.totalCost.toFixed(4)} ` +
+        `(${((theirs.totalTokens / tokens(expected.totals) - 1) * 100).toFixed(2)}% tokens: it does not de-duplicate lines without requestId in daily).`);
+    console.log(`Worker peak RSS after cold scan and ${RUNS} refreshes: ${round(workerRss, 0)} MB.`);
+}
+
+await main();

@@ -1,0 +1,103 @@
+// `scan`: the local-log engine from the command line. One-shot (a table or JSON), or as the
+// extension's worker with --serve: each line read on standard input triggers an incremental
+// scan whose result is printed as one line of JSON. Standard input closing ends the worker.
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import System from 'system';
+
+import type {Environment} from '../core/environment.js';
+import {readToEnd} from '../core/files.js';
+import {formatClock, formatMoney, formatTokens} from '../core/format.js';
+import {totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
+import {readShare, serializeShare, type ShareFile} from '../core/logs/claudeShare.js';
+import {COLLECT_EVERY_BYTES, LogScanner} from '../core/logs/scanner.js';
+import {isObject, parseJson} from '../core/json.js';
+
+Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish_utf8');
+
+const SOURCE_NAMES = {claude: 'Claude Code', codex: 'Codex'} as const;
+
+function money(t: Totals): string {
+    const unpriced = t.unpricedTokens > 0 ? ` + ${formatTokens(t.unpricedTokens)} tokens unpriced` : '';
+    return `${formatMoney(t.cost, 'USD')}${unpriced}`;
+}
+
+function renderSource(s: SourceUsage, now: number): string[] {
+    const lines = [`${SOURCE_NAMES[s.source]} (${s.files} files)`];
+    if (s.allTime.entries === 0 && s.days.length === 0)
+        return [...lines, `  no logs in ${s.roots.join(', ')}`];
+    lines.push(`  Today          ${money(s.today)}  ${formatTokens(totalTokens(s.today))} tokens, ${s.sessionsToday} sessions`);
+    lines.push(`  Month to date  ${money(s.month)}  ${formatTokens(totalTokens(s.month))} tokens`);
+    if (s.block) {
+        lines.push(`  5-hour block   ${formatMoney(s.block.cost, 'USD')} since ${formatClock(s.block.start, now)}, ends ${
+            formatClock(s.block.end, now)}; ${formatMoney(s.block.costPerHour, 'USD')}/h, projected ${formatMoney(s.block.projectedCost, 'USD')}`);
+    }
+    for (const m of s.models.slice(0, 8))
+        lines.push(`  ${m.model.padEnd(28)} ${m.priced ? formatMoney(m.cost, 'USD').padStart(10) : 'unpriced'.padStart(10)}  ${formatTokens(totalTokens(m))} tokens`);
+    for (const p of s.projects)
+        lines.push(`  project ${p.project.padEnd(20)} ${formatMoney(p.cost, 'USD').padStart(10)}`);
+    return lines;
+}
+
+export function renderLocalUsage(usage: LocalUsage): string {
+    const blocks = usage.sources.map(s => renderSource(s, usage.generatedAt).join('\n'));
+    const footer = [`Estimated at API prices of ${usage.priceTableDate}; scanned in ${Math.round(usage.scanMs)} ms.`,
+        ...usage.priceErrors];
+    return [...blocks, footer.join('\n')].join('\n\n');
+}
+
+const MAX_HELPERS = 3;
+
+/**
+ * The scanner for this process: mapped files are released by collecting garbage now and then;
+ * a large first scan uses the other cores through helpers (this program with `scan --share`).
+ */
+function newScanner(env: Environment, watch: boolean): LogScanner {
+    const program = GLib.filename_from_uri(import.meta.url)[0].replace(/scan\.js$/, 'main.js');
+    const gjs = GLib.file_read_link('/proc/self/exe');
+    const count = Math.min(MAX_HELPERS, GLib.get_num_processors() - 1);
+    return new LogScanner({env, watch, collectGarbage: () => System.gc(),
+        helper: {argv: [gjs, '-m', program, 'scan', '--share'], count}});
+}
+
+export async function runScan(env: Environment, json: boolean): Promise<void> {
+    const usage = await newScanner(env, false).scan(null);
+    print(json ? JSON.stringify(usage, null, 2) : renderLocalUsage(usage));
+}
+
+/** Helper mode: reads the share (JSON list of files and offsets) on stdin, prints what it kept. */
+export async function readShareFromInput(): Promise<void> {
+    const input = await readToEnd(await standardInput(), null);
+    const json = parseJson(new TextDecoder().decode(input));
+    const files = Array.isArray(json) ? json.filter((f): f is ShareFile => isObject(f) &&
+        typeof f['path'] === 'string' && typeof f['offset'] === 'number') : [];
+    print(serializeShare(readShare(files, () => System.gc(), COLLECT_EVERY_BYTES)));
+}
+
+/** Standard input as a stream: GioUnix.InputStream since GLib 2.80, Gio.UnixInputStream before. */
+async function standardInput(): Promise<Gio.InputStream> {
+    try {
+        const {default: GioUnix} = await import('gi://GioUnix') as {default: {InputStream: typeof Gio.UnixInputStream}};
+        return new GioUnix.InputStream({fd: 0, close_fd: false});
+    } catch {
+        return new Gio.UnixInputStream({fd: 0, close_fd: false});
+    }
+}
+
+/** The worker loop: a scan per input line, a JSON line per scan; errors are reported, not fatal. */
+export async function serveScans(env: Environment): Promise<void> {
+    const scanner = newScanner(env, true);
+    const input = new Gio.DataInputStream({base_stream: await standardInput()});
+    for (;;) {
+        const [line] = await input.read_line_async(GLib.PRIORITY_DEFAULT, null);
+        if (line === null)
+            return;
+        let reply: string;
+        try {
+            reply = JSON.stringify(await scanner.scan(null));
+        } catch (error) {
+            reply = JSON.stringify({error: error instanceof Error ? error.message : String(error)});
+        }
+        print(reply); // g_print flushes: the extension reads each line as it comes
+    }
+}
