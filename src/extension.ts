@@ -1,6 +1,7 @@
 // The composition root: the only file that touches Main. Everything enable() creates is
 // owned by one Lifetime, which disable() ends.
 import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
 
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
@@ -12,7 +13,9 @@ import {systemEnvironment} from './core/environment.js';
 import {alertText} from './core/format.js';
 import type {Thresholds} from './core/format.js';
 import {HttpClient} from './core/http.js';
+import {_} from './core/i18n.js';
 import {Lifetime} from './core/lifetime.js';
+import {LocalUsageMonitor} from './core/logs/localUsageMonitor.js';
 import {createProviders, settingsAccounts} from './core/registry.js';
 import {SecretStore} from './core/secrets.js';
 import {UsageService} from './core/usageService.js';
@@ -58,6 +61,11 @@ export default class AiUsageMeterExtension extends Extension {
             onError: error => console.error(`${this.uuid}:`, error),
         }));
 
+        // Local logs are scanned by a worker process running our CLI under gjs.
+        const gjs = GLib.find_program_in_path('gjs');
+        let local: LocalUsageMonitor | null = null;
+        const localMonitor = (): LocalUsageMonitor | null => local;
+
         const indicator = lifetime.add(new MeterIndicator(this.metadata.name));
         Main.panel.addToStatusArea(this.uuid, indicator);
 
@@ -73,6 +81,9 @@ export default class AiUsageMeterExtension extends Extension {
                 thresholds: thresholds(),
                 providers: providerInfo,
                 showUnconfigured: settings.get_boolean('show-unconfigured'),
+                local: settings.get_boolean('local-usage-enabled')
+                    ? localMonitor()?.state ?? {usage: null, error: gjs === null ? _('the gjs command is not installed') : null}
+                    : null,
                 now: env.now(),
             });
         };
@@ -96,7 +107,35 @@ export default class AiUsageMeterExtension extends Extension {
         lifetime.connect(indicator, 'destroy', unsubscribe);
         render();
 
-        lifetime.connect(indicator, 'refresh-requested', () => void service.refresh(true));
+        // The worker is owned here rather than by the lifetime directly, since a setting can
+        // stop and start it; the lifetime ends whichever one runs.
+        const startLocal = (): void => {
+            local?.destroy();
+            local = null;
+            if (!settings.get_boolean('local-usage-enabled') || gjs === null) {
+                render();
+                return;
+            }
+            const monitor = new LocalUsageMonitor([gjs, '-m', GLib.build_filenamev([this.path, 'cli', 'main.js']), 'scan', '--serve'],
+                error => console.error(`${this.uuid}: local logs:`, error));
+            local = monitor;
+            monitor.subscribe(render);
+            monitor.start(settings.get_uint('local-refresh-interval'));
+        };
+        lifetime.defer(() => {
+            local?.destroy();
+            local = null;
+        });
+        lifetime.connect(indicator, 'destroy', () => local?.destroy());
+        startLocal();
+        lifetime.connect(settings, 'changed::local-usage-enabled', startLocal);
+        lifetime.connect(settings, 'changed::local-refresh-interval',
+            () => local?.setInterval(settings.get_uint('local-refresh-interval')));
+
+        lifetime.connect(indicator, 'refresh-requested', () => {
+            void service.refresh(true);
+            void local?.refresh();
+        });
         lifetime.connect(indicator, 'preferences-requested', () => this.openPreferences());
         lifetime.connect(indicator, 'url-requested', (_indicator: unknown, url: string) => {
             Gio.AppInfo.launch_default_for_uri_async(url, global.create_app_launch_context(0, -1), null,

@@ -13,7 +13,7 @@ import {readShare, serializeShare, type ShareFile} from '../core/logs/claudeShar
 import {COLLECT_EVERY_BYTES, LogScanner} from '../core/logs/scanner.js';
 import {isObject, parseJson} from '../core/json.js';
 
-Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish_utf8');
+Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
 const SOURCE_NAMES = {claude: 'Claude Code', codex: 'Codex'} as const;
 

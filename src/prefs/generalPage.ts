@@ -2,9 +2,11 @@
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
+import GLib from 'gi://GLib';
 import Gtk from 'gi://Gtk';
 
-import {_} from '../core/i18n.js';
+import {_, format} from '../core/i18n.js';
+import {PRICE_TABLE_DATE} from '../core/priceTable.js';
 
 function percentRow(settings: Gio.Settings, key: string, title: string, subtitle: string): Adw.SpinRow {
     const row = new Adw.SpinRow({
@@ -57,5 +59,28 @@ class GeneralPage extends Adw.PreferencesPage {
         settings.bind('notifications', notifications, 'active', Gio.SettingsBindFlags.DEFAULT);
         thresholds.add(notifications);
         this.add(thresholds);
+
+        const local = new Adw.PreferencesGroup({
+            title: _('Local logs'),
+            description: format(_('Claude Code and Codex keep logs of every request on this computer. From them the menu ' +
+                'estimates what your work would cost at API prices (%s). No network, no sign-in; only what was appended ' +
+                'since the last scan is read. To price other models or change a price, put them in %s.'),
+            PRICE_TABLE_DATE, GLib.build_filenamev([GLib.get_user_config_dir(), 'ai-usage-meter', 'prices.json'])),
+        });
+        const localEnabled = new Adw.SwitchRow({
+            title: _('Estimate costs from local logs'),
+            subtitle: _('Today, this month, sessions, models, projects and the current 5-hour block'),
+        });
+        settings.bind('local-usage-enabled', localEnabled, 'active', Gio.SettingsBindFlags.DEFAULT);
+        local.add(localEnabled);
+        const localInterval = new Adw.SpinRow({
+            title: _('Scan every'),
+            subtitle: _('Seconds between scans of the logs'),
+            adjustment: new Gtk.Adjustment({lower: 15, upper: 3600, step_increment: 15, page_increment: 60}),
+        });
+        settings.bind('local-refresh-interval', localInterval, 'value', Gio.SettingsBindFlags.DEFAULT);
+        settings.bind('local-usage-enabled', localInterval, 'sensitive', Gio.SettingsBindFlags.GET);
+        local.add(localInterval);
+        this.add(local);
     }
 });

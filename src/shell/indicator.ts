@@ -12,6 +12,8 @@ import type {ProviderId, UsageSnapshot} from '../core/contract.js';
 import {levelFor, panelText} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
+import type {LocalUsage} from '../core/logs/localUsage.js';
+import {LocalUsageCard} from './localUsageCard.js';
 import {QuotaCard} from './quotaCard.js';
 
 export interface ProviderInfo {
@@ -26,6 +28,8 @@ export interface IndicatorView {
     providers: ReadonlyMap<ProviderId, ProviderInfo>;
     /** Show a "set up" row for providers without a sign-in (otherwise hide them). */
     showUnconfigured: boolean;
+    /** Estimated cost from local logs; null when turned off. */
+    local: {usage: LocalUsage | null; error: string | null} | null;
     now: number;
 }
 
@@ -120,6 +124,24 @@ export const MeterIndicator = GObject.registerClass({
             else if (view.snapshots.length === 0)
                 text = _('No provider is enabled. Open Preferences to choose one.');
             const item = new PopupMenu.PopupMenuItem(text, {reactive: false, can_focus: false});
+            this._cards.addMenuItem(item);
+        }
+        this._addLocal(view);
+    }
+
+    private _addLocal(view: IndicatorView): void {
+        const usage = view.local?.usage ?? null;
+        const sources = usage?.sources.filter(s => s.allTime.entries > 0 || s.days.length > 0) ?? [];
+        for (const source of sources) {
+            this._cards.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+            this._cards.addMenuItem(new LocalUsageCard(source, {now: view.now, generatedAt: usage?.generatedAt ?? view.now,
+                priceTableDate: usage?.priceTableDate ?? ''}));
+        }
+        const error = view.local?.error ?? null;
+        if (error !== null) {
+            this._cards.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
+            const item = new PopupMenu.PopupMenuItem(format(_('Local costs unavailable: %s'), error),
+                {reactive: false, can_focus: false, style_class: 'aum-error'});
             this._cards.addMenuItem(item);
         }
     }

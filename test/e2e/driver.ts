@@ -6,6 +6,7 @@ import GLib from 'gi://GLib';
 import System from 'system';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import {assistantLine, codexTokenCount, codexTurn, userLine} from '../support/logLines.js';
 
 Gio._promisify(Gio.DBusConnection.prototype, 'call', 'call_finish');
 Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish');
@@ -184,6 +185,51 @@ async function writeCredentials(token: string): Promise<string> {
     return text;
 }
 
+function writeText(path: string, text: string): void {
+    GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
+    GLib.file_set_contents(path, text);
+}
+
+/**
+ * Claude Code and Codex logs from the last half hour, with round costs at API prices:
+ * opus-4-6 200k in + 40k out = $2.00 (after a streamed partial copy that must not count),
+ * sonnet-4-5 100k out = $1.50; Codex gpt-5-codex 1M in + 100k out = $2.25.
+ */
+function writeLocalLogs(now: number): void {
+    const project = `${HOME}/.claude/projects/${HOME.replace(/[/.]/g, '-')}-src-app`;
+    const t = now - 30 * 60_000;
+    writeText(`${project}/session-a.jsonl`, [userLine('fix the tests', undefined, t),
+        assistantLine({id: 'msg_a', requestId: 'req_a', input: 200_000, output: 5, time: t}),
+        assistantLine({id: 'msg_a', requestId: 'req_a', input: 200_000, output: 40_000, time: t + 1000})].join('\n') + '\n');
+    writeText(`${project}/session-b.jsonl`, `${assistantLine({id: 'msg_b', requestId: 'req_b', model: 'claude-sonnet-4-5-20250929',
+        input: 0, output: 100_000, time: now - 10 * 60_000, sessionId: 'b'})}\n`);
+    const day = new Date(now);
+    const dir = `${HOME}/.codex/sessions/${day.getFullYear()}/${String(day.getMonth() + 1).padStart(2, '0')}/${String(day.getDate()).padStart(2, '0')}`;
+    writeText(`${dir}/rollout-e2e.jsonl`, [codexTurn('gpt-5-codex', t),
+        codexTokenCount({total: [1_000_000, 0, 100_000], last: [1_000_000, 0, 100_000], time: t + 5000}),
+        codexTokenCount({total: [1_000_000, 0, 100_000], last: [1_000_000, 0, 100_000], time: t + 6000})].join('\n') + '\n');
+}
+
+/** Processes whose command line contains `needle` (the scanner worker runs as the test user). */
+function processesWith(needle: string): string[] {
+    const found: string[] = [];
+    const dir = Gio.File.new_for_path('/proc').enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
+    for (let info = dir.next_file(null); info !== null; info = dir.next_file(null)) {
+        if (!/^\d+$/.test(info.get_name()))
+            continue;
+        try {
+            const [, raw] = GLib.file_get_contents(`/proc/${info.get_name()}/cmdline`);
+            const cmdline = new TextDecoder().decode(raw).split('\0').join(' ');
+            if (cmdline.includes(needle))
+                found.push(cmdline);
+        } catch {
+            // the process ended meanwhile
+        }
+    }
+    return found;
+}
+const WORKER = 'cli/main.js scan --serve';
+
 async function main(): Promise<void> {
     const server = new FixtureServer();
     server.route(USAGE, {status: 200, body: usageFixture(Date.now())});
@@ -199,6 +245,7 @@ async function main(): Promise<void> {
     server.route(GOOGLE_TOKEN, {status: 200, body: {access_token: 'ya29.E2E-REFRESHED-IN-MEMORY', expires_in: 3599}});
     const geminiCredentials = fixtureText('gemini/oauth_creds-expired.json');
     info(`fixture server at ${server.baseUrl}`);
+    writeLocalLogs(Date.now());
 
     const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDERR_MERGE});
     launcher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
@@ -277,6 +324,26 @@ async function main(): Promise<void> {
             const [, y] = item.get_transformed_position();
             return {bottom: y + item.height, screen: global.stage.height}; })()`) as {bottom: number; screen: number};
         check('the whole menu fits on the screen (cards scroll)', fits.bottom <= fits.screen, JSON.stringify(fits));
+
+        // --- estimated cost from local logs, read by a worker process ---
+        const local = await waitFor(menuTexts, t => t.includes('Claude Code') && t.includes('gpt-5-codex'), 20000);
+        info(`local: ${JSON.stringify(local.slice(local.indexOf('Claude Code')))}`);
+        for (const text of ['Claude Code', 'estimated at API prices', 'Today', 'This month', 'Sessions today', '$3.50',
+            '5-hour block', 'This month by model', 'claude-opus-4-6', '$2.00', 'claude-sonnet-4-5-20250929', '$1.50',
+            'Top projects this month', 'src-app', 'Codex', '$2.25', 'gpt-5-codex', 'app'])
+            check(`local costs show "${text}"`, local.includes(text));
+        check('local costs count two sessions today (the streamed partial copy is not a response)',
+            local[local.indexOf('Sessions today') + 1] === '2');
+        check('local costs show the block burn rate and projection',
+            local.some(t => /^since \d\d:\d\d, ends in .+ · \$\d+\.\d\d\/h · projected \$\d+\.\d\d$/.test(t)));
+        check('local costs say how old the data is', local.some(t => t.startsWith('as of ') && t.includes('from local logs')));
+        check('one scanner worker runs outside the Shell process', processesWith(WORKER).length === 1,
+            processesWith(WORKER).join('\n'));
+        await shellEval(`(() => { const view = ${INDICATOR}._cards.actor.get_parent(); const a = view.vadjustment;
+            a.value = a.upper - a.page_size; return true; })()`);
+        await sleep(300);
+        check('screenshot of the local costs', await screenshot('menu-local-usage.png'));
+        await shellEval(`${INDICATOR}._cards.actor.get_parent().vadjustment.value = 0; true`);
 
         // --- "Open Claude usage page" opens the page in the default browser and closes the menu ---
         await shellEval(`${menuItem('Open Claude usage page')}.activate(null); true`);
@@ -399,6 +466,7 @@ async function main(): Promise<void> {
         await sleep(3000);
         check('no file watcher or timer survives disable (no request after a credentials change)',
             server.requestsTo(USAGE).length === requestsWhenDisabled);
+        check('the scanner worker ended with disable', processesWith(WORKER).length === 0, processesWith(WORKER).join('\n'));
 
         // --- enable again ---
         await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'EnableExtension', new GLib.Variant('(s)', [UUID]));

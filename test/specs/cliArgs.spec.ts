@@ -20,6 +20,13 @@ describe('parseArgs()', () => {
             .toEqual({name: 'status', providers: ['copilot'], format: 'i3blocks'});
     });
 
+    it('reads the scan modes', () => {
+        expect(parseArgs(['scan'])).toEqual({name: 'scan', json: false, mode: 'once'});
+        expect(parseArgs(['scan', '--json'])).toEqual({name: 'scan', json: true, mode: 'once'});
+        expect(parseArgs(['scan', '--serve'])).toEqual({name: 'scan', json: false, mode: 'serve'});
+        expect(parseArgs(['scan', '--share'])).toEqual({name: 'scan', json: false, mode: 'share'});
+    });
+
     it('knows doctor, help and version', () => {
         expect(parseArgs(['doctor'])).toEqual({name: 'doctor'});
         expect(parseArgs(['show', '--help'])).toEqual({name: 'help'});
@@ -35,6 +42,7 @@ describe('parseArgs()', () => {
             [['status', '--format', 'xml'], 'unknown format "xml"'],
             [['doctor', '--json'], 'unexpected "--json" for doctor'],
             [['show', '--format', 'waybar'], 'unexpected "--format" for show'],
+            [['scan', '--provider', 'claude'], 'unexpected "--provider" for scan'],
         ];
         for (const [argv, message] of cases) {
             expect(() => parseArgs(argv)).toThrowMatching(e => e instanceof UsageError && e.message.includes(message));

@@ -2,7 +2,9 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import {readShare, readShareInHelper} from '../../src/core/logs/claudeShare.js';
 import {makeTempDir, writeFile} from '../support/helpers.js';
+import {assistantLine} from '../support/logLines.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
 
@@ -66,5 +68,46 @@ describe('the CLI, run as a program', () => {
         expect(stdout).toMatch(/ok +network +127\.0\.0\.1 reachable/);
         expect(stdout).not.toContain(TOKEN);
         expect(stdout).not.toContain('REFRESH');
+    });
+});
+
+describe('the scan command', () => {
+    let home: string;
+    beforeEach(() => {
+        home = makeTempDir();
+        const project = `${home}/.claude/projects/-home-u-src-app`;
+        writeFile(`${project}/a.jsonl`, [assistantLine({id: 'm1', requestId: 'r1', output: 5, time: Date.now() - 60_000}),
+            assistantLine({id: 'm1', requestId: 'r1', output: 50, time: Date.now() - 60_000})].join('\n') + '\n');
+        writeFile(`${project}/b.jsonl`, `${assistantLine({id: 'm2', requestId: 'r2', model: 'claude-haiku-4-5', output: 7,
+            time: Date.now() - 30_000})}\n`);
+    });
+
+    it('prints a table, and the contract as JSON', async () => {
+        const table = await cli(['scan'], home, 'http://127.0.0.1:9');
+        expect(table.status).toBe(0);
+        expect(table.stdout).toContain('Claude Code (2 files)');
+        expect(table.stdout).toContain('Month to date');
+        expect(table.stdout).toContain('claude-haiku-4-5');
+        const json = await cli(['scan', '--json'], home, 'http://127.0.0.1:9');
+        const usage = JSON.parse(json.stdout) as {sources: {source: string; today: {output: number; entries: number}}[]};
+        expect(usage.sources.map(s => [s.source, s.today.output, s.today.entries])).toEqual([['claude', 57, 2], ['codex', 0, 0]]);
+    });
+
+    it('serves one JSON line per request, and ends when its input closes', async () => {
+        const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE});
+        launcher.setenv('HOME', home, true);
+        launcher.unsetenv('CLAUDE_CONFIG_DIR');
+        const worker = launcher.spawnv(['gjs', '-m', MAIN, 'scan', '--serve']);
+        const [stdout] = await worker.communicate_utf8_async('scan\nscan\n', null);
+        const lines = stdout.trim().split('\n').map(line => JSON.parse(line) as {bytesRead: number});
+        expect(lines.map(l => l.bytesRead > 0)).toEqual([true, false]);
+        expect(worker.get_exit_status()).toBe(0);
+    });
+
+    it('lets a helper process read a share, with the same result as reading it here', async () => {
+        const files = ['a', 'b'].map(name => ({path: `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`, offset: 0}));
+        const viaHelper = await readShareInHelper(['gjs', '-m', MAIN, 'scan', '--share'], files, null);
+        expect(viaHelper).toEqual(readShare(files, () => undefined, 1 << 30));
+        expect(await readShareInHelper(['false'], files, null)).toBeNull();
     });
 });

@@ -73,6 +73,7 @@ export function readCodexLine(line: unknown, state: CodexFileState): CodexEvent 
     }
     if (type === 'turn_context') {
         state.model = optionalString(payload, 'model') ?? state.model;
+        state.cwd = optionalString(payload, 'cwd') ?? state.cwd;
         return null;
     }
     if (type !== 'event_msg' || optionalString(payload, 'type') !== 'token_count')

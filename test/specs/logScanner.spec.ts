@@ -1,0 +1,173 @@
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import type {LocalUsage, SourceUsage} from '../../src/core/logs/localUsage.js';
+import {LogScanner, logRoots} from '../../src/core/logs/scanner.js';
+import {makeTempDir, testEnvironment, writeFile, type TestEnvironment} from '../support/helpers.js';
+import {assistantLine, codexTokenCount, codexTurn, userLine} from '../support/logLines.js';
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
+const join = (...parts: string[]): string => GLib.build_filenamev(parts);
+const source = (usage: LocalUsage, id: 'claude' | 'codex'): SourceUsage => {
+    const found = usage.sources.find(s => s.source === id);
+    if (!found)
+        throw new Error(`no ${id}`);
+    return found;
+};
+
+/** Appends in place, as a logging program does (writeFile replaces the file: a new inode). */
+function appendFile(path: string, text: string): void {
+    const stream = Gio.File.new_for_path(path).append_to(Gio.FileCreateFlags.NONE, null);
+    stream.write_all(new TextEncoder().encode(text), null);
+    stream.close(null);
+}
+
+describe('LogScanner', () => {
+    let home: string;
+    let env: TestEnvironment;
+    let project: string;
+
+    beforeEach(() => {
+        home = makeTempDir();
+        env = testEnvironment(home);
+        env.clock = NOW;
+        project = join(home, '.claude', 'projects', `${home.replace(/[/.]/g, '-')}-src-app`);
+    });
+
+    it('finds Claude and Codex logs where the tools keep them, or only where CLAUDE_CONFIG_DIR says', () => {
+        expect(logRoots(env).map(r => r.path)).toEqual([join(home, '.config', 'claude', 'projects'), join(home, '.claude', 'projects'),
+            join(home, '.codex', 'sessions'), join(home, '.codex', 'archived_sessions')]);
+        env.vars['CLAUDE_CONFIG_DIR'] = '~/work-claude, /srv/claude/projects';
+        env.vars['CODEX_HOME'] = '/srv/codex';
+        expect(logRoots(env).map(r => r.path)).toEqual([join(home, 'work-claude', 'projects'), '/srv/claude/projects',
+            '/srv/codex/sessions', '/srv/codex/archived_sessions']);
+    });
+
+    it('de-duplicates streamed chunks, resumed copies and subagent copies across files', async () => {
+        const t = NOW - 2 * HOUR;
+        writeFile(join(project, 'one.jsonl'), [
+            userLine('hi'),
+            assistantLine({id: 'm1', requestId: 'r1', output: 3, time: t}),
+            assistantLine({id: 'm1', requestId: 'r1', output: 500, time: t + 1000}),
+            assistantLine({id: 'm2', output: 100, time: t + 2000}), // no requestId
+        ].join('\n') + '\n');
+        writeFile(join(project, 'two.jsonl'), [ // a resumed session copies earlier lines
+            assistantLine({id: 'm1', requestId: 'r1', output: 500, time: t + 1000, sessionId: 's2'}),
+            assistantLine({id: 'm2', output: 100, time: t + 2000, sessionId: 's2'}),
+            assistantLine({id: 'm3', requestId: 'r3', output: 50, time: t + 3000, sessionId: 's2'}),
+        ].join('\n') + '\n');
+        writeFile(join(project, 'one', 'subagents', 'agent-a.jsonl'),
+            `${assistantLine({id: 'm4', requestId: 'r4', output: 40, time: t + 4000, sidechain: true})}\n`);
+        const claude = source(await new LogScanner({env}).scan(null), 'claude');
+        expect(claude.allTime.entries).toBe(4);
+        expect(claude.allTime.output).toBe(500 + 100 + 50 + 40);
+        expect(claude.files).toBe(3);
+        expect(claude.today.output).toBe(690);
+        expect(claude.sessionsToday).toBe(2); // "one" (with its subagent) and "two"
+        expect(claude.projects.map(p => p.project)).toEqual(['src-app']);
+        expect(claude.models.map(m => m.model)).toEqual(['claude-opus-4-6']);
+        expect(claude.block?.start).toBe(NOW - 2 * HOUR);
+        expect(claude.lastActivity).toBe(t + 4000);
+        expect(claude.today.cost).toBeCloseTo(claude.allTime.cost, 12);
+    });
+
+    it('shows unknown models unpriced, with their tokens', async () => {
+        writeFile(join(project, 'a.jsonl'), `${assistantLine({id: 'm', requestId: 'r', model: 'glm-9-local', input: 10, output: 5, time: NOW - HOUR})}\n`);
+        const claude = source(await new LogScanner({env}).scan(null), 'claude');
+        expect(claude.today.cost).toBe(0);
+        expect(claude.today.unpricedTokens).toBe(15);
+        expect(claude.models).toEqual([jasmine.objectContaining({model: 'glm-9-local', priced: false, unpricedTokens: 15})]);
+    });
+
+    it('reads only what was appended, finishes a partial last line, and starts over when a file is cut short', async () => {
+        const path = join(project, 'grow.jsonl');
+        const first = `${assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - HOUR})}\n`;
+        const second = assistantLine({id: 'm2', requestId: 'r2', output: 20, time: NOW - HOUR});
+        writeFile(path, first + second.slice(0, 100));
+        const scanner = new LogScanner({env});
+        let usage = await scanner.scan(null);
+        expect(source(usage, 'claude').allTime.output).toBe(10);
+
+        appendFile(path, `${second.slice(100)}\n`);
+        usage = await scanner.scan(null);
+        expect(usage.bytesRead).toBe(new TextEncoder().encode(`${second}\n`).length);
+        expect(source(usage, 'claude').allTime.output).toBe(30);
+
+        usage = await scanner.scan(null);
+        expect(usage.bytesRead).toBe(0);
+
+        writeFile(path, `${assistantLine({id: 'm9', requestId: 'r9', output: 7, time: NOW - HOUR})}\n`); // replaced
+        usage = await scanner.scan(null);
+        expect(source(usage, 'claude').allTime.output).toBe(7);
+
+        const shorter = `${assistantLine({id: 'm8', requestId: 'r8', output: 1, time: NOW - HOUR})}\n`;
+        const stream = Gio.File.new_for_path(path).replace(null, false, Gio.FileCreateFlags.NONE, null); // same inode, cut short
+        stream.write_all(new TextEncoder().encode(shorter.slice(0, 20)), null);
+        stream.close(null);
+        usage = await scanner.scan(null);
+        expect(source(usage, 'claude').allTime.output).toBe(0);
+    });
+
+    it('keeps the usage of deleted transcripts, today and in the kept history across restarts', async () => {
+        const path = join(project, 'old.jsonl');
+        writeFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - 3 * 24 * HOUR})}\n` +
+            `${assistantLine({id: 'm2', requestId: 'r2', output: 20, time: NOW - HOUR})}\n`);
+        const scanner = new LogScanner({env});
+        await scanner.scan(null);
+        GLib.unlink(path);
+        expect(source(await scanner.scan(null), 'claude').month.output).toBe(30);
+
+        const restarted = source(await new LogScanner({env}).scan(null), 'claude');
+        expect(restarted.allTime.entries).toBe(0);
+        expect(restarted.month.output).toBe(30);
+        expect(restarted.today.output).toBe(20);
+        expect(restarted.days.map(d => [d.date, d.output])).toEqual([['2026-11-20', 10], ['2026-11-23', 20]]);
+    });
+
+    it('counts Codex events once across re-emits, forks and archived copies', async () => {
+        const lines = [
+            '{"timestamp":"2026-11-23T10:00:00.000Z","type":"session_meta","payload":{"id":"s","cwd":"/home/u/src/api","base_instructions":{"text":"…"}}}',
+            codexTurn('gpt-5-codex'),
+            codexTokenCount({total: [1000, 200, 100], last: [1000, 200, 100]}),
+            codexTokenCount({total: [1000, 200, 100], last: [1000, 200, 100]}),
+        ].join('\n') + '\n';
+        const day = join(home, '.codex', 'sessions', '2026', '11', '23');
+        writeFile(join(day, 'rollout-a.jsonl'), lines);
+        writeFile(join(day, 'rollout-fork.jsonl'), lines + codexTokenCount({total: [3000, 200, 300], last: [2000, 0, 200],
+            time: Date.UTC(2026, 10, 23, 11)}) + '\n');
+        writeFile(join(home, '.codex', 'archived_sessions', 'rollout-a.jsonl'), lines);
+        const codex = source(await new LogScanner({env}).scan(null), 'codex');
+        expect(codex.allTime.entries).toBe(2);
+        expect([codex.allTime.input, codex.allTime.cacheRead, codex.allTime.output]).toEqual([800 + 2000, 200, 300]);
+        expect(codex.projects.map(p => p.project)).toEqual(['api']);
+        expect(codex.block).toBeNull();
+        // gpt-5-codex: uncached 2800 × $1.25/M + cached 200 × $0.125/M + output 300 × $10/M.
+        expect(codex.today.cost).toBeCloseTo((2800 * 1.25 + 200 * 0.125 + 300 * 10) / 1e6, 12);
+    });
+
+    it('applies the user price file and reports its mistakes', async () => {
+        writeFile(join(project, 'a.jsonl'), `${assistantLine({id: 'm', requestId: 'r', model: 'my-model', input: 1_000_000, output: 0, time: NOW - HOUR})}\n`);
+        writeFile(join(home, '.config', 'ai-usage-meter', 'prices.json'), '{"my-model": {"input": 2, "output": 8}, "bad": {}}');
+        const usage = await new LogScanner({env}).scan(null);
+        expect(source(usage, 'claude').today.cost).toBeCloseTo(2, 9);
+        expect(usage.priceErrors.length).toBe(1);
+        expect(usage.priceErrors[0]).toContain('bad');
+    });
+
+    it('notices appended lines through the folder monitor without listing everything again', async () => {
+        const path = join(project, 'watched.jsonl');
+        writeFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - HOUR})}\n`);
+        const scanner = new LogScanner({env, watch: true});
+        try {
+            await scanner.scan(null);
+            appendFile(path, `${assistantLine({id: 'm2', requestId: 'r2', output: 5, time: NOW - HOUR})}\n`);
+            writeFile(join(project, 'new-session', 'subagents', 'agent-x.jsonl'),
+                `${assistantLine({id: 'm3', requestId: 'r3', output: 1, time: NOW - HOUR, sidechain: true})}\n`);
+            await new Promise(resolve => setTimeout(resolve, 300));
+            expect(source(await scanner.scan(null), 'claude').allTime.output).toBe(16);
+        } finally {
+            scanner.close();
+        }
+    });
+});
