@@ -140,7 +140,7 @@ describe('LogScanner', () => {
         const codex = source(await new LogScanner({env}).scan(null), 'codex');
         expect(codex.allTime.entries).toBe(2);
         expect([codex.allTime.input, codex.allTime.cacheRead, codex.allTime.output]).toEqual([800 + 2000, 200, 300]);
-        expect(codex.projects.map(p => p.project)).toEqual(['api']);
+        expect(codex.projects.map(p => p.project)).toEqual(['app']); // the latest turn's folder
         expect(codex.block).toBeNull();
         // gpt-5-codex: uncached 2800 × $1.25/M + cached 200 × $0.125/M + output 300 × $10/M.
         expect(codex.today.cost).toBeCloseTo((2800 * 1.25 + 200 * 0.125 + 300 * 10) / 1e6, 12);
