@@ -3,7 +3,8 @@
 // appending 1 MB, and whether the totals equal the generator's exact totals.
 //
 // BENCH_MB (default 1000) sets the corpus size; BENCH_RUNS (default 3) the runs per figure
-// (medians are printed). The corpus is cached in ~/.cache/ai-usage-meter-bench.
+// (medians are printed). The corpus is cached in ~/.cache/ai-usage-meter-bench. Then, unless
+// BENCH_SHELL=0, the main-loop stall probe runs in the e2e's headless GNOME Shell (root).
 import {spawn, spawnSync} from 'node:child_process';
 import {appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {createHash} from 'node:crypto';
@@ -165,6 +166,31 @@ async function main() {
         `ours ${tokens(ourTotals)}, $${ourTotals.cost.toFixed(4)}; ccusage ${theirs.totalTokens}, $${theirs.totalCost.toFixed(4)} ` +
         `(${((theirs.totalTokens / tokens(expected.totals) - 1) * 100).toFixed(2)}% tokens: it does not de-duplicate lines without requestId in daily).`);
     console.log(`Worker peak RSS after cold scan and ${RUNS} refreshes: ${round(workerRss, 0)} MB.`);
+    if (process.env.BENCH_SHELL !== '0')
+        shellStalls(logs);
+}
+
+/** The longest main-loop stalls of a real headless GNOME Shell 48 while the extension works on the corpus. */
+function shellStalls(logs) {
+    console.log('\nGNOME Shell main loop, longest gap of a 1 ms timer (ms; gaps over 8 ms) — headless, software rendering:');
+    const result = spawnSync('bash', [join(repo, 'test', 'e2e', 'run.sh')], {encoding: 'utf8',
+        env: {...process.env, E2E_DRIVER: 'stallProbe', E2E_CORPUS: logs}});
+    const path = join(repo, 'build', 'e2e', 'stall.json');
+    if (result.status !== 0 || !existsSync(path)) {
+        console.log(`  not measured: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`);
+        return;
+    }
+    const s = JSON.parse(readFileSync(path, 'utf8'));
+    const rows = [
+        ['idle Shell, 5 s', s.idle],
+        ['a panel label changes (no extension), 5×', s.repaint],
+        ['enabling the extension (local logs off)', s.enable],
+        [`first scan of the corpus in the worker (${s.coldSeconds.toFixed(1)} s)`, s.cold],
+        ['5 refreshes, nothing new in the logs', s.refreshNothingNew],
+        ['5 refreshes, each after appending 1 MB', s.refresh],
+    ];
+    for (const [what, probe] of rows)
+        console.log(`  ${what.padEnd(52)} ${probe.max.toFixed(1).padStart(6)}  (${probe.over8})`);
 }
 
 await main();

@@ -116,7 +116,11 @@ export default class AiUsageMeterExtension extends Extension {
                 render();
                 return;
             }
-            const monitor = new LocalUsageMonitor([gjs, '-m', GLib.build_filenamev([this.path, 'cli', 'main.js']), 'scan', '--serve'],
+            // At a lower CPU priority (its helpers inherit it): a first scan of a large log tree
+            // keeps every core busy for seconds, and the Shell must win that race.
+            const nice = GLib.find_program_in_path('nice');
+            const argv = [gjs, '-m', GLib.build_filenamev([this.path, 'cli', 'main.js']), 'scan', '--serve'];
+            const monitor = new LocalUsageMonitor(nice === null ? argv : [nice, '-n', '10', ...argv],
                 error => console.error(`${this.uuid}: local logs:`, error));
             local = monitor;
             monitor.subscribe(render);
@@ -147,7 +151,7 @@ export default class AiUsageMeterExtension extends Extension {
                     }
                 });
         });
-        // Countdowns ("resets in 2 h 14 m") are recomputed whenever the menu opens.
+        // The cards are built when the menu opens, with fresh countdowns ("resets in 2 h 14 m").
         lifetime.connect(indicator.menu, 'open-state-changed',
             (_menu: unknown, open: boolean) => {
                 if (open)

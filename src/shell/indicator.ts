@@ -82,16 +82,32 @@ export const MeterIndicator = GObject.registerClass({
         menu.addAction(_('Preferences'), () => this.emit('preferences-requested'));
     }
 
+    /**
+     * Shows a view. The cards are rebuilt only while the menu is open (rebuilding a hundred
+     * actors on every refresh of a closed menu would cost the Shell's main loop for nothing),
+     * so the owner calls this again when the menu opens, with a fresh `now` for countdowns.
+     */
     update(view: IndicatorView): void {
-        this._label.text = panelText(view.snapshots, id => view.providers.get(id)?.name ?? id);
+        // Unchanged text or style must not touch the actors: each change repaints the panel.
+        const text = panelText(view.snapshots, id => view.providers.get(id)?.name ?? id);
+        if (this._label.text !== text)
+            this._label.text = text;
         const peak = Math.max(-1, ...view.snapshots.map(s => peakPercent(s) ?? -1));
-        const level = levelFor(peak < 0 ? null : peak, view.thresholds);
-        for (const styleClass of LEVEL_CLASSES)
-            this._label.remove_style_class_name(styleClass);
-        this._label.add_style_class_name(`aum-${level}`);
+        const level = `aum-${levelFor(peak < 0 ? null : peak, view.thresholds)}`;
+        if (!this._label.has_style_class_name(level)) {
+            for (const styleClass of LEVEL_CLASSES)
+                this._label.remove_style_class_name(styleClass);
+            this._label.add_style_class_name(level);
+        }
+        const refreshText = view.refreshing ? _('Refreshing…') : _('Refresh');
+        if (this._refreshItem.label.text !== refreshText)
+            this._refreshItem.label.text = refreshText;
 
-        this._refreshItem.label.text = view.refreshing ? _('Refreshing…') : _('Refresh');
+        if ((this.menu as PopupMenu.PopupMenu).isOpen || this._cards.isEmpty())
+            this._buildCards(view);
+    }
 
+    private _buildCards(view: IndicatorView): void {
         this._cards.removeAll();
         const cards = view.snapshots.filter(s => !isUnconfigured(s));
         for (const [index, snapshot] of cards.entries()) {

@@ -120,6 +120,17 @@ const menuItem = (label: string): string => `(() => { const walk = a => {
     for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
     return walk(${INDICATOR}.menu.box); })()`;
 
+/** Scrolls the cards so that the label reading `text` is near the top of the menu. */
+async function scrollIntoView(text: string): Promise<void> {
+    await shellEval(`(() => { const view = ${INDICATOR}._cards.actor.get_parent();
+        const walk = a => { if (a.text === ${JSON.stringify(text)}) return a;
+            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
+        const target = walk(view); if (!target) return false;
+        const [, y] = target.get_transformed_position(); const [, top] = view.get_transformed_position();
+        view.vadjustment.value += y - top - 24; return true; })()`);
+    await sleep(300);
+}
+
 const LABEL_WALK = `(root) => { const out = []; const walk = a => { if (!a.visible) return;
     if (a.constructor.$gtype.name === 'StLabel') out.push(a.text);
     for (const c of a.get_children()) walk(c); }; if (root) walk(root); return out; }`;
@@ -129,8 +140,10 @@ const panelLabel = async (): Promise<{text: string; style: string} | null> =>
         const l = (${LABEL_WALK})(b)[0]; const actor = b.get_first_child();
         return {text: l ?? '', style: actor?.get_style_class_name?.() ?? ''}; })()`) as {text: string; style: string} | null;
 
+/** The menu's texts, as a user sees them: the menu is opened first (cards are built when it opens). */
 const menuTexts = async (): Promise<string[]> =>
-    (await tryEval(`(${LABEL_WALK})(${INDICATOR}?.menu.box)`) as string[] | undefined) ?? [];
+    (await tryEval(`(() => { const b = ${INDICATOR}; if (b && !b.menu.isOpen) b.menu.open();
+        return (${LABEL_WALK})(b?.menu.box); })()`) as string[] | undefined) ?? [];
 
 function usageFixture(now: number): unknown {
     // Reset times relative to now, so countdowns read like a real session.
@@ -339,9 +352,7 @@ async function main(): Promise<void> {
         check('local costs say how old the data is', local.some(t => t.startsWith('as of ') && t.includes('from local logs')));
         check('one scanner worker runs outside the Shell process', processesWith(WORKER).length === 1,
             processesWith(WORKER).join('\n'));
-        await shellEval(`(() => { const view = ${INDICATOR}._cards.actor.get_parent(); const a = view.vadjustment;
-            a.value = a.upper - a.page_size; return true; })()`);
-        await sleep(300);
+        await scrollIntoView('Claude Code');
         check('screenshot of the local costs', await screenshot('menu-local-usage.png'));
         await shellEval(`${INDICATOR}._cards.actor.get_parent().vadjustment.value = 0; true`);
 
@@ -404,7 +415,7 @@ async function main(): Promise<void> {
         check('Codex without a sign-in shows "Set up Codex…" instead of an error card', setUp.includes('Set up Codex…') &&
             !setUp.includes('Not signed in to Codex.'), JSON.stringify(setUp));
         await shellEval(`${INDICATOR}.menu.open(); true`);
-        await sleep(300);
+        await scrollIntoView('Set up Codex…');
         check('screenshot of the menu with a provider to set up', await screenshot('menu-set-up.png'));
         await shellEval(`${INDICATOR}.menu.close(); true`);
 

@@ -5,6 +5,7 @@
 # under $E2E_CACHE) and runs the shell there; that needs root. E2E_FORCE_CHROOT=1 skips the host.
 #
 #   npm run test:e2e        (builds first; root for the chroot)
+# E2E_DRIVER=stallProbe E2E_CORPUS=DIR runs the main-loop stall benchmark (npm run bench) instead.
 # Artifacts (screenshots, logs, the zip): build/e2e/
 set -euo pipefail
 
@@ -64,6 +65,7 @@ if [[ ${E2E_FORCE_CHROOT:-0} != 1 && ${HOST_SHELL:-0} -ge 45 ]]; then
     rc=0
     timeout -k 10 "${SESSION_TIMEOUT:-300}" env -i HOME="$WORK/home" USER="$(id -un)" LANG=C.UTF-8 \
         PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$WORK/runtime" E2E="$WORK/e2e" UUID="$UUID" \
+        E2E_DRIVER="${E2E_DRIVER:-driver}" E2E_CORPUS="${E2E_CORPUS:-}" \
         dbus-run-session -- "$WORK/e2e/session.sh" > "$ARTIFACTS/session.log" 2>&1 || rc=$?
     collect "$WORK/e2e" || rc=1
     ((rc == 0)) && log "E2E PASSED; artifacts in $ARTIFACTS" || { tail -n 30 "$ARTIFACTS/session.log" >&2; log "E2E FAILED"; }
@@ -165,6 +167,11 @@ cp "$ROOT/e2e/zips/$UUID.shell-extension.zip" "$ARTIFACTS/"
 "$REPO/scripts/check-zip.sh" "$ARTIFACTS/$UUID.shell-extension.zip"
 
 # --- 3. the headless session -----------------------------------------------------------------
+CORPUS_IN_ROOT=
+if [[ -n ${E2E_CORPUS:-} ]]; then
+    domount "$ROOT/e2e-corpus" --bind "$E2E_CORPUS"
+    CORPUS_IN_ROOT=/e2e-corpus
+fi
 install -d -m 0700 -o "$E2E_UID" -g "$E2E_UID" "$ROOT/run/user/$E2E_UID"
 rm -rf "$ROOT/home/e2e" && install -d -m 0755 -o "$E2E_UID" -g "$E2E_UID" "$ROOT/home/e2e"
 chown -R "$E2E_UID:$E2E_UID" "$ROOT/e2e/out"
@@ -175,6 +182,7 @@ rc=0
 run_child "$ARTIFACTS/session.log" timeout -k 10 "${SESSION_TIMEOUT:-300}" \
     chroot --userspec="$E2E_UID:$E2E_UID" --groups="$E2E_UID" "$ROOT" /usr/bin/env -i \
         HOME=/home/e2e USER=e2e LOGNAME=e2e SHELL=/bin/bash LANG=C.UTF-8 UUID="$UUID" E2E=/e2e \
+        E2E_DRIVER="${E2E_DRIVER:-driver}" E2E_CORPUS="$CORPUS_IN_ROOT" \
         PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$E2E_UID" \
         dbus-run-session -- /e2e/session.sh || rc=$?
 collect "$ROOT/e2e" || rc=1

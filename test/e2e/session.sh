@@ -69,4 +69,5 @@ DESKTOP
 printf '[Default Applications]\nx-scheme-handler/https=e2e-browser.desktop\nx-scheme-handler/http=e2e-browser.desktop\n' \
     > ~/.config/mimeapps.list
 
-exec gjs -m "$E2E/build/test/e2e/driver.js"
+# E2E_DRIVER=stallProbe: the main-loop benchmark of `npm run bench` instead of the tests.
+exec gjs -m "$E2E/build/test/e2e/${E2E_DRIVER:-driver}.js"

@@ -137,9 +137,12 @@ export class LocalUsageMonitor {
         this._worker = null;
     }
 
+    /** Listeners hear of new results, not of a scan starting or ending (nothing shows that). */
     private _set(change: Partial<LocalUsageState>): void {
         this._state = {...this._state, ...change};
-        for (const listener of [...this._listeners])
-            listener();
+        if ('usage' in change || 'error' in change) {
+            for (const listener of [...this._listeners])
+                listener();
+        }
     }
 }
