@@ -169,6 +169,16 @@ export default class AiUsageMeterExtension extends Extension {
         }
         lifetime.connect(settings, 'changed::refresh-interval',
             () => service.setInterval(settings.get_uint('refresh-interval')));
+        service.setBillingInterval(settings.get_uint('spend-refresh-interval'));
+        lifetime.connect(settings, 'changed::spend-refresh-interval',
+            () => service.setBillingInterval(settings.get_uint('spend-refresh-interval')));
+        // A key stored from the preferences, a budget, a balance: fetch the billing APIs again.
+        for (const key of ['billing-keys-changed', 'budgets', 'balances', 'burn-rate-days', 'copilot-org', 'copilot-org-enterprise']) {
+            lifetime.connect(settings, `changed::${key}`, () => {
+                service.invalidateBilling();
+                void service.refresh(false);
+            });
+        }
         lifetime.connect(settings, 'changed::warning-threshold', render);
         lifetime.connect(settings, 'changed::critical-threshold', render);
         lifetime.connect(settings, 'changed::show-unconfigured', render);

@@ -5,13 +5,16 @@ import {ExtensionPreferences} from 'resource:///org/gnome/Shell/Extensions/js/ex
 
 import {GeneralPage} from './prefs/generalPage.js';
 import {providerPages} from './prefs/providerPages.js';
+import {SpendPage} from './prefs/spendPage.js';
 
 export default class AiUsageMeterPreferences extends ExtensionPreferences {
     override async fillPreferencesWindow(window: Adw.PreferencesWindow): Promise<void> {
         const settings = this.getSettings();
         window.add(new GeneralPage(settings));
-        for (const page of providerPages(settings))
+        const pages = providerPages(settings);
+        for (const page of pages.pages)
             window.add(page);
+        window.add(new SpendPage(settings, pages.http));
         window.set_default_size(720, 680);
         return Promise.resolve();
     }

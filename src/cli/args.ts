@@ -1,9 +1,10 @@
 // Command-line arguments: a command, then options. Errors say what was wrong.
 import type {ProviderId} from '../core/contract.js';
 import {PROVIDER_IDS} from '../core/registry.js';
+import {SPEND_PERIODS, type SpendPeriod} from '../core/spend.js';
 
 export type Command =
-    | {name: 'show'; providers: ProviderId[]; json: boolean}
+    | {name: 'show'; providers: ProviderId[]; json: boolean; window: SpendPeriod | null}
     | {name: 'status'; providers: ProviderId[]; format: 'waybar' | 'i3blocks'}
     | {name: 'doctor'}
     | {name: 'scan'; json: boolean; mode: 'once' | 'serve' | 'share'}
@@ -23,6 +24,7 @@ Commands:
 Options:
   --provider P       all (default), ${PROVIDER_IDS.join(', ')}; repeat or comma-separate for several
   --json             show, scan: print the normalized JSON
+  --window W         show: the period of API spend in cost fields: 1d, 7d, 30d or month (default)
   --serve            scan: stay running; scan again (incrementally) for each line read
                      on standard input and print one JSON line per scan
   --share            scan: read the Claude files listed (JSON) on standard input for a
@@ -53,6 +55,7 @@ export function parseArgs(argv: readonly string[]): Command {
     const command = args.shift() ?? 'show';
     const providers: string[] = [];
     let json = false;
+    let window: SpendPeriod | null = null;
     let mode: 'once' | 'serve' | 'share' = 'once';
     let format: 'waybar' | 'i3blocks' = 'waybar';
     while (args.length > 0) {
@@ -70,6 +73,11 @@ export function parseArgs(argv: readonly string[]): Command {
             json = true;
         } else if ((flag === '--serve' || flag === '--share') && command === 'scan' && inline === undefined) {
             mode = flag === '--serve' ? 'serve' : 'share';
+        } else if (flag === '--window' && command === 'show') {
+            const chosen = value();
+            if (!(SPEND_PERIODS as readonly string[]).includes(chosen))
+                throw new UsageError(`unknown window "${chosen}" (expected ${SPEND_PERIODS.join(', ')})`);
+            window = chosen as SpendPeriod;
         } else if (flag === '--format' && command === 'status') {
             const chosen = value();
             if (chosen !== 'waybar' && chosen !== 'i3blocks')
@@ -80,7 +88,7 @@ export function parseArgs(argv: readonly string[]): Command {
         }
     }
     if (command === 'show')
-        return {name: 'show', providers: parseProviders(providers), json};
+        return {name: 'show', providers: parseProviders(providers), json, window};
     if (command === 'status')
         return {name: 'status', providers: parseProviders(providers), format};
     if (command === 'doctor')

@@ -12,6 +12,7 @@ import {readTextFile} from '../core/files.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
 import {DEFAULT_ACCOUNTS, createProviders, settingsAccounts} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
+import {withSpendPeriod} from '../core/spend.js';
 import {sortSnapshots, withAccountName} from '../core/usageService.js';
 import {USAGE, UsageError, parseArgs} from './args.js';
 import {renderDoctor, runDoctor} from './doctor.js';
@@ -84,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
     const results = await Promise.all(providers.map(p => p.fetch({http, env, gate, cancellable, manual: true,
         accountDirs: accounts.accountDirs(p.id)})));
     const names = accounts.accountNames();
-    const snapshots = sortSnapshots(results.flat().map(s => withAccountName(s, names)));
+    const period = command.name === 'show' ? command.window : null;
+    const snapshots = sortSnapshots(results.flat().map(s => withAccountName(s, names)))
+        .map(s => period === null ? s : withSpendPeriod(s, period));
     const providerName = (id: string): string => providers.find(p => p.id === id)?.name ?? id;
     const thresholds = loaded.settings
         ? {warning: loaded.settings.get_uint('warning-threshold'), critical: loaded.settings.get_uint('critical-threshold')}

@@ -1,8 +1,9 @@
 // Text for the terminal and for status bars, from the same contract and formatting as the panel.
 import {peakPercent} from '../core/contract.js';
-import type {ProviderId, UsageSnapshot} from '../core/contract.js';
+import type {ProviderId, SpendSummary, UsageSnapshot} from '../core/contract.js';
 import {
-    formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor, panelText,
+    formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatRunway, formatTokens, formatUpdated, levelFor,
+    panelText,
 } from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
 
@@ -35,6 +36,8 @@ export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: Prov
         }
         for (const balance of snapshot.balances)
             lines.push(`  ${balance.label.padEnd(width)} ${formatBalance(balance)}`);
+        if (snapshot.spend !== null)
+            lines.push(...spendLines(snapshot.spend, width));
         if (snapshot.error !== null)
             lines.push(`  ! ${snapshot.error.message}`, `    ${snapshot.error.hint}`);
         const updated = formatUpdated(snapshot, now);
@@ -43,6 +46,32 @@ export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: Prov
         return lines.join('\n');
     });
     return blocks.join('\n\n');
+}
+
+function spendLines(spend: SpendSummary, width: number): string[] {
+    const money = (amount: number): string => formatMoney(amount, spend.currency);
+    const lines: string[] = [];
+    if (spend.hasCost) {
+        lines.push(`  ${'Spend'.padEnd(width)} today ${money(spend.today.cost)}, 7 days ${money(spend.last7Days.cost)}, ` +
+            `30 days ${money(spend.last30Days.cost)}, month to date ${money(spend.monthToDate.cost)}`);
+        const t = spend.last30Days;
+        if (t.inputTokens !== null || t.requests !== null) {
+            lines.push(`  ${'30 days'.padEnd(width)} ${formatTokens(t.inputTokens ?? 0)} tokens in, ${formatTokens(t.outputTokens ?? 0)} out` +
+                (t.requests === null ? '' : `, ${t.requests} requests`));
+        }
+    }
+    const total = spend.parts.reduce((sum, p) => sum + (p.cost ?? 0), 0);
+    for (const part of spend.parts.slice(0, 5)) {
+        const value = part.cost === null ? `${formatTokens(part.tokens ?? 0)} tokens` : money(part.cost);
+        lines.push(`  ${part.name.padEnd(width)} ${bar(total > 0 ? ((part.cost ?? 0) / total) * 100 : 0)} ${value}`);
+    }
+    if (spend.runway !== null) {
+        const {left, pace} = formatRunway(spend.runway, spend.currency);
+        lines.push(`  ${'Balance'.padEnd(width)} ${left}`, `  ${''.padEnd(width)} ${pace}`);
+    }
+    for (const figure of spend.figures)
+        lines.push(`  ${figure.label.padEnd(width)} ${figure.value}`);
+    return lines;
 }
 
 function overallLevel(snapshots: readonly UsageSnapshot[], thresholds: Thresholds): {level: string; peak: number} {

@@ -7,7 +7,7 @@ import type {UsageSnapshot} from './contract.js';
 import {ensureDirectory, readTextFile, writePrivateFile} from './files.js';
 import {isObject, parseJson} from './json.js';
 
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3; // 3: snapshots carry `spend`
 
 /** Accepts what we wrote ourselves; anything else (older format, hand edits) is dropped. */
 function isCachedSnapshot(value: unknown): value is UsageSnapshot {

@@ -2,7 +2,7 @@
 // Times are epoch milliseconds so that snapshots survive JSON round trips unchanged.
 import type {ErrorKind} from './errors.js';
 
-export type ProviderId = 'claude' | 'codex' | 'gemini' | 'copilot';
+export type ProviderId = 'claude' | 'codex' | 'gemini' | 'copilot' | 'openai' | 'anthropic' | 'copilot-org';
 
 /** What the numbers in `remaining`/`limit` count. */
 export type Unit = 'percent' | 'usd' | 'requests' | 'tokens';
@@ -36,6 +36,54 @@ export interface Balance {
     unlimited: boolean;
 }
 
+/** Spend over one period, from a billing API. Tokens and requests are null when the API does not say. */
+export interface SpendTotals {
+    cost: number;
+    inputTokens: number | null;
+    outputTokens: number | null;
+    requests: number | null;
+}
+
+/** A part of the spend (a model, a line item) over the last 30 days. */
+export interface SpendPart {
+    name: string;
+    cost: number | null;
+    tokens: number | null;
+}
+
+/** How long a prepaid balance lasts at the recent burn rate. */
+export interface Runway {
+    /** The balance the user entered, and when. */
+    balance: number;
+    balanceSetAt: number;
+    /** What is left: the balance minus the spend since it was entered. */
+    remaining: number;
+    /** Average daily spend over `burnDays` days. */
+    burnPerDay: number;
+    burnDays: number;
+    /** Null when nothing is being spent. 0 when the balance is used up. */
+    daysLeft: number | null;
+    runsOutAt: number | null;
+}
+
+/** API spend from a billing API: periods, breakdown, daily series, runway, other figures. */
+export interface SpendSummary {
+    /** False when the API reports activity but no money (Copilot organisation metrics). */
+    hasCost: boolean;
+    currency: string;
+    today: SpendTotals;
+    last7Days: SpendTotals;
+    last30Days: SpendTotals;
+    monthToDate: SpendTotals;
+    /** Last 30 days, most expensive first. */
+    parts: SpendPart[];
+    /** Cost per UTC day (billing days), oldest first. */
+    daily: {date: string; cost: number}[];
+    runway: Runway | null;
+    /** Figures a billing API reports besides money (e.g. active users), already worded. */
+    figures: {label: string; value: string}[];
+}
+
 export interface UsageErrorInfo {
     kind: ErrorKind;
     message: string;
@@ -63,6 +111,8 @@ export interface UsageSnapshot {
     windows: QuotaWindow[];
     spendLimits: SpendLimit[];
     balances: Balance[];
+    /** API spend, for billing providers; null for subscription quotas. */
+    spend: SpendSummary | null;
     /** Where the numbers come from when it is not the provider's API (e.g. a local session log). */
     source: string | null;
     /** When the data was fetched from the provider. Null when it never was. */
@@ -94,6 +144,7 @@ export function emptySnapshot(provider: ProviderId, accountId: string, accountLa
         windows: [],
         spendLimits: [],
         balances: [],
+        spend: null,
         source: null,
         updatedAt: null,
         stale: false,

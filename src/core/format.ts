@@ -2,7 +2,7 @@
 import GLib from 'gi://GLib';
 
 import type {Alert} from './alerts.js';
-import type {Balance, ProviderId, QuotaWindow, UsageSnapshot} from './contract.js';
+import type {Balance, Runway, ProviderId, QuotaWindow, UsageSnapshot} from './contract.js';
 import {_, format} from './i18n.js';
 import {paceFor} from './pace.js';
 
@@ -82,6 +82,23 @@ export function formatBalance(balance: Balance): string {
 export function formatMoney(amount: number, currency: string): string {
     const symbol = currency === 'USD' ? '$' : currency === 'EUR' ? '€' : `${currency} `;
     return `${symbol}${amount.toFixed(2)}`;
+}
+
+/**
+ * The runway of a balance in words: "$212.40 left of $300.00 (entered 3 Nov)" and "$8.80 a day
+ * over 7 days: lasts 24 days (until 17 Dec)", "used up" or "nothing spent lately".
+ */
+export function formatRunway(runway: Runway, currency: string): {left: string; pace: string} {
+    const entered = GLib.DateTime.new_from_unix_local(Math.floor(runway.balanceSetAt / 1000)).format('%e %b')?.trim() ?? '';
+    const left = format(_('%s left of %s (entered %s)'), formatMoney(runway.remaining, currency),
+        formatMoney(runway.balance, currency), entered);
+    const rate = format(_('%s a day over %d days'), formatMoney(runway.burnPerDay, currency), runway.burnDays);
+    if (runway.daysLeft === 0)
+        return {left, pace: format(_('%s: the balance is used up'), rate)};
+    if (runway.daysLeft === null || runway.runsOutAt === null)
+        return {left, pace: format(_('%s: nothing spent lately'), rate)};
+    const until = GLib.DateTime.new_from_unix_local(Math.floor(runway.runsOutAt / 1000)).format('%e %b')?.trim() ?? '';
+    return {left, pace: format(_('%s: lasts %s (until %s)'), rate, formatDuration(runway.daysLeft * 86_400_000), until)};
 }
 
 /** 950, 35.2k, 1.24M, 3.1B. */

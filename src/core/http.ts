@@ -26,6 +26,8 @@ export interface HttpResponse {
     body: unknown;
     /** The body as text, redacted, for error messages. */
     text: string;
+    /** The whole body as text, for formats other than JSON (NDJSON reports). Never log it. */
+    fullText: string;
     header(name: string): string | null;
 }
 
@@ -94,6 +96,7 @@ export class HttpClient {
             status: message.status_code,
             body: parseJson(text),
             text: redact(text.slice(0, 2000)),
+            fullText: text,
             header: (name: string) => responseHeaders.get_one(name),
         };
     }

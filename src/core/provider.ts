@@ -30,6 +30,8 @@ export interface Provider {
     readonly name: string;
     /** The provider's own usage page, opened from the menu. */
     readonly usagePageUrl: string;
+    /** A billing API: fetched on the longer billing interval (and when asked for). */
+    readonly billing?: boolean;
     /** Credential files whose change should trigger a refresh. */
     watchedPaths(env: Environment, accountDirs: readonly string[]): string[];
     /** One snapshot per account; an account that failed carries `error`. Throws only on cancel. */

@@ -40,6 +40,9 @@ export class UsageService {
     private _queuedManual = false;
     private _timerId = 0;
     private _intervalSeconds = 300;
+    private _billingIntervalSeconds = 3600;
+    /** When each billing provider was last fetched: they refresh on their own, longer interval. */
+    private readonly _billedAt = new Map<ProviderId, number>();
     private _watcher: FileWatcher | null = null;
     private _destroyed = false;
     private _accountDirs: ReadonlyMap<ProviderId, readonly string[]> = new Map();
@@ -69,6 +72,10 @@ export class UsageService {
             const loaded = await this._options.cache?.load(this._lifetime) ?? {snapshots: [], pauses: {}};
             this._gate.restore(loaded.pauses, this._options.env.now());
             const cached = loaded.snapshots;
+            for (const s of cached) {
+                if (s.spend !== null && s.updatedAt !== null)
+                    this._billedAt.set(s.provider, Math.max(this._billedAt.get(s.provider) ?? 0, s.updatedAt));
+            }
             if (this._snapshots.length === 0) {
                 this._snapshots = sortSnapshots(cached.filter(s => this._enabled.has(s.provider))
                     .map(s => ({...s, stale: true, error: null})));
@@ -86,6 +93,16 @@ export class UsageService {
     setInterval(seconds: number): void {
         this._intervalSeconds = seconds;
         this._schedule();
+    }
+
+    /** Billing APIs change slowly: they are fetched at most this often, unless asked for. */
+    setBillingInterval(seconds: number): void {
+        this._billingIntervalSeconds = seconds;
+    }
+
+    /** A billing key or setting changed: fetch the billing providers at the next refresh. */
+    invalidateBilling(): void {
+        this._billedAt.clear();
     }
 
     /**
@@ -136,12 +153,21 @@ export class UsageService {
         this._refresh = cancellable;
         this._publish();
 
+        const now = this._options.env.now();
+        const due = (p: Provider): boolean => !p.billing || manual ||
+            now - (this._billedAt.get(p.id) ?? -Infinity) >= this._billingIntervalSeconds * 1000;
         const providers = this._options.providers.filter(p => this._enabled.has(p.id));
         try {
-            const results = await Promise.all(providers.map(provider => provider.fetch({
-                http: this._options.http, env: this._options.env, gate: this._gate, cancellable, manual,
-                accountDirs: this._accountDirs.get(provider.id) ?? [],
-            })));
+            const results = await Promise.all(providers.map(provider => {
+                if (!due(provider))
+                    return Promise.resolve(this._snapshots.filter(s => s.provider === provider.id));
+                if (provider.billing)
+                    this._billedAt.set(provider.id, now);
+                return provider.fetch({
+                    http: this._options.http, env: this._options.env, gate: this._gate, cancellable, manual,
+                    accountDirs: this._accountDirs.get(provider.id) ?? [],
+                });
+            }));
             if (cancellable.is_cancelled())
                 return;
             // Providers disabled while the refresh ran are dropped.

@@ -84,12 +84,13 @@ class ProviderPage extends Adw.PreferencesPage {
     }
 });
 
-export function providerPages(settings: Gio.Settings): Adw.PreferencesPage[] {
+/** The provider pages, and the HTTP client they share with the other pages. */
+export function providerPages(settings: Gio.Settings): {pages: Adw.PreferencesPage[]; http: HttpClient} {
     const http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
-    return [
+    return {http, pages: [
         ...sections().map(section => new ProviderPage(section.title, section.id,
             cancellable => new ProviderGroup(settings, section, cancellable))),
         new ProviderPage(_('Copilot'), 'copilot', cancellable => new CopilotGroup(settings, http, cancellable),
             () => http.abort()),
-    ];
+    ]};
 }

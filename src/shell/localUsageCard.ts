@@ -8,22 +8,12 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 import {formatClock, formatDuration, formatMoney, formatTokens} from '../core/format.js';
 import {_, format, ngettext} from '../core/i18n.js';
 import {FIVE_HOURS, totalTokens, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
+import {detailLabel, staticItem, valueRow} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
 const SOURCE_NAMES = {claude: 'Claude Code', codex: 'Codex'} as const;
 const MODELS_SHOWN = 4;
 const PROJECTS_SHOWN = 3;
-
-function staticItem(styleClass: string): PopupMenu.PopupBaseMenuItem {
-    return new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false, style_class: styleClass});
-}
-
-function row(left: string, right: string, styleClass: string): St.BoxLayout {
-    const box = new St.BoxLayout({style_class: styleClass, x_expand: true});
-    box.add_child(new St.Label({text: left, x_expand: true}));
-    box.add_child(new St.Label({text: right, style_class: 'aum-value'}));
-    return box;
-}
 
 function tile(caption: string, value: string, detail: string): St.BoxLayout {
     const box = new St.BoxLayout({vertical: true, x_expand: true, style_class: 'aum-tile'});
@@ -46,7 +36,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
     constructor(usage: SourceUsage, context: LocalCardContext) {
         super();
         const header = staticItem('aum-card-header');
-        header.add_child(row(SOURCE_NAMES[usage.source], _('estimated at API prices'), 'aum-header-row'));
+        header.add_child(valueRow(SOURCE_NAMES[usage.source], _('estimated at API prices'), 'aum-header-row'));
         this.addMenuItem(header);
 
         const tiles = staticItem('aum-tiles');
@@ -65,9 +55,9 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
         if (usage.projects.length > 0) {
             const item = staticItem('aum-window');
             const list = new St.BoxLayout({vertical: true, x_expand: true});
-            list.add_child(new St.Label({text: _('Top projects this month'), style_class: 'aum-detail'}));
+            list.add_child(detailLabel(_('Top projects this month')));
             for (const project of usage.projects.slice(0, PROJECTS_SHOWN))
-                list.add_child(row(project.project || _('(no project)'), money(project.cost), 'aum-window-row'));
+                list.add_child(valueRow(project.project || _('(no project)'), money(project.cost), 'aum-window-row'));
             item.add_child(list);
             this.addMenuItem(item);
         }
@@ -87,7 +77,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
             return;
         const item = staticItem('aum-window');
         const box = new St.BoxLayout({vertical: true, x_expand: true});
-        box.add_child(row(_('5-hour block'), money(block.cost), 'aum-window-row'));
+        box.add_child(valueRow(_('5-hour block'), money(block.cost), 'aum-window-row'));
         const bar = new UsageBar();
         bar.setValue(((now - block.start) / FIVE_HOURS) * 100, 'normal');
         box.add_child(bar);
@@ -113,7 +103,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
         const total = usage.month.cost;
         for (const model of usage.models.slice(0, MODELS_SHOWN)) {
             const value = model.priced ? money(model.cost) : format(_('unpriced, %s'), tokens(model));
-            box.add_child(row(model.model, value, 'aum-window-row'));
+            box.add_child(valueRow(model.model, value, 'aum-window-row'));
             const bar = new UsageBar();
             bar.setValue(total > 0 && model.priced ? (model.cost / total) * 100 : 0, 'normal');
             box.add_child(bar);

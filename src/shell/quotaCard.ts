@@ -9,6 +9,8 @@ import type {UsageSnapshot} from '../core/contract.js';
 import {formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
+import {addSpendItems} from './spendSection.js';
+import {staticItem, valueRow} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
 export interface CardContext {
@@ -17,17 +19,6 @@ export interface CardContext {
     thresholds: Thresholds;
     now: number;
     openUrl: (url: string) => void;
-}
-
-function staticItem(styleClass: string): PopupMenu.PopupBaseMenuItem {
-    return new PopupMenu.PopupBaseMenuItem({reactive: false, can_focus: false, style_class: styleClass});
-}
-
-function row(left: string, right: string, styleClass: string): St.BoxLayout {
-    const box = new St.BoxLayout({style_class: styleClass, x_expand: true});
-    box.add_child(new St.Label({text: left, x_expand: true}));
-    box.add_child(new St.Label({text: right, style_class: 'aum-value'}));
-    return box;
 }
 
 export class QuotaCard extends PopupMenu.PopupMenuSection {
@@ -39,14 +30,18 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
         const title = snapshot.accountLabel === context.providerName
             ? context.providerName
             : `${context.providerName} · ${snapshot.accountLabel}`;
-        header.add_child(row(title, snapshot.plan ?? '', 'aum-header-row'));
+        header.add_child(valueRow(title, snapshot.plan ?? '', 'aum-header-row'));
         this.addMenuItem(header);
 
         for (const window of snapshot.windows) {
             const item = staticItem('aum-window');
             const box = new St.BoxLayout({vertical: true, x_expand: true});
             const windowLevel = levelFor(window.usedPercent, context.thresholds);
-            box.add_child(row(window.label, formatPercent(window.usedPercent), `aum-window-row aum-${windowLevel}`));
+            // A budget reads in money ("$123.45 / $200.00"), other limits in percent.
+            const value = window.id === 'monthly-budget' && snapshot.cost !== null && snapshot.limit !== null
+                ? `${formatMoney(snapshot.cost, snapshot.currency ?? 'USD')} / ${formatMoney(snapshot.limit, snapshot.currency ?? 'USD')}`
+                : formatPercent(window.usedPercent);
+            box.add_child(valueRow(window.label, value, `aum-window-row aum-${windowLevel}`));
             const bar = new UsageBar();
             bar.setValue(window.usedPercent, windowLevel);
             box.add_child(bar);
@@ -64,7 +59,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             const box = new St.BoxLayout({vertical: true, x_expand: true});
             const percent = spend.limit > 0 ? (spend.used / spend.limit) * 100 : 0;
             const spendLevel = levelFor(percent, context.thresholds);
-            box.add_child(row(spend.label,
+            box.add_child(valueRow(spend.label,
                 `${formatMoney(spend.used, spend.currency)} / ${formatMoney(spend.limit, spend.currency)}`,
                 `aum-window-row aum-${spendLevel}`));
             const bar = new UsageBar();
@@ -76,9 +71,12 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
 
         for (const balance of snapshot.balances) {
             const item = staticItem('aum-window');
-            item.add_child(row(balance.label, formatBalance(balance), 'aum-window-row'));
+            item.add_child(valueRow(balance.label, formatBalance(balance), 'aum-window-row'));
             this.addMenuItem(item);
         }
+
+        if (snapshot.spend !== null)
+            addSpendItems(this, snapshot.spend);
 
         if (snapshot.error !== null) {
             const item = staticItem('aum-error');

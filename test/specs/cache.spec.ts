@@ -33,7 +33,7 @@ describe('SnapshotCache', () => {
         expect((await cache.load(null)).snapshots).toEqual([]);
         writeFile(cache.path, JSON.stringify({version: 99, snapshots: [withData]}));
         expect((await cache.load(null)).snapshots).toEqual([]);
-        writeFile(cache.path, JSON.stringify({version: 2, snapshots: [{provider: 'claude'}, withData]}));
+        writeFile(cache.path, JSON.stringify({version: 3, snapshots: [{provider: 'claude'}, withData]}));
         expect((await cache.load(null)).snapshots).toEqual([withData]);
     });
 });

@@ -1,0 +1,118 @@
+// What the billing providers (OpenAI and Anthropic Admin APIs, Copilot organisation metrics)
+// share: where their key comes from, paging through reports, and the snapshot they all build.
+import type {ProviderId, SpendSummary, UsageSnapshot} from './contract.js';
+import {emptySnapshot} from './contract.js';
+import type {Environment} from './environment.js';
+import {ProviderError} from './errors.js';
+import {_, format} from './i18n.js';
+import {isObject, optionalBoolean, optionalString, type JsonObject} from './json.js';
+import {gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from './provider.js';
+import type {FetchContext, StatusHints} from './provider.js';
+import type {SecretStore} from './secrets.js';
+import {budgetWindow, type SpendSettings} from './spend.js';
+
+/** The keyring account under which a billing provider's key is stored from the preferences. */
+export const BILLING_KEY_ACCOUNT = 'admin-key';
+
+/** At most this many pages per report: a month of daily buckets needs one or two. */
+const MAX_PAGES = 50;
+
+export interface BillingKey {
+    key: string;
+    /** Where it came from, for the menu and `doctor`: the variable's name or "keyring". */
+    source: string;
+}
+
+/**
+ * The key of a billing provider: an environment variable first (read, never stored), then
+ * the key stored in the keyring from the preferences. Surrounding quotes are dropped.
+ */
+export async function billingKey(env: Environment, secrets: SecretStore, provider: ProviderId,
+    variables: readonly string[]): Promise<BillingKey | null> {
+    for (const name of variables) {
+        const value = env.getenv(name)?.trim().replace(/^(["'])(.*)\1$/, '$2');
+        if (value)
+            return {key: value, source: `$${name}`};
+    }
+    // Not cancellable (see SecretStore); a cancelled refresh stops at its HTTP request.
+    const stored = await secrets.lookup(provider, BILLING_KEY_ACCOUNT);
+    return stored ? {key: stored, source: _('keyring')} : null;
+}
+
+/** `url` with query parameters, each name and value percent-encoded (`group_by[]` included). */
+export function withQuery(url: string, params: readonly (readonly [string, string])[]): string {
+    const query = params.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
+    return query === '' ? url : `${url}?${query}`;
+}
+
+/**
+ * GETs a report and every page after it (`has_more` with `next_page`, sent back as `page`),
+ * and returns the `data` items of all pages in order.
+ */
+export async function fetchAllPages(ctx: FetchContext, key: string, url: string,
+    params: readonly (readonly [string, string])[], headers: Record<string, string>, hints: StatusHints): Promise<JsonObject[]> {
+    const items: JsonObject[] = [];
+    let page: string | null = null;
+    for (let count = 0; count < MAX_PAGES; count++) {
+        const response = await gatedRequest(ctx, tokenFingerprint(key),
+            {url: withQuery(url, page === null ? params : [...params, ['page', page]]), headers}, hints);
+        const body = response.body;
+        if (!isObject(body) || !Array.isArray(body['data']))
+            throw unexpectedResponse(format(_('no data list in %s'), url));
+        items.push(...body['data'].filter(isObject));
+        page = optionalBoolean(body, 'has_more') === true ? optionalString(body, 'next_page') : null;
+        if (page === null)
+            return items;
+    }
+    throw unexpectedResponse(format(_('more than %d pages from %s'), MAX_PAGES, url));
+}
+
+/** A billing provider's settings, read live from GSettings (or the schema's defaults). */
+export interface BillingSettings {
+    spend(id: ProviderId): SpendSettings;
+}
+
+/** The snapshot of a billing account: the spend, and the monthly budget as a limit with a bar. */
+export function spendSnapshot(provider: ProviderId, accountId: string, label: string, spend: SpendSummary,
+    settings: SpendSettings, now: number, raw: unknown): UsageSnapshot {
+    const budget = spend.hasCost ? budgetWindow(spend.monthToDate.cost, settings, now) : null;
+    return {
+        ...emptySnapshot(provider, accountId, label),
+        unit: 'usd',
+        window: 'month',
+        cost: spend.hasCost ? spend.monthToDate.cost : null,
+        currency: spend.hasCost ? spend.currency : null,
+        requests: spend.monthToDate.requests,
+        inputTokens: spend.monthToDate.inputTokens,
+        outputTokens: spend.monthToDate.outputTokens,
+        limit: budget ? settings.budget : null,
+        remaining: budget ? Math.max(0, settings.budget - spend.monthToDate.cost) : null,
+        resetAt: budget?.resetsAt ?? null,
+        windows: budget ? [budget] : [],
+        spend,
+        updatedAt: now,
+        raw,
+    };
+}
+
+/**
+ * Runs a billing provider's fetch for its one account, or says how to set it up when there is
+ * no key. Failures become an error snapshot naming the provider.
+ */
+export async function fetchBilling(ctx: FetchContext, provider: ProviderId, name: string, key: BillingKey | null,
+    setUp: string, fetch: (key: BillingKey) => Promise<UsageSnapshot>): Promise<UsageSnapshot[]> {
+    if (key === null) {
+        return [{...emptySnapshot(provider, 'default', name),
+            error: {kind: 'not-configured', message: format(_('No %s key.'), name), hint: setUp, retryAt: null}}];
+    }
+    return [await settleAccount(provider, 'default', name, () => fetch(key))];
+}
+
+/** The 403 of an admin endpoint: a key of the wrong kind, named. */
+export function adminKeyHints(keyKind: string, where: string): StatusHints {
+    return {
+        unauthorized: format(_('Check the %s in the preferences, or create a new one at %s.'), keyKind, where),
+        forbidden: () => new ProviderError('scope', format(_('This key cannot read the organisation’s usage (403).')),
+            format(_('It takes an %s (%s); ordinary API keys are refused.'), keyKind, where)),
+    };
+}

@@ -1,0 +1,161 @@
+// GitHub Copilot for an organisation or enterprise: the usage-metrics report of the last 28
+// days. The API answers with short-lived signed links to NDJSON files, downloaded without the
+// token (they authorise themselves) and summed here: active users, interactions, code
+// suggestions and acceptances, lines. The report carries no money.
+import type {SpendSummary, UsageSnapshot} from '../contract.js';
+import {BILLING_KEY_ACCOUNT, fetchBilling, spendSnapshot, type BillingSettings} from '../billing.js';
+import {ProviderError} from '../errors.js';
+import {_, format} from '../i18n.js';
+import {isObject, optionalNumeric, optionalString, parseJson, type JsonObject} from '../json.js';
+import {gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {FetchContext, Provider} from '../provider.js';
+import {redactJson} from '../redact.js';
+import type {SecretStore} from '../secrets.js';
+
+export interface CopilotOrgTarget {
+    /** Organisation login or enterprise slug; empty when not set. */
+    name: string;
+    enterprise: boolean;
+}
+
+export const copilotReportUrl = (target: CopilotOrgTarget): string => target.enterprise
+    ? `https://api.github.com/enterprises/${encodeURIComponent(target.name)}/copilot/metrics/reports/enterprise-28-day/latest`
+    : `https://api.github.com/orgs/${encodeURIComponent(target.name)}/copilot/metrics/reports/organization-28-day/latest`;
+
+const GITHUB_HEADERS = {'Accept': 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28'};
+
+export interface CopilotOrgMetrics {
+    days: number;
+    firstDay: string | null;
+    lastDay: string | null;
+    /** Of the last day in the report. */
+    dailyActiveUsers: number | null;
+    weeklyActiveUsers: number | null;
+    monthlyActiveUsers: number | null;
+    /** Every other numeric daily figure (`*_count`, `*_sum`), summed over the report. */
+    sums: Map<string, number>;
+}
+
+const ACTIVE_USERS = ['daily_active_users', 'weekly_active_users', 'monthly_active_users'];
+
+/** The NDJSON files of a report: each record holds `day_totals` (or is itself a day). */
+export function parseCopilotReport(files: readonly string[]): CopilotOrgMetrics {
+    const days = new Map<string, JsonObject>();
+    for (const file of files) {
+        for (const line of file.split('\n')) {
+            const record = parseJson(line.trim());
+            if (!isObject(record))
+                continue;
+            const totals = Array.isArray(record['day_totals']) ? record['day_totals'].filter(isObject) : [record];
+            for (const day of totals) {
+                const date = optionalString(day, 'day')?.slice(0, 10);
+                if (date)
+                    days.set(date, day);
+            }
+        }
+    }
+    const ordered = [...days.keys()].sort();
+    const last = ordered.length > 0 ? days.get(ordered[ordered.length - 1] ?? '') ?? null : null;
+    const sums = new Map<string, number>();
+    for (const day of days.values()) {
+        for (const [key, value] of Object.entries(day)) {
+            if (typeof value === 'number' && !ACTIVE_USERS.includes(key) && /_(count|sum)$/.test(key))
+                sums.set(key, (sums.get(key) ?? 0) + value);
+        }
+    }
+    const active = (key: string): number | null => last ? optionalNumeric(last, key) : null;
+    return {days: ordered.length, firstDay: ordered[0] ?? null, lastDay: ordered[ordered.length - 1] ?? null,
+        dailyActiveUsers: active('daily_active_users'), weeklyActiveUsers: active('weekly_active_users'),
+        monthlyActiveUsers: active('monthly_active_users'), sums};
+}
+
+const FIGURE_LABELS: Record<string, () => string> = {
+    user_initiated_interaction_count: () => _('Interactions'),
+    code_generation_activity_count: () => _('Code suggestions'),
+    code_acceptance_activity_count: () => _('Suggestions accepted'),
+    loc_suggested_to_add_sum: () => _('Lines suggested'),
+    loc_added_sum: () => _('Lines added'),
+};
+
+/** The metrics worded for the menu: active users first, then the known sums, then the rest. */
+export function copilotFigures(m: CopilotOrgMetrics): {label: string; value: string}[] {
+    const figures: {label: string; value: string}[] = [];
+    if (m.lastDay !== null)
+        figures.push({label: _('Report'), value: format(_('%d days to %s'), m.days, m.lastDay)});
+    const users = [[_('daily'), m.dailyActiveUsers], [_('weekly'), m.weeklyActiveUsers], [_('monthly'), m.monthlyActiveUsers]]
+        .filter((u): u is [string, number] => u[1] !== null).map(([what, n]) => `${n} ${what}`);
+    if (users.length > 0)
+        figures.push({label: _('Active users'), value: users.join(', ')});
+    for (const [key, label] of Object.entries(FIGURE_LABELS)) {
+        const value = m.sums.get(key);
+        if (value !== undefined)
+            figures.push({label: label(), value: String(value)});
+    }
+    const generated = m.sums.get('code_generation_activity_count');
+    const accepted = m.sums.get('code_acceptance_activity_count');
+    if (generated && accepted !== undefined)
+        figures.push({label: _('Acceptance rate'), value: `${Math.round((accepted / generated) * 100)}%`});
+    for (const [key, value] of m.sums) {
+        if (!(key in FIGURE_LABELS))
+            figures.push({label: key.replace(/_(count|sum)$/, '').replace(/_/g, ' '), value: String(value)});
+    }
+    return figures;
+}
+
+const scopeHint = (): string => _('Use a token of an organisation owner or billing manager with the manage_billing:copilot ' +
+    'or read:org scope (classic) or “Organization Copilot metrics: read” (fine-grained); the Copilot usage metrics ' +
+    'policy must be enabled.');
+
+export class CopilotOrgProvider implements Provider {
+    readonly id = 'copilot-org' as const;
+    readonly name = 'Copilot organisation';
+    readonly billing = true;
+    readonly usagePageUrl = 'https://github.com/settings/copilot';
+
+    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings,
+        private readonly _target: () => CopilotOrgTarget) {}
+
+    watchedPaths(): string[] {
+        return [];
+    }
+
+    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        const target = this._target();
+        const token = target.name === '' ? null : await this._secrets.lookup(this.id, BILLING_KEY_ACCOUNT);
+        return fetchBilling(ctx, this.id, this.name, token === null ? null : {key: token, source: _('keyring')},
+            _('Enter the organisation and a GitHub token in the preferences (Spend).'),
+            key => this.fetchWithToken(ctx, key.key, target));
+    }
+
+    /** Also the preferences' "test key" button. */
+    async fetchWithToken(ctx: FetchContext, token: string, target: CopilotOrgTarget): Promise<UsageSnapshot> {
+        const response = await gatedRequest(ctx, tokenFingerprint(token), {url: copilotReportUrl(target),
+            headers: {...GITHUB_HEADERS, Authorization: `Bearer ${token}`}}, {
+            unauthorized: _('The token was refused: enter a new one in the preferences (Spend).'),
+            forbidden: () => new ProviderError('scope', format(_('GitHub refused the Copilot metrics of %s (403).'), target.name),
+                scopeHint()),
+        });
+        const links = isObject(response.body) && Array.isArray(response.body['download_links'])
+            ? response.body['download_links'].filter((l): l is string => typeof l === 'string' && l.startsWith('https://'))
+            : null;
+        if (links === null)
+            throw unexpectedResponse(_('no download links in the Copilot metrics report'));
+        // The signed links authorise themselves: the token is not sent to the storage host.
+        const files = await Promise.all(links.map(async url => {
+            const file = await ctx.http.request({url}, ctx.cancellable);
+            if (file.status !== 200)
+                throw new ProviderError('server', format(_('The report download failed (%d).'), file.status),
+                    _('The links expire quickly; the next refresh asks for new ones.'));
+            return file.fullText;
+        }));
+        const metrics = parseCopilotReport(files);
+        const now = ctx.env.now();
+        const none = {cost: 0, inputTokens: null, outputTokens: null, requests: null};
+        const spend: SpendSummary = {hasCost: false, currency: '', today: none, last7Days: none, last30Days: none,
+            monthToDate: none, parts: [], daily: [], runway: null, figures: copilotFigures(metrics)};
+        const label = `${this.name} · ${target.name}`;
+        const snapshot = spendSnapshot(this.id, target.name, label, spend, this._settings.spend(this.id), now,
+            redactJson(response.body));
+        return {...snapshot, unit: 'requests', window: '28d'};
+    }
+}

@@ -1,0 +1,123 @@
+// OpenAI API spend: the organisation Costs and Usage (completions) reports of the Admin API,
+// daily buckets over the last 30 days and the month, every page followed.
+import type {SpendPart, UsageSnapshot} from '../contract.js';
+import {
+    adminKeyHints, billingKey, fetchAllPages, fetchBilling, spendSnapshot,
+    type BillingKey, type BillingSettings,
+} from '../billing.js';
+import {_} from '../i18n.js';
+import {isObject, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
+import type {FetchContext, Provider} from '../provider.js';
+import {redactJson} from '../redact.js';
+import type {SecretStore} from '../secrets.js';
+import {spendSummary, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
+
+export const OPENAI_COSTS_URL = 'https://api.openai.com/v1/organization/costs';
+export const OPENAI_COMPLETIONS_URL = 'https://api.openai.com/v1/organization/usage/completions';
+export const OPENAI_KEY_VARIABLES = ['OPENAI_ADMIN_KEY'];
+const KEYS_PAGE = 'platform.openai.com/settings/organization/admin-keys';
+const DAY = 86_400_000;
+
+const bucketStart = (bucket: JsonObject): number | null => {
+    const start = optionalNumeric(bucket, 'start_time');
+    return start === null ? null : utcDayStart(start * 1000);
+};
+
+/**
+ * Costs buckets → cost per day and per line item. A line item reads "gpt-4o-2024-08-06, input":
+ * its model part groups input and output of one model.
+ */
+export function parseOpenAICosts(buckets: readonly JsonObject[], partsSince: number):
+    {days: DailySpend[]; parts: Map<string, number>; currency: string} {
+    const days: DailySpend[] = [];
+    const parts = new Map<string, number>();
+    let currency = 'usd';
+    for (const bucket of buckets) {
+        const start = bucketStart(bucket);
+        if (start === null)
+            continue;
+        let cost = 0;
+        for (const result of Array.isArray(bucket['results']) ? bucket['results'].filter(isObject) : []) {
+            const amount = optionalObject(result, 'amount');
+            const value = amount ? optionalNumeric(amount, 'value') ?? 0 : 0;
+            currency = (amount ? optionalString(amount, 'currency') : null) ?? currency;
+            cost += value;
+            const item = (optionalString(result, 'line_item') ?? _('Other')).split(',')[0]?.trim() ?? '';
+            if (start >= partsSince)
+                parts.set(item, (parts.get(item) ?? 0) + value);
+        }
+        days.push({start, cost, inputTokens: null, outputTokens: null, requests: null});
+    }
+    return {days, parts, currency: currency.toUpperCase()};
+}
+
+/** Completions usage buckets → tokens and requests per day and tokens per model. */
+export function parseOpenAIUsage(buckets: readonly JsonObject[], partsSince: number): {days: DailySpend[]; models: Map<string, number>} {
+    const days: DailySpend[] = [];
+    const models = new Map<string, number>();
+    for (const bucket of buckets) {
+        const start = bucketStart(bucket);
+        if (start === null)
+            continue;
+        const day: DailySpend = {start, cost: 0, inputTokens: 0, outputTokens: 0, requests: 0};
+        for (const result of Array.isArray(bucket['results']) ? bucket['results'].filter(isObject) : []) {
+            const input = optionalNumeric(result, 'input_tokens') ?? 0;
+            const output = optionalNumeric(result, 'output_tokens') ?? 0;
+            day.inputTokens = (day.inputTokens ?? 0) + input;
+            day.outputTokens = (day.outputTokens ?? 0) + output;
+            day.requests = (day.requests ?? 0) + (optionalNumeric(result, 'num_model_requests') ?? 0);
+            const model = optionalString(result, 'model') ?? _('Other');
+            if (start >= partsSince)
+                models.set(model, (models.get(model) ?? 0) + input + output);
+        }
+        days.push(day);
+    }
+    return {days, models};
+}
+
+/** Cost parts by model, with the tokens of the model of the same name. */
+function mergeParts(costs: ReadonlyMap<string, number>, tokens: ReadonlyMap<string, number>): SpendPart[] {
+    const names = new Set([...costs.keys(), ...tokens.keys()]);
+    return [...names].map(name => ({name, cost: costs.get(name) ?? null, tokens: tokens.get(name) ?? null}));
+}
+
+export class OpenAIAdminProvider implements Provider {
+    readonly id = 'openai' as const;
+    readonly name = 'OpenAI API';
+    readonly billing = true;
+    readonly usagePageUrl = 'https://platform.openai.com/usage';
+
+    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings) {}
+
+    watchedPaths(): string[] {
+        return [];
+    }
+
+    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        const key = await billingKey(ctx.env, this._secrets, this.id, OPENAI_KEY_VARIABLES);
+        return fetchBilling(ctx, this.id, this.name, key,
+            _('Enter an OpenAI Admin key in the preferences (Spend), or set OPENAI_ADMIN_KEY.'), k => this.fetchWithKey(ctx, k));
+    }
+
+    /** Also the preferences' "test key" button. */
+    async fetchWithKey(ctx: FetchContext, key: BillingKey): Promise<UsageSnapshot> {
+        const now = ctx.env.now();
+        const start = spendWindowStart(now);
+        const params = [['start_time', String(Math.floor(start / 1000))], ['end_time', String(Math.floor((utcDayStart(now) + DAY) / 1000))],
+            ['bucket_width', '1d'], ['limit', '31']] as const;
+        const headers = {Authorization: `Bearer ${key.key}`};
+        const hints = adminKeyHints(_('OpenAI Admin key'), KEYS_PAGE);
+        const [costBuckets, usageBuckets] = await Promise.all([
+            fetchAllPages(ctx, key.key, OPENAI_COSTS_URL, [...params, ['group_by', 'line_item']], headers, hints),
+            fetchAllPages(ctx, key.key, OPENAI_COMPLETIONS_URL, [...params, ['group_by', 'model']], headers, hints),
+        ]);
+        const partsSince = utcDayStart(now) - 29 * DAY;
+        const costs = parseOpenAICosts(costBuckets, partsSince);
+        const usage = parseOpenAIUsage(usageBuckets, partsSince);
+        const settings = this._settings.spend(this.id);
+        const days = [...costs.days, ...usage.days];
+        const spend = spendSummary(days, mergeParts(costs.parts, usage.models), settings, now, costs.currency);
+        return spendSnapshot(this.id, 'default', this.name, spend, settings, now,
+            redactJson({costs: costBuckets, usage: usageBuckets, keySource: key.source}));
+    }
+}
