@@ -16,11 +16,16 @@ export interface RecordedRequest {
     method: string;
     path: string;
     headers: Record<string, string>;
+    /** Query parameters, decoded. */
+    query: Record<string, string>;
 }
+
+/** A fixed response, or one chosen by the query (e.g. the `page` of a paged report). */
+export type FixtureHandler = FixtureRoute | ((query: Record<string, string>) => FixtureRoute);
 
 export class FixtureServer {
     readonly requests: RecordedRequest[] = [];
-    private readonly _routes = new Map<string, FixtureRoute>();
+    private readonly _routes = new Map<string, FixtureHandler>();
     private readonly _server: Soup.Server;
     readonly baseUrl: string;
 
@@ -35,7 +40,7 @@ export class FixtureServer {
     }
 
     /** Answers `https://<hostAndPath>` requests; `body` objects are sent as JSON. */
-    route(hostAndPath: string, route: FixtureRoute): void {
+    route(hostAndPath: string, route: FixtureHandler): void {
         this._routes.set(`/${hostAndPath}`, route);
     }
 
@@ -48,9 +53,12 @@ export class FixtureServer {
         message.get_request_headers().foreach((name, value) => {
             headers[name.toLowerCase()] = value;
         });
-        this.requests.push({method: message.get_method(), path, headers});
+        const rawQuery = message.get_uri().get_query();
+        const query = rawQuery === null ? {} : GLib.Uri.parse_params(rawQuery, -1, '&', GLib.UriParamsFlags.NONE);
+        this.requests.push({method: message.get_method(), path, headers, query});
 
-        const route = this._routes.get(path);
+        const handler = this._routes.get(path);
+        const route = typeof handler === 'function' ? handler(query) : handler;
         if (route === undefined) {
             message.set_status(404, null);
             return;
