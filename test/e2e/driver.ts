@@ -198,6 +198,33 @@ async function writeCredentials(token: string): Promise<string> {
     return text;
 }
 
+const ANTHROPIC_KEY = 'sk-ant-admin01-FIXTURE-E2E';
+const OPENAI_COSTS = 'api.openai.com/v1/organization/costs';
+const ANTHROPIC_COSTS = 'api.anthropic.com/v1/organizations/cost_report';
+
+/** Billing fixtures for today (whatever the date): OpenAI on two pages, Anthropic in cents. */
+function routeBilling(server: FixtureServer, now: number): void {
+    const today = Math.floor(now / 86_400_000) * 86_400;
+    const openaiBucket = (results: unknown[]): unknown => ({start_time: today, end_time: today + 86_400, results});
+    const cost = (value: number, item: string): unknown => ({amount: {value, currency: 'usd'}, line_item: item});
+    server.route(OPENAI_COSTS, query => ({status: 200, body: query['page'] === 'next'
+        ? {data: [openaiBucket([cost(3.25, 'o3, output')])], has_more: false, next_page: null}
+        : {data: [openaiBucket([cost(5.5, 'gpt-4o-2024-08-06, input'), cost(3, 'gpt-4o-2024-08-06, output')])],
+            has_more: true, next_page: 'next'}}));
+    server.route('api.openai.com/v1/organization/usage/completions', {status: 200, body: {data: [openaiBucket([
+        {input_tokens: 120_000, output_tokens: 30_000, num_model_requests: 42, model: 'gpt-4o-2024-08-06'}])],
+    has_more: false, next_page: null}});
+    const day = new Date(today * 1000).toISOString();
+    server.route(ANTHROPIC_COSTS, {status: 200, body: {data: [{starting_at: day, results: [
+        {amount: '1250', currency: 'USD', description: 'Claude Sonnet 4.5 Usage', model: 'claude-sonnet-4-5-20250929'}]}],
+    has_more: false, next_page: null}});
+    server.route('api.anthropic.com/v1/organizations/usage_report/messages', {status: 200, body: {data: [{starting_at: day,
+        results: [{uncached_input_tokens: 1000, cache_read_input_tokens: 9000, output_tokens: 2000, model: 'claude-sonnet-4-5-20250929'}]}],
+    has_more: false, next_page: null}});
+    server.route('api.anthropic.com/v1/organizations/usage_report/claude_code', {status: 200,
+        body: fixtureJson('spend/anthropic-claude-code.json')});
+}
+
 function writeText(path: string, text: string): void {
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
     GLib.file_set_contents(path, text);
@@ -259,12 +286,14 @@ async function main(): Promise<void> {
     const geminiCredentials = fixtureText('gemini/oauth_creds-expired.json');
     info(`fixture server at ${server.baseUrl}`);
     writeLocalLogs(Date.now());
+    routeBilling(server, Date.now());
 
     const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDERR_MERGE});
     launcher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
     // The Gemini CLI is not installed in the test system; its OAuth client comes from the environment.
     launcher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
     launcher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
+    launcher.setenv('ANTHROPIC_ADMIN_KEY', ANTHROPIC_KEY, true);
     launcher.set_stdout_file_path(`${OUT}/shell.log`);
     const shell = launcher.spawnv(['gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', '1280x800']);
     try {
@@ -452,6 +481,52 @@ async function main(): Promise<void> {
         const oneAccount = await waitFor(menuTexts, t => !t.includes('Claude · Work') && !t.includes('Claude · Own'), 8000);
         check('removing the folder and the sign-in removes their cards',
             !oneAccount.includes('Claude · Work') && !oneAccount.includes('Claude · Own'));
+
+        // --- API spend: OpenAI (key in the keyring, $15 budget) and Anthropic (key in the environment) ---
+        await shellEval(`(() => { const s = ${settingsJs}; s.set_value('balances', new ${Variant}('a{s(dx)}',
+            {anthropic: [20, ${Date.now()}]})); s.set_boolean('openai-enabled', true); s.set_boolean('anthropic-enabled', true);
+            return true; })()`);
+        const spend = await waitFor(menuTexts, t => t.includes('OpenAI API') && t.includes('Anthropic API') &&
+            t.includes('Claude Code, 7 days'), 10000);
+        info(`spend: ${JSON.stringify(spend.slice(spend.indexOf('OpenAI API')))}`);
+        for (const text of ['OpenAI API', 'Monthly budget', '$11.75 / $15.00', 'Today', 'Last 7 days', 'Last 30 days',
+            'Month to date', '$11.75', 'Last 30 days by model', 'gpt-4o-2024-08-06', '$8.50', 'o3', '$3.25',
+            'Open OpenAI API usage page', 'Anthropic API', '$12.50', 'claude-sonnet-4-5-20250929', 'Balance', '$7.50',
+            'Claude Code, 7 days', 'Lines added / removed'])
+            check(`spend card shows "${text}"`, spend.includes(text));
+        check('the OpenAI card shows tokens and requests of 30 days',
+            spend.includes('Last 30 days: 120k in, 30.0k out, 42 requests'));
+        check('the Anthropic balance shows its runway',
+            spend.some(t => /^\$1\.79 a day over 7 days: lasts 4 d \d+ h \(until .+\)$/.test(t)), JSON.stringify(spend));
+        const budgetStyle = await shellEval(`(() => { const walk = a => { if (a.text === 'Monthly budget') return a;
+            for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
+            return walk(${INDICATOR}.menu.box)?.get_parent().get_style_class_name() ?? ''; })()`) as string;
+        check('the budget bar is in the warning state at 78% of $15', budgetStyle.includes('aum-warning'), budgetStyle);
+        check('OpenAI costs were read to the last page with the keyring key',
+            server.requestsTo(OPENAI_COSTS).map(r => r.query['page'] ?? 'first').join() === 'first,next' &&
+            server.requestsTo(OPENAI_COSTS).every(r => r.headers['authorization'] === 'Bearer sk-admin-FIXTURE-E2E-OPENAI'));
+        check('Anthropic was asked with the key from the environment',
+            server.requestsTo(ANTHROPIC_COSTS)[0]?.headers['x-api-key'] === ANTHROPIC_KEY);
+        const budgetAlert = await shellEval(`Main.messageTray.getSources().filter(s => s.title === 'AI Usage Meter')
+            .flatMap(s => s.notifications.map(n => n.title))`) as string[];
+        check('the budget at the warning level notifies', budgetAlert.includes('OpenAI API Monthly budget limit at 78%'),
+            JSON.stringify(budgetAlert));
+        await scrollIntoView('OpenAI API');
+        check('screenshot of the spend cards', await screenshot('menu-spend.png'));
+        const billed = server.requestsTo(OPENAI_COSTS).length;
+        await shellEval(`${INDICATOR}.emit('refresh-requested'); true`);
+        await waitFor(() => Promise.resolve(server.requestsTo(OPENAI_COSTS).length), n => n > billed, 5000);
+        check('Refresh fetches the billing APIs at once', server.requestsTo(OPENAI_COSTS).length > billed);
+        // An automatic refresh (here: after a settings change) leaves the billing APIs alone within the hour.
+        const billedAfter = server.requestsTo(OPENAI_COSTS).length;
+        const quotaRequests = server.requestsTo(USAGE).length;
+        await shellEval(`${settingsJs}.set_value('account-names', new ${Variant}('a{ss}', {'claude:x': 'X'})); true`);
+        await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > quotaRequests, 5000);
+        await sleep(500);
+        check('an automatic refresh does not ask the billing APIs again within the hour',
+            server.requestsTo(USAGE).length > quotaRequests && server.requestsTo(OPENAI_COSTS).length === billedAfter);
+        await shellEval(`(() => { const s = ${settingsJs}; ${INDICATOR}.menu.close(); s.reset('account-names');
+            s.reset('openai-enabled'); s.reset('anthropic-enabled'); return true; })()`);
 
         // --- preferences window ---
         await run(['gnome-extensions', 'prefs', UUID]);

@@ -52,9 +52,14 @@ printf '%s' gho_FIXTURE_E2E_OCTOCAT | secret-tool store --label='AI Usage Meter:
 printf '%s' '{"accessToken":"sk-ant-oat01-FIXTURE-OWN-EXPIRED","refreshToken":"rt-FIXTURE-OWN-1","expiresAt":1700000000000,"idToken":null}' |
     secret-tool store --label='AI Usage Meter: claude sign-in' \
         xdg:schema org.gnome.shell.extensions.ai-usage-meter provider claude account e2eown
+# An OpenAI Admin key stored from the preferences (the Anthropic one comes from the environment).
+printf '%s' sk-admin-FIXTURE-E2E-OPENAI | secret-tool store --label='AI Usage Meter: OpenAI API key' \
+    xdg:schema org.gnome.shell.extensions.ai-usage-meter provider openai account admin-key
 SCHEMAS=$(mktemp -d)
 glib-compile-schemas --targetdir="$SCHEMAS" ~/.local/share/gnome-shell/extensions/"$UUID"/schemas
 gsettings --schemadir "$SCHEMAS" set org.gnome.shell.extensions.ai-usage-meter copilot-accounts "['octocat']"
+# A $15 budget for OpenAI (the fixtures spend $11.75 today: 78%, the warning level).
+gsettings --schemadir "$SCHEMAS" set org.gnome.shell.extensions.ai-usage-meter budgets "{'openai': 15.0}"
 
 # A stand-in web browser that records the pages the extension opens.
 mkdir -p ~/.local/share/applications ~/.config
