@@ -5,7 +5,10 @@ import GLib from 'gi://GLib';
 
 import type {ProviderId} from '../core/contract.js';
 import type {Environment} from '../core/environment.js';
+import {BILLING_KEY_ACCOUNT, billingKey} from '../core/billing.js';
 import {ProviderError} from '../core/errors.js';
+import {listDirectory} from '../core/files.js';
+import {logRoots} from '../core/logs/scanner.js';
 import {formatClock} from '../core/format.js';
 import {ENDPOINT_OVERRIDE_ENV, resolveEndpoint} from '../core/http.js';
 import {OwnTokenStore} from '../core/ownSignIn.js';
@@ -14,6 +17,8 @@ import {CLAUDE_USAGE_URL, claudePlanLabel, readClaudeCredentials, readClaudeFold
 import {CODEX_USAGE_URL, codexHome, newestRollout, readCodexCredentials} from '../core/providers/codex.js';
 import {COPILOT_USER_URL} from '../core/providers/copilot.js';
 import {GEMINI_QUOTA_URL, findOAuthClient, readGeminiCredentials} from '../core/providers/gemini.js';
+import {ANTHROPIC_KEY_VARIABLES} from '../core/providers/anthropicAdmin.js';
+import {OPENAI_COSTS_URL, OPENAI_KEY_VARIABLES} from '../core/providers/openaiAdmin.js';
 import type {AccountSettings} from '../core/registry.js';
 import type {SecretStore} from '../core/secrets.js';
 
@@ -77,6 +82,44 @@ async function reachable(url: string, env: Environment): Promise<Check> {
     } finally {
         clearTimeout(timer);
     }
+}
+
+/** Billing keys (where they come from, never their value) and the Copilot organisation. */
+async function billingChecks(ctx: DoctorContext): Promise<Check[]> {
+    const checks: Check[] = [];
+    const keyed: [ProviderId, readonly string[], string][] = [['openai', OPENAI_KEY_VARIABLES, 'OPENAI_ADMIN_KEY'],
+        ['anthropic', ANTHROPIC_KEY_VARIABLES, 'ANTHROPIC_ADMIN_KEY']];
+    for (const [id, variables, variable] of keyed) {
+        const on = ctx.accounts.enabled(id);
+        const key = await billingKey(ctx.env, ctx.secrets, id, variables).catch(() => null);
+        if (key !== null)
+            checks.push(ok(id, `admin key from ${key.source}${on ? '' : ' (spend is turned off in the settings)'}`));
+        else if (on)
+            checks.push({scope: id, status: 'fail', detail: 'no admin key', fix: `Enter one in the preferences (Spend) or set ${variable}.`});
+        else
+            checks.push(ok(id, 'spend is off (no admin key)'));
+    }
+    if (ctx.accounts.enabled('copilot-org')) {
+        const org = ctx.accounts.copilotOrg();
+        const token = await ctx.secrets.lookup('copilot-org', BILLING_KEY_ACCOUNT).catch(() => null);
+        checks.push(org.name === ''
+            ? {scope: 'copilot-org', status: 'fail', detail: 'no organisation set', fix: 'Enter it in the preferences (Spend).'}
+            : ok('copilot-org', `${org.enterprise ? 'enterprise' : 'organisation'} ${org.name}`));
+        checks.push(token !== null ? ok('copilot-org', 'token in the keyring')
+            : {scope: 'copilot-org', status: 'fail', detail: 'no token in the keyring', fix: 'Enter one in the preferences (Spend).'});
+    }
+    return checks;
+}
+
+/** Which local log folders exist (the cost estimates read them). */
+async function localLogChecks(env: Environment): Promise<Check[]> {
+    const found: Check[] = [];
+    for (const root of logRoots(env)) {
+        if (await listDirectory(root.path, 'standard::name', null) !== null)
+            found.push(ok('local logs', `${root.source === 'claude' ? 'Claude Code' : 'Codex'}: ${displayPath(root.path, env)}`));
+    }
+    return found.length > 0 ? found : [{scope: 'local logs', status: 'warn', detail: 'no Claude Code or Codex logs found',
+        fix: 'Local cost estimates appear once Claude Code or Codex has been used on this computer.'}];
 }
 
 export async function runDoctor(ctx: DoctorContext): Promise<Check[]> {
@@ -147,7 +190,13 @@ export async function runDoctor(ctx: DoctorContext): Promise<Check[]> {
                 fix: 'Sign in with GitHub again from the preferences.'});
     }
 
-    for (const url of [CLAUDE_USAGE_URL, CODEX_USAGE_URL, GEMINI_QUOTA_URL, COPILOT_USER_URL])
+    checks.push(...await billingChecks(ctx));
+    checks.push(...await localLogChecks(env));
+
+    const urls = [CLAUDE_USAGE_URL, CODEX_USAGE_URL, GEMINI_QUOTA_URL, COPILOT_USER_URL];
+    if (ctx.accounts.enabled('openai'))
+        urls.push(OPENAI_COSTS_URL);
+    for (const url of urls)
         checks.push(await reachable(url, env));
     return checks;
 }
