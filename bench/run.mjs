@@ -18,7 +18,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MB = Number(process.env.BENCH_MB ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const cli = join(repo, 'build', 'src', 'cli', 'main.js');
-const ccusage = join(repo, 'node_modules', '.bin', 'ccusage');
+const ccusage = join(repo, 'bench', 'node_modules', '.bin', 'ccusage');
 
 const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (n, digits = 2) => Number(n.toFixed(digits));
@@ -89,9 +89,20 @@ function worker(env) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+/** ccusage is pinned in bench/package.json and installed there on first use (not by the test suite). */
+function installPeer() {
+    if (existsSync(ccusage))
+        return;
+    console.log('Installing ccusage 20.0.24 into bench/node_modules …');
+    const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: join(repo, 'bench'), stdio: 'inherit'});
+    if (result.status !== 0 || !existsSync(ccusage))
+        throw new Error('could not install ccusage into bench/');
+}
+
 async function main() {
     if (!existsSync(cli))
         throw new Error('build first: npm run build');
+    installPeer();
     const {logs, expected} = await corpus();
     const paths = files(logs);
     const bytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
