@@ -55,7 +55,9 @@ const MAX_HELPERS = 3;
 function newScanner(env: Environment, watch: boolean): LogScanner {
     const program = GLib.filename_from_uri(import.meta.url)[0].replace(/scan\.js$/, 'main.js');
     const gjs = GLib.file_read_link('/proc/self/exe');
-    const count = Math.min(MAX_HELPERS, GLib.get_num_processors() - 1);
+    // The worker (watch) runs beside GNOME Shell: it leaves one core free for it, whose frames
+    // would stutter otherwise. A scan run from the command line may use every core.
+    const count = Math.min(MAX_HELPERS, GLib.get_num_processors() - (watch ? 2 : 1));
     return new LogScanner({env, watch, collectGarbage: () => System.gc(),
         helper: {argv: [gjs, '-m', program, 'scan', '--share'], count}});
 }
