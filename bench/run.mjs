@@ -202,7 +202,7 @@ function shellStalls(logs) {
         ['5 refreshes, each after appending 1 MB', s.refresh],
     ];
     for (const [what, probe] of rows)
-        console.log(`  ${what.padEnd(58)} ${probe.max.toFixed(1).padStart(6)}  (${probe.over8})`);
+        console.log(`  ${what.padEnd(66)} ${probe.max.toFixed(1).padStart(6)}  (${probe.over8})`);
 }
 
 await main();
