@@ -8,7 +8,7 @@ import System from 'system';
 import type {Environment} from '../core/environment.js';
 import {readToEnd} from '../core/files.js';
 import {formatClock, formatMoney, formatTokens} from '../core/format.js';
-import {totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
+import {dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {readShare, serializeShare, type ShareFile} from '../core/logs/claudeShare.js';
 import {COLLECT_EVERY_BYTES, LogScanner} from '../core/logs/scanner.js';
 import {isObject, parseJson} from '../core/json.js';
@@ -28,6 +28,7 @@ function renderSource(s: SourceUsage, now: number): string[] {
         return [...lines, `  no logs in ${s.roots.join(', ')}`];
     lines.push(`  Today          ${money(s.today)}  ${formatTokens(totalTokens(s.today))} tokens, ${s.sessionsToday} sessions`);
     lines.push(`  Month to date  ${money(s.month)}  ${formatTokens(totalTokens(s.month))} tokens`);
+    lines.push(`  Last 7 days    ${formatMoney(recentCost(s.days, dayKey(now), 7), 'USD')}`);
     if (s.block) {
         lines.push(`  5-hour block   ${formatMoney(s.block.cost, 'USD')} since ${formatClock(s.block.start, now)}, ends ${
             formatClock(s.block.end, now)}; ${formatMoney(s.block.costPerHour, 'USD')}/h, projected ${formatMoney(s.block.projectedCost, 'USD')}`);

@@ -7,7 +7,7 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import {formatClock, formatDuration, formatMoney, formatTokens} from '../core/format.js';
 import {_, format, ngettext} from '../core/i18n.js';
-import {FIVE_HOURS, totalTokens, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
+import {FIVE_HOURS, dayKey, recentCost, totalTokens, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {detailLabel, staticItem, valueRow} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
@@ -45,7 +45,11 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
         box.add_child(tile(_('This month'), money(usage.month.cost), tokens(usage.month)));
         box.add_child(tile(_('Sessions today'), String(usage.sessionsToday),
             usage.lastActivity === null ? '' : format(_('last %s'), formatClock(usage.lastActivity, context.now))));
-        tiles.add_child(box);
+        const tileBox = new St.BoxLayout({vertical: true, x_expand: true});
+        tileBox.add_child(box);
+        const week = recentCost(usage.days, dayKey(context.now), 7);
+        tileBox.add_child(detailLabel(format(_('Last 7 days %s, %s a day on average (kept history)'), money(week), money(week / 7))));
+        tiles.add_child(tileBox);
         this.addMenuItem(tiles);
 
         if (usage.block !== null)

@@ -378,6 +378,8 @@ async function main(): Promise<void> {
             local[local.indexOf('Sessions today') + 1] === '2');
         check('local costs show the block burn rate and projection',
             local.some(t => /^since \d\d:\d\d, ends in .+ · \$\d+\.\d\d\/h · projected \$\d+\.\d\d$/.test(t)));
+        check('local costs show the last 7 days from the kept history',
+            local.includes('Last 7 days $3.50, $0.50 a day on average (kept history)'));
         check('local costs say how old the data is', local.some(t => t.startsWith('as of ') && t.includes('from local logs')));
         check('one scanner worker runs outside the Shell process', processesWith(WORKER).length === 1,
             processesWith(WORKER).join('\n'));

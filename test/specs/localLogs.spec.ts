@@ -3,7 +3,7 @@ import {newCodexFileState, readCodexLine, scanCodexLines, type CodexEvent} from 
 import {parseShare, readShare, serializeShare, splitShares} from '../../src/core/logs/claudeShare.js';
 import {emptyHistory, mergeDays, parseHistory, serializeHistory} from '../../src/core/logs/history.js';
 import {skipValue} from '../../src/core/logs/jsonLines.js';
-import {currentBlock, dayKey, dayTotals, type UsageEntry} from '../../src/core/logs/localUsage.js';
+import {currentBlock, dayKey, dayTotals, recentCost, type UsageEntry} from '../../src/core/logs/localUsage.js';
 import {makeTempDir, writeFile} from '../support/helpers.js';
 import {assistantLine, codexTokenCount, codexTurn, userLine} from '../support/logLines.js';
 
@@ -177,6 +177,14 @@ describe('daily totals and kept history', () => {
         expect(again.claude['2025-01-01']).toBeUndefined();
         expect(parseHistory('{"version":99}').claude).toEqual({});
         expect(parseHistory('garbage').codex).toEqual({});
+    });
+});
+
+describe('recent cost', () => {
+    it('sums the last days of the kept history, today included', () => {
+        const days = [...dayTotals([entry(T0 - 8 * 24 * HOUR, 5), entry(T0 - 6 * 24 * HOUR, 2), entry(T0, 1)]).values()];
+        expect(recentCost(days, '2026-11-23', 7)).toBe(3);
+        expect(recentCost(days, '2026-11-23', 1)).toBe(1);
     });
 });
 

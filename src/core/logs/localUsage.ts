@@ -254,3 +254,11 @@ export function startOfMonth(now: number): number {
     const d = new Date(now);
     return new Date(d.getFullYear(), d.getMonth(), 1).getTime();
 }
+
+/** The cost of the last `count` days (today included) from a source's daily history. */
+export function recentCost(days: readonly DayTotals[], today: string, count: number): number {
+    const since = new Date(`${today}T00:00:00`);
+    since.setDate(since.getDate() - (count - 1));
+    const first = dayKey(since.getTime());
+    return days.filter(d => d.date >= first && d.date <= today).reduce((sum, d) => sum + d.cost, 0);
+}
