@@ -223,7 +223,13 @@ function routeBilling(server: FixtureServer, now: number): void {
     has_more: false, next_page: null}});
     server.route('api.anthropic.com/v1/organizations/usage_report/claude_code', {status: 200,
         body: fixtureJson('spend/anthropic-claude-code.json')});
+    server.route(COPILOT_ORG_REPORT, {status: 200, body: fixtureJson('spend/copilot-org-report.json')});
+    for (const n of [1, 2]) {
+        server.route(`copilot-reports.example.com/acme/report-${n}.ndjson`,
+            {status: 200, body: fixtureText(`spend/copilot-org-report-${n}.ndjson`)});
+    }
 }
+const COPILOT_ORG_REPORT = 'api.github.com/orgs/acme/copilot/metrics/reports/organization-28-day/latest';
 
 function writeText(path: string, text: string): void {
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
@@ -486,16 +492,20 @@ async function main(): Promise<void> {
 
         // --- API spend: OpenAI (key in the keyring, $15 budget) and Anthropic (key in the environment) ---
         await shellEval(`(() => { const s = ${settingsJs}; s.set_value('balances', new ${Variant}('a{s(dx)}',
-            {anthropic: [20, ${Date.now()}]})); s.set_boolean('openai-enabled', true); s.set_boolean('anthropic-enabled', true);
-            return true; })()`);
+            {anthropic: [20, ${Date.now()}]})); s.set_string('copilot-org', 'acme'); s.set_boolean('copilot-org-enabled', true);
+            s.set_boolean('openai-enabled', true); s.set_boolean('anthropic-enabled', true); return true; })()`);
         const spend = await waitFor(menuTexts, t => t.includes('OpenAI API') && t.includes('Anthropic API') &&
-            t.includes('Claude Code, 7 days'), 10000);
+            t.includes('Claude Code, 7 days') && t.includes('Active users'), 10000);
         info(`spend: ${JSON.stringify(spend.slice(spend.indexOf('OpenAI API')))}`);
         for (const text of ['OpenAI API', 'Monthly budget', '$11.75 / $15.00', 'Today', 'Last 7 days', 'Last 30 days',
             'Month to date', '$11.75', 'Last 30 days by model', 'gpt-4o-2024-08-06', '$8.50', 'o3', '$3.25',
             'Open OpenAI API usage page', 'Anthropic API', '$12.50', 'claude-sonnet-4-5-20250929', 'Balance', '$7.50',
-            'Claude Code, 7 days', 'Lines added / removed'])
+            'Claude Code, 7 days', 'Lines added / removed', 'Copilot organisation · acme', 'Active users',
+            '15 daily, 21 weekly, 25 monthly', 'Acceptance rate', '33%'])
             check(`spend card shows "${text}"`, spend.includes(text));
+        check('the Copilot report files were downloaded without the GitHub token',
+            server.requestsTo(COPILOT_ORG_REPORT)[0]?.headers['authorization'] === 'Bearer ghp_FIXTURE_E2E_ORG_TOKEN_000000' &&
+            server.requestsTo('copilot-reports.example.com/acme/report-1.ndjson').every(r => r.headers['authorization'] === undefined));
         check('the OpenAI card shows tokens and requests of 30 days',
             spend.includes('Last 30 days: 120k in, 30.0k out, 42 requests'));
         check('the Anthropic balance shows its runway',
@@ -520,7 +530,14 @@ async function main(): Promise<void> {
         await waitFor(() => Promise.resolve(server.requestsTo(OPENAI_COSTS).length), n => n > billed, 5000);
         check('Refresh fetches the billing APIs at once', server.requestsTo(OPENAI_COSTS).length > billed);
         // An automatic refresh (here: after a settings change) leaves the billing APIs alone within the hour.
-        const billedAfter = server.requestsTo(OPENAI_COSTS).length;
+        // First let the refreshes the settings changes above asked for finish.
+        let billedAfter = -1;
+        for (let stable = 0; stable < 3;) {
+            const count = server.requestsTo(OPENAI_COSTS).length;
+            stable = count === billedAfter ? stable + 1 : 0;
+            billedAfter = count;
+            await sleep(400);
+        }
         const quotaRequests = server.requestsTo(USAGE).length;
         await shellEval(`${settingsJs}.set_value('account-names', new ${Variant}('a{ss}', {'claude:x': 'X'})); true`);
         await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > quotaRequests, 5000);
@@ -528,7 +545,7 @@ async function main(): Promise<void> {
         check('an automatic refresh does not ask the billing APIs again within the hour',
             server.requestsTo(USAGE).length > quotaRequests && server.requestsTo(OPENAI_COSTS).length === billedAfter);
         await shellEval(`(() => { const s = ${settingsJs}; ${INDICATOR}.menu.close(); s.reset('account-names');
-            s.reset('openai-enabled'); s.reset('anthropic-enabled'); return true; })()`);
+            s.reset('openai-enabled'); s.reset('anthropic-enabled'); s.reset('copilot-org-enabled'); return true; })()`);
 
         // --- preferences window ---
         await run(['gnome-extensions', 'prefs', UUID]);

@@ -55,6 +55,9 @@ printf '%s' '{"accessToken":"sk-ant-oat01-FIXTURE-OWN-EXPIRED","refreshToken":"r
 # An OpenAI Admin key stored from the preferences (the Anthropic one comes from the environment).
 printf '%s' sk-admin-FIXTURE-E2E-OPENAI | secret-tool store --label='AI Usage Meter: OpenAI API key' \
     xdg:schema org.gnome.shell.extensions.ai-usage-meter provider openai account admin-key
+# …and a GitHub token for the Copilot organisation metrics.
+printf '%s' ghp_FIXTURE_E2E_ORG_TOKEN_000000 | secret-tool store --label='AI Usage Meter: Copilot organisation token' \
+    xdg:schema org.gnome.shell.extensions.ai-usage-meter provider copilot-org account admin-key
 SCHEMAS=$(mktemp -d)
 glib-compile-schemas --targetdir="$SCHEMAS" ~/.local/share/gnome-shell/extensions/"$UUID"/schemas
 gsettings --schemadir "$SCHEMAS" set org.gnome.shell.extensions.ai-usage-meter copilot-accounts "['octocat']"

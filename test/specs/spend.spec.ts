@@ -192,7 +192,7 @@ describe('billing providers against loopback fixtures', () => {
         const download = server.requestsTo('copilot-reports.example.com/acme/report-1.ndjson')[0];
         expect(download?.query['sig']).toBe('SIGNED');
         expect(download?.headers['authorization']).toBeUndefined();
-        expect(s.accountLabel).toBe('Copilot organisation · acme');
+        expect(s.accountLabel).toBe('acme');
         expect(s.spend?.hasCost).toBeFalse();
         expect(s.spend?.figures).toEqual([
             {label: 'Report', value: '2 days to 2026-11-22'},

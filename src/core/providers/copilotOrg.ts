@@ -153,8 +153,7 @@ export class CopilotOrgProvider implements Provider {
         const none = {cost: 0, inputTokens: null, outputTokens: null, requests: null};
         const spend: SpendSummary = {hasCost: false, currency: '', today: none, last7Days: none, last30Days: none,
             monthToDate: none, parts: [], daily: [], runway: null, figures: copilotFigures(metrics)};
-        const label = `${this.name} · ${target.name}`;
-        const snapshot = spendSnapshot(this.id, target.name, label, spend, this._settings.spend(this.id), now,
+        const snapshot = spendSnapshot(this.id, target.name, target.name, spend, this._settings.spend(this.id), now,
             redactJson(response.body));
         return {...snapshot, unit: 'requests', window: '28d'};
     }
