@@ -7,6 +7,7 @@ import type {Level, Thresholds} from './format.js';
 export interface Alert {
     provider: ProviderId;
     accountLabel: string;
+    windowId: string;
     windowLabel: string;
     level: Exclude<Level, 'normal'>;
     usedPercent: number;
@@ -37,7 +38,7 @@ export class AlertTracker {
                 const previous = seen?.resetsAt === window.resetsAt ? seen.level : 'normal';
                 this._seen.set(key, {level, resetsAt: window.resetsAt});
                 if (level !== 'normal' && RANK[level] > RANK[previous]) {
-                    alerts.push({provider: snapshot.provider, accountLabel: snapshot.accountLabel,
+                    alerts.push({provider: snapshot.provider, accountLabel: snapshot.accountLabel, windowId: window.id,
                         windowLabel: window.label, level, usedPercent: window.usedPercent, resetsAt: window.resetsAt});
                 }
             }

@@ -151,9 +151,16 @@ export function shortAccountName(label: string): string {
 /** "Claude 5h limit at 72%" / "…almost used up: 93%", with the account and the reset as the body. */
 export function alertText(alert: Alert, providerName: string, now: number): {title: string; body: string} {
     const percent = formatPercent(alert.usedPercent);
-    const title = alert.level === 'critical'
-        ? format(_('%s %s limit almost used up: %s'), providerName, alert.windowLabel, percent)
-        : format(_('%s %s limit at %s'), providerName, alert.windowLabel, percent);
+    let title: string;
+    if (alert.windowId === 'monthly-budget') {
+        title = alert.level === 'critical'
+            ? format(_('%s monthly budget almost spent: %s'), providerName, percent)
+            : format(_('%s monthly budget at %s'), providerName, percent);
+    } else {
+        title = alert.level === 'critical'
+            ? format(_('%s %s limit almost used up: %s'), providerName, alert.windowLabel, percent)
+            : format(_('%s %s limit at %s'), providerName, alert.windowLabel, percent);
+    }
     const body = alert.resetsAt === null ? alert.accountLabel
         : `${alert.accountLabel} · ${formatResets(alert.resetsAt, now)}`;
     return {title, body};

@@ -521,7 +521,7 @@ async function main(): Promise<void> {
             server.requestsTo(ANTHROPIC_COSTS)[0]?.headers['x-api-key'] === ANTHROPIC_KEY);
         const budgetAlert = await shellEval(`Main.messageTray.getSources().filter(s => s.title === 'AI Usage Meter')
             .flatMap(s => s.notifications.map(n => n.title))`) as string[];
-        check('the budget at the warning level notifies', budgetAlert.includes('OpenAI API Monthly budget limit at 78%'),
+        check('the budget at the warning level notifies', budgetAlert.includes('OpenAI API monthly budget at 78%'),
             JSON.stringify(budgetAlert));
         await scrollIntoView('OpenAI API');
         check('screenshot of the spend cards', await screenshot('menu-spend.png'));
