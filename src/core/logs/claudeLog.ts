@@ -20,7 +20,7 @@ export interface ClaudeEntry {
 }
 
 /** Only lines containing this can be billable (compact JSON, as Claude Code writes it). */
-export const CLAUDE_MARKERS = [encode('"usage":{')];
+const CLAUDE_MARKERS = [encode('"usage":{')];
 const CONTENT_KEY = encode('"content":');
 
 const count = (usage: Record<string, unknown>, key: string): number => {
@@ -29,7 +29,7 @@ const count = (usage: Record<string, unknown>, key: string): number => {
 };
 
 /** Turns a `message.usage` object into token counts; null when the required counts are missing. */
-export function claudeTokens(usage: unknown): ClaudeTokens | null {
+function claudeTokens(usage: unknown): ClaudeTokens | null {
     if (!isObject(usage) || optionalNumber(usage, 'input_tokens') === null || optionalNumber(usage, 'output_tokens') === null)
         return null;
     const write = count(usage, 'cache_creation_input_tokens');

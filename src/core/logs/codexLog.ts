@@ -31,7 +31,7 @@ export interface CodexFileState {
 }
 
 /** Codex's default model, assumed when a session names none (as ccusage does). */
-export const CODEX_FALLBACK_MODEL = 'gpt-5';
+const CODEX_FALLBACK_MODEL = 'gpt-5';
 
 export const newCodexFileState = (): CodexFileState => ({model: null, totals: null, cwd: null});
 

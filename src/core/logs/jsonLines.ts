@@ -21,7 +21,7 @@ function skipSpace(b: Uint8Array, i: number, end: number): number {
 }
 
 /** From the opening quote at `i`, the index after the closing quote; -1 when unterminated. */
-export function skipString(b: Uint8Array, i: number, end: number): number {
+function skipString(b: Uint8Array, i: number, end: number): number {
     let j = i + 1;
     for (;;) {
         const q = b.indexOf(QUOTE, j);
@@ -69,7 +69,7 @@ export function skipValue(b: Uint8Array, i: number, end: number): number {
  * The index of `pattern` in `[from, end)`, found by its last byte (pick patterns that end in a
  * rare byte); -1 when absent.
  */
-export function indexOfBytes(b: Uint8Array, pattern: Uint8Array, from: number, end: number): number {
+function indexOfBytes(b: Uint8Array, pattern: Uint8Array, from: number, end: number): number {
     const last = pattern.length - 1;
     const anchor = pattern[last] ?? 0;
     for (let i = b.indexOf(anchor, from + last); i >= 0 && i < end; i = b.indexOf(anchor, i + 1)) {
@@ -89,7 +89,7 @@ let scratch = new Uint8Array(1 << 16);
  * undefined when the result is not JSON. Decoding only what is kept, in one call, is what
  * makes it cheap: TextDecoder has a high cost per call and per byte in GJS.
  */
-export function parseWithout(b: Uint8Array, start: number, end: number, cutStart: number, cutEnd: number): unknown {
+function parseWithout(b: Uint8Array, start: number, end: number, cutStart: number, cutEnd: number): unknown {
     if (cutStart >= cutEnd)
         cutStart = cutEnd = end;
     const head = cutStart - start;

@@ -106,7 +106,7 @@ export const emptyTotals = (): Totals =>
 export const entryTokens = (e: UsageEntry): number => e.input + e.output + e.cacheWrite + e.cacheRead;
 export const totalTokens = (t: Totals): number => t.input + t.output + t.cacheWrite + t.cacheRead;
 
-export function addEntry(t: Totals, e: UsageEntry): void {
+function addEntry(t: Totals, e: UsageEntry): void {
     t.input += e.input;
     t.output += e.output;
     t.cacheWrite += e.cacheWrite;
@@ -118,7 +118,7 @@ export function addEntry(t: Totals, e: UsageEntry): void {
         t.cost += e.cost;
 }
 
-export function addTotals(t: Totals, other: Totals): void {
+function addTotals(t: Totals, other: Totals): void {
     t.cost += other.cost;
     t.input += other.input;
     t.output += other.output;
