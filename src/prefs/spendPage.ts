@@ -163,7 +163,7 @@ function moneyRows(group: Adw.PreferencesGroup, settings: Gio.Settings, id: Prov
 export const SpendPage = GObject.registerClass({GTypeName: 'AiUsageMeterSpendPage'},
 class SpendPage extends Adw.PreferencesPage {
     constructor(settings: Gio.Settings, http: HttpClient) {
-        super({title: _('Spend'), icon_name: 'emblem-money-symbolic', name: 'spend'});
+        super({title: _('Spend'), icon_name: 'accessories-calculator-symbolic', name: 'spend'});
         const cancellable = new Gio.Cancellable();
         this.connect('unrealize', () => cancellable.cancel());
         const secrets = new SecretStore();
