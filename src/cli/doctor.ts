@@ -8,6 +8,7 @@ import type {Environment} from '../core/environment.js';
 import {BILLING_KEY_ACCOUNT, billingKey} from '../core/billing.js';
 import {ProviderError} from '../core/errors.js';
 import {listDirectory} from '../core/files.js';
+import {LOG_SOURCE_NAMES} from '../core/logs/localUsage.js';
 import {logRoots} from '../core/logs/scanner.js';
 import {formatClock} from '../core/format.js';
 import {ENDPOINT_OVERRIDE_ENV, resolveEndpoint} from '../core/http.js';
@@ -116,7 +117,7 @@ async function localLogChecks(env: Environment): Promise<Check[]> {
     const found: Check[] = [];
     for (const root of logRoots(env)) {
         if (await listDirectory(root.path, 'standard::name', null) !== null)
-            found.push(ok('local logs', `${root.source === 'claude' ? 'Claude Code' : 'Codex'}: ${displayPath(root.path, env)}`));
+            found.push(ok('local logs', `${LOG_SOURCE_NAMES[root.source]}: ${displayPath(root.path, env)}`));
     }
     return found.length > 0 ? found : [{scope: 'local logs', status: 'warn', detail: 'no Claude Code or Codex logs found',
         fix: 'Local cost estimates appear once Claude Code or Codex has been used on this computer.'}];

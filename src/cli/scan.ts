@@ -8,14 +8,13 @@ import System from 'system';
 import type {Environment} from '../core/environment.js';
 import {readToEnd} from '../core/files.js';
 import {formatClock, formatMoney, formatTokens} from '../core/format.js';
-import {dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
+import {LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {readShare, serializeShare, type ShareFile} from '../core/logs/claudeShare.js';
 import {COLLECT_EVERY_BYTES, LogScanner} from '../core/logs/scanner.js';
 import {isObject, parseJson} from '../core/json.js';
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
-const SOURCE_NAMES = {claude: 'Claude Code', codex: 'Codex'} as const;
 
 function money(t: Totals): string {
     const unpriced = t.unpricedTokens > 0 ? ` + ${formatTokens(t.unpricedTokens)} tokens unpriced` : '';
@@ -23,7 +22,7 @@ function money(t: Totals): string {
 }
 
 function renderSource(s: SourceUsage, now: number): string[] {
-    const lines = [`${SOURCE_NAMES[s.source]} (${s.files} files)`];
+    const lines = [`${LOG_SOURCE_NAMES[s.source]} (${s.files} files)`];
     if (s.allTime.entries === 0 && s.days.length === 0)
         return [...lines, `  no logs in ${s.roots.join(', ')}`];
     lines.push(`  Today          ${money(s.today)}  ${formatTokens(totalTokens(s.today))} tokens, ${s.sessionsToday} sessions`);

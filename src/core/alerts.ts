@@ -7,8 +7,9 @@ import type {Level, Thresholds} from './format.js';
 export interface Alert {
     provider: ProviderId;
     accountLabel: string;
-    windowId: string;
     windowLabel: string;
+    /** The limit is a budget (counted in money). */
+    budget: boolean;
     level: Exclude<Level, 'normal'>;
     usedPercent: number;
     resetsAt: number | null;
@@ -38,8 +39,8 @@ export class AlertTracker {
                 const previous = seen?.resetsAt === window.resetsAt ? seen.level : 'normal';
                 this._seen.set(key, {level, resetsAt: window.resetsAt});
                 if (level !== 'normal' && RANK[level] > RANK[previous]) {
-                    alerts.push({provider: snapshot.provider, accountLabel: snapshot.accountLabel, windowId: window.id,
-                        windowLabel: window.label, level, usedPercent: window.usedPercent, resetsAt: window.resetsAt});
+                    alerts.push({provider: snapshot.provider, accountLabel: snapshot.accountLabel, windowLabel: window.label,
+                        budget: window.money !== undefined, level, usedPercent: window.usedPercent, resetsAt: window.resetsAt});
                 }
             }
         }

@@ -1,15 +1,16 @@
 // What the billing providers (OpenAI and Anthropic Admin APIs, Copilot organisation metrics)
 // share: where their key comes from, paging through reports, and the snapshot they all build.
-import type {ProviderId, SpendSummary, UsageSnapshot} from './contract.js';
+import type {ProviderId, SpendPart, SpendSummary, UsageSnapshot} from './contract.js';
 import {emptySnapshot} from './contract.js';
 import type {Environment} from './environment.js';
 import {ProviderError} from './errors.js';
 import {_, format} from './i18n.js';
 import {isObject, optionalBoolean, optionalString, type JsonObject} from './json.js';
 import {gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from './provider.js';
-import type {FetchContext, StatusHints} from './provider.js';
+import type {FetchContext, Provider, StatusHints} from './provider.js';
+import {redactJson} from './redact.js';
 import type {SecretStore} from './secrets.js';
-import {budgetWindow, type SpendSettings} from './spend.js';
+import {budgetWindow, spendSummary, type DailySpend, type SpendSettings} from './spend.js';
 
 /** The keyring account under which a billing provider's key is stored from the preferences. */
 export const BILLING_KEY_ACCOUNT = 'admin-key';
@@ -75,7 +76,7 @@ export interface BillingSettings {
 /** The snapshot of a billing account: the spend, and the monthly budget as a limit with a bar. */
 export function spendSnapshot(provider: ProviderId, accountId: string, label: string, spend: SpendSummary,
     settings: SpendSettings, now: number, raw: unknown): UsageSnapshot {
-    const budget = spend.hasCost ? budgetWindow(spend.monthToDate.cost, settings, now) : null;
+    const budget = spend.hasCost ? budgetWindow(spend.monthToDate.cost, settings, now, spend.currency) : null;
     return {
         ...emptySnapshot(provider, accountId, label),
         unit: 'usd',
@@ -115,4 +116,49 @@ export function adminKeyHints(keyKind: string, where: string): StatusHints {
         forbidden: () => new ProviderError('scope', format(_('This key cannot read the organisation’s usage (403).')),
             format(_('It takes an %s (%s); ordinary API keys are refused.'), keyKind, where)),
     };
+}
+
+/** What an admin-key provider read: days, parts, currency, other figures, and the raw reports. */
+export interface BillingReport {
+    days: readonly DailySpend[];
+    parts: readonly SpendPart[];
+    currency: string;
+    figures?: {label: string; value: string}[];
+    raw: Record<string, unknown>;
+}
+
+/**
+ * A billing provider with an organisation admin key (OpenAI, Anthropic): the key from the
+ * environment or the keyring, one account, the spend summary and budget built the same way.
+ */
+export abstract class AdminKeyProvider implements Provider {
+    abstract readonly id: ProviderId;
+    abstract readonly name: string;
+    abstract readonly usagePageUrl: string;
+    readonly billing = true;
+    /** Environment variables that may hold the key, first match wins. */
+    protected abstract readonly keyVariables: readonly string[];
+    /** How to set the key up, shown when there is none. */
+    protected abstract setUpHint(): string;
+    /** Reads the reports with a key; also the preferences' "test key" button. */
+    abstract fetchWithKey(ctx: FetchContext, key: BillingKey): Promise<UsageSnapshot>;
+
+    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings) {}
+
+    watchedPaths(): string[] {
+        return [];
+    }
+
+    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
+        const key = await billingKey(ctx.env, this._secrets, this.id, this.keyVariables);
+        return fetchBilling(ctx, this.id, this.name, key, this.setUpHint(), k => this.fetchWithKey(ctx, k));
+    }
+
+    /** The snapshot of what was read, with this provider's budget and balance. */
+    protected snapshot(key: BillingKey, now: number, report: BillingReport): UsageSnapshot {
+        const settings = this._settings.spend(this.id);
+        const spend = spendSummary(report.days, report.parts, settings, now, report.currency);
+        spend.figures = report.figures ?? [];
+        return spendSnapshot(this.id, 'default', this.name, spend, settings, now, redactJson({...report.raw, keySource: key.source}));
+    }
 }

@@ -17,6 +17,8 @@ export interface QuotaWindow {
     resetsAt: number | null;
     /** Length of the window in seconds, when known. */
     windowSeconds: number | null;
+    /** A limit counted in money (a budget): what is spent of how much. Absent for other limits. */
+    money?: {used: number; limit: number; currency: string};
 }
 
 /** Pay-as-you-go spend with a cap, e.g. Claude "extra usage". */

@@ -13,6 +13,7 @@ Gio._promisify(Gio.FileEnumerator.prototype, 'close_async', 'close_finish');
 Gio._promisify(Gio.File.prototype, 'read_async', 'read_finish');
 Gio._promisify(Gio.InputStream.prototype, 'skip_async', 'skip_finish');
 Gio._promisify(Gio.InputStream.prototype, 'read_bytes_async', 'read_bytes_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'splice_async', 'splice_finish');
 Gio._promisify(Gio.InputStream.prototype, 'close_async', 'close_finish');
 Gio._promisify(Gio.FileInputStream.prototype, 'query_info_async', 'query_info_finish');
 Gio._promisify(Gio.File.prototype, 'query_info_async', 'query_info_finish');
@@ -95,25 +96,12 @@ export async function listDirectory(path: string, attributes: string, cancellabl
     return infos;
 }
 
-/** Everything a stream gives until its end (a pipe from a subprocess, standard input). */
+/** Everything a stream gives until its end (a pipe from a subprocess, standard input); closes it. */
 export async function readToEnd(stream: Gio.InputStream, cancellable: Gio.Cancellable | null): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    let length = 0;
-    for (;;) {
-        const bytes = await stream.read_bytes_async(1 << 16, GLib.PRIORITY_DEFAULT, cancellable);
-        if (bytes.get_size() === 0)
-            break;
-        const chunk = bytes.toArray();
-        chunks.push(chunk);
-        length += chunk.length;
-    }
-    const all = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) {
-        all.set(chunk, at);
-        at += chunk.length;
-    }
-    return all;
+    const memory = Gio.MemoryOutputStream.new_resizable();
+    await memory.splice_async(stream, Gio.OutputStreamSpliceFlags.CLOSE_SOURCE | Gio.OutputStreamSpliceFlags.CLOSE_TARGET,
+        GLib.PRIORITY_DEFAULT, cancellable);
+    return memory.steal_as_bytes().toArray();
 }
 
 /** The last `maxBytes` of a file as text (the first, partial line dropped); null when missing. */

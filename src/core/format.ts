@@ -152,7 +152,7 @@ export function shortAccountName(label: string): string {
 export function alertText(alert: Alert, providerName: string, now: number): {title: string; body: string} {
     const percent = formatPercent(alert.usedPercent);
     let title: string;
-    if (alert.windowId === 'monthly-budget') {
+    if (alert.budget) {
         title = alert.level === 'critical'
             ? format(_('%s monthly budget almost spent: %s'), providerName, percent)
             : format(_('%s monthly budget at %s'), providerName, percent);

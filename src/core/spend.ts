@@ -37,8 +37,20 @@ const nextUtcMonthStart = (time: number): number => {
 };
 export const isoDay = (time: number): string => new Date(time).toISOString().slice(0, 10);
 
+/** The first of the last 30 days (today is the 30th). */
+export const last30DaysStart = (now: number): number => utcDayStart(now) - 29 * DAY;
+
 /** The first day a billing provider must ask for: 30 days back or the month start, whichever is earlier. */
-export const spendWindowStart = (now: number): number => Math.min(utcDayStart(now) - 29 * DAY, utcMonthStart(now));
+export const spendWindowStart = (now: number): number => Math.min(last30DaysStart(now), utcMonthStart(now));
+
+/** The end of the period a billing provider asks for: the end of today. */
+export const spendWindowEnd = (now: number): number => utcDayStart(now) + DAY;
+
+/** One part per name, with its cost and its tokens when either report has it (costs and usage are separate reports). */
+export function spendParts(costs: ReadonlyMap<string, number>, tokens: ReadonlyMap<string, number>): SpendPart[] {
+    return [...new Set([...costs.keys(), ...tokens.keys()])]
+        .map(name => ({name, cost: costs.get(name) ?? null, tokens: tokens.get(name) ?? null}));
+}
 
 const addNullable = (a: number | null, b: number | null): number | null => a === null && b === null ? null : (a ?? 0) + (b ?? 0);
 
@@ -87,13 +99,13 @@ export function runway(days: readonly DailySpend[], settings: SpendSettings, now
 }
 
 /** The monthly budget as a quota window: bar, warning levels, pace and notifications like any limit. */
-export function budgetWindow(monthToDate: number, settings: SpendSettings, now: number): QuotaWindow | null {
+export function budgetWindow(monthToDate: number, settings: SpendSettings, now: number, currency = 'USD'): QuotaWindow | null {
     if (settings.budget <= 0)
         return null;
     const start = utcMonthStart(now);
     const end = nextUtcMonthStart(now);
     return {id: 'monthly-budget', label: _('Monthly budget'), usedPercent: (monthToDate / settings.budget) * 100,
-        resetsAt: end, windowSeconds: (end - start) / 1000};
+        resetsAt: end, windowSeconds: (end - start) / 1000, money: {used: monthToDate, limit: settings.budget, currency}};
 }
 
 export const SPEND_PERIODS = ['1d', '7d', '30d', 'month'] as const;
@@ -121,7 +133,7 @@ export function spendSummary(days: readonly DailySpend[], parts: readonly SpendP
         currency,
         today: periodTotals(days, today),
         last7Days: periodTotals(days, today - 6 * DAY),
-        last30Days: periodTotals(days, today - 29 * DAY),
+        last30Days: periodTotals(days, last30DaysStart(now)),
         monthToDate: periodTotals(days, utcMonthStart(now)),
         parts: [...parts].sort((a, b) => (b.cost ?? -1) - (a.cost ?? -1) || (b.tokens ?? 0) - (a.tokens ?? 0)),
         daily: [...byDay].sort(([a], [b]) => a - b).map(([start, cost]) => ({date: isoDay(start), cost})),

@@ -7,11 +7,10 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import {formatClock, formatDuration, formatMoney, formatTokens} from '../core/format.js';
 import {_, format, ngettext} from '../core/i18n.js';
-import {FIVE_HOURS, dayKey, recentCost, totalTokens, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
+import {FIVE_HOURS, LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {detailLabel, staticItem, valueRow} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
-const SOURCE_NAMES = {claude: 'Claude Code', codex: 'Codex'} as const;
 const MODELS_SHOWN = 4;
 const PROJECTS_SHOWN = 3;
 
@@ -36,7 +35,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
     constructor(usage: SourceUsage, context: LocalCardContext) {
         super();
         const header = staticItem('aum-card-header');
-        header.add_child(valueRow(SOURCE_NAMES[usage.source], _('estimated at API prices'), 'aum-header-row'));
+        header.add_child(valueRow(LOG_SOURCE_NAMES[usage.source], _('estimated at API prices'), 'aum-header-row'));
         this.addMenuItem(header);
 
         const tiles = staticItem('aum-tiles');

@@ -38,8 +38,8 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             const box = new St.BoxLayout({vertical: true, x_expand: true});
             const windowLevel = levelFor(window.usedPercent, context.thresholds);
             // A budget reads in money ("$123.45 / $200.00"), other limits in percent.
-            const value = window.id === 'monthly-budget' && snapshot.cost !== null && snapshot.limit !== null
-                ? `${formatMoney(snapshot.cost, snapshot.currency ?? 'USD')} / ${formatMoney(snapshot.limit, snapshot.currency ?? 'USD')}`
+            const money = window.money;
+            const value = money ? `${formatMoney(money.used, money.currency)} / ${formatMoney(money.limit, money.currency)}`
                 : formatPercent(window.usedPercent);
             box.add_child(valueRow(window.label, value, `aum-window-row aum-${windowLevel}`));
             const bar = new UsageBar();

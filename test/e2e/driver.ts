@@ -6,10 +6,10 @@ import GLib from 'gi://GLib';
 import System from 'system';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import {writeFile} from '../support/helpers.js';
 import {assistantLine, codexTokenCount, codexTurn, userLine} from '../support/logLines.js';
+import {run, shellCall, shellEval, sleep, tryEval} from './shellBus.js';
 
-Gio._promisify(Gio.DBusConnection.prototype, 'call', 'call_finish');
-Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish');
 Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
 
 const UUID = GLib.getenv('UUID') ?? '';
@@ -50,8 +50,6 @@ function readText(path: string): string {
         return '';
     }
 }
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
-
 async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let value = await probe();
@@ -60,29 +58,6 @@ async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean
         value = await probe();
     }
     return value;
-}
-
-async function shellCall(path: string, iface: string, method: string, args: GLib.Variant | null): Promise<unknown> {
-    const reply = await Gio.DBus.session.call('org.gnome.Shell', path, iface, method, args, null,
-        Gio.DBusCallFlags.NONE, 20000, null);
-    return reply.recursiveUnpack();
-}
-
-/** Evaluates JS in the shell (unsafe mode) and returns its JSON-decoded result. */
-async function shellEval(code: string): Promise<unknown> {
-    const [ok, result] = await shellCall('/org/gnome/Shell', 'org.gnome.Shell', 'Eval',
-        new GLib.Variant('(s)', [code])) as [boolean, string];
-    if (!ok)
-        throw new Error(`Eval failed: ${result}`);
-    return result === '' || result === 'undefined' ? undefined : JSON.parse(result) as unknown;
-}
-
-async function tryEval(code: string): Promise<unknown> {
-    try {
-        return await shellEval(code);
-    } catch {
-        return undefined;
-    }
 }
 
 async function extensionState(): Promise<number> {
@@ -107,13 +82,7 @@ async function captureOutput(argv: string[]): Promise<string> {
     return stdout;
 }
 
-async function run(argv: string[]): Promise<void> {
-    const process = Gio.Subprocess.new(argv, Gio.SubprocessFlags.NONE);
-    await process.wait_check_async(null);
-}
-
 const INDICATOR = `Main.panel.statusArea['${UUID}']`;
-/** Every visible label text under an actor, in order. */
 /** JS for the menu item labelled `label` (found by walking the menu's actors). */
 const menuItem = (label: string): string => `(() => { const walk = a => {
     if (a.label?.text === ${JSON.stringify(label)} && a.activate) return a;
@@ -131,6 +100,7 @@ async function scrollIntoView(text: string): Promise<void> {
     await sleep(300);
 }
 
+/** Every visible label text under an actor, in order. */
 const LABEL_WALK = `(root) => { const out = []; const walk = a => { if (!a.visible) return;
     if (a.constructor.$gtype.name === 'StLabel') out.push(a.text);
     for (const c of a.get_children()) walk(c); }; if (root) walk(root); return out; }`;
@@ -231,11 +201,6 @@ function routeBilling(server: FixtureServer, now: number): void {
 }
 const COPILOT_ORG_REPORT = 'api.github.com/orgs/acme/copilot/metrics/reports/organization-28-day/latest';
 
-function writeText(path: string, text: string): void {
-    GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
-    GLib.file_set_contents(path, text);
-}
-
 /**
  * Claude Code and Codex logs from the last half hour, with round costs at API prices:
  * opus-4-6 200k in + 40k out = $2.00 (after a streamed partial copy that must not count),
@@ -244,14 +209,14 @@ function writeText(path: string, text: string): void {
 function writeLocalLogs(now: number): void {
     const project = `${HOME}/.claude/projects/${HOME.replace(/[/.]/g, '-')}-src-app`;
     const t = now - 30 * 60_000;
-    writeText(`${project}/session-a.jsonl`, [userLine('fix the tests', undefined, t),
+    writeFile(`${project}/session-a.jsonl`, [userLine('fix the tests', undefined, t),
         assistantLine({id: 'msg_a', requestId: 'req_a', input: 200_000, output: 5, time: t}),
         assistantLine({id: 'msg_a', requestId: 'req_a', input: 200_000, output: 40_000, time: t + 1000})].join('\n') + '\n');
-    writeText(`${project}/session-b.jsonl`, `${assistantLine({id: 'msg_b', requestId: 'req_b', model: 'claude-sonnet-4-5-20250929',
+    writeFile(`${project}/session-b.jsonl`, `${assistantLine({id: 'msg_b', requestId: 'req_b', model: 'claude-sonnet-4-5-20250929',
         input: 0, output: 100_000, time: now - 10 * 60_000, sessionId: 'b'})}\n`);
     const day = new Date(now);
     const dir = `${HOME}/.codex/sessions/${day.getFullYear()}/${String(day.getMonth() + 1).padStart(2, '0')}/${String(day.getDate()).padStart(2, '0')}`;
-    writeText(`${dir}/rollout-e2e.jsonl`, [codexTurn('gpt-5-codex', t),
+    writeFile(`${dir}/rollout-e2e.jsonl`, [codexTurn('gpt-5-codex', t),
         codexTokenCount({total: [1_000_000, 0, 100_000], last: [1_000_000, 0, 100_000], time: t + 5000}),
         codexTokenCount({total: [1_000_000, 0, 100_000], last: [1_000_000, 0, 100_000], time: t + 6000})].join('\n') + '\n');
 }

@@ -31,7 +31,7 @@ stage() {
     cp -r "$REPO/po" "$dir/po"
     cp -r "$REPO/test/e2e/unsafe-mode" "$dir/unsafe-mode"
     cp -r "$REPO/test/fixtures" "$dir/test/fixtures"
-    cp -r "$REPO/build/test" "$dir/build/test"
+    cp -r "$REPO/build/test" "$REPO/build/src" "$dir/build/"   # the driver uses test/support, which uses src/core
     cp "$REPO/test/e2e/session.sh" "$REPO/test/e2e/fake-system-bus.conf" "$dir/"
 }
 # The pack command users run, on the staged tree at $1 (a path as the packer sees it).

@@ -7,33 +7,14 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';
 
-Gio._promisify(Gio.DBusConnection.prototype, 'call', 'call_finish');
-Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish');
+import {run, shellEval, sleep, tryEval} from './shellBus.js';
+
 
 const UUID = GLib.getenv('UUID') ?? '';
 const OUT = `${GLib.getenv('E2E') ?? '/e2e'}/out`;
 const CORPUS = GLib.getenv('E2E_CORPUS') ?? '';
 const EXTRA = `${GLib.get_home_dir()}/extra-claude`;
 const INDICATOR = `Main.panel.statusArea['${UUID}']`;
-
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
-
-async function shellEval(code: string): Promise<unknown> {
-    const reply = await Gio.DBus.session.call('org.gnome.Shell', '/org/gnome/Shell', 'org.gnome.Shell', 'Eval',
-        new GLib.Variant('(s)', [code]), null, Gio.DBusCallFlags.NONE, 10000, null);
-    const [ok, json] = reply.deepUnpack() as [boolean, string];
-    if (!ok)
-        throw new Error(`Eval failed: ${json}`);
-    return json === '' ? undefined : JSON.parse(json) as unknown;
-}
-
-async function tryEval(code: string): Promise<unknown> {
-    try {
-        return await shellEval(code);
-    } catch {
-        return undefined;
-    }
-}
 
 // The probe lives in the Shell: a 1 ms timer that keeps the longest gap between two runs.
 const INSTALL_PROBE = `(() => { const GLib = imports.gi.GLib; const p = globalThis.__aumProbe ??= {max: 0, over8: 0, runs: 0, big: [], t0: GLib.get_monotonic_time()};
@@ -48,10 +29,6 @@ interface Probe {
     max: number;
     over8: number;
     runs: number;
-}
-
-async function run(argv: string[]): Promise<void> {
-    await Gio.Subprocess.new(argv, Gio.SubprocessFlags.NONE).wait_check_async(null);
 }
 
 async function main(): Promise<number> {

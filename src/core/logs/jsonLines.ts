@@ -12,7 +12,8 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
 const decoder = new TextDecoder();
-const NULL = new TextEncoder().encode('null');
+export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+const NULL = encode('null');
 
 function skipSpace(b: Uint8Array, i: number, end: number): number {
     while (i < end && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d))
@@ -106,8 +107,6 @@ function parseWithout(b: Uint8Array, start: number, end: number, cutStart: numbe
         return undefined;
     }
 }
-
-export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /**
  * Parses the line `[start, end)` without decoding the value of the first `key` (given as the

@@ -4,6 +4,9 @@
 
 export type LogSource = 'claude' | 'codex';
 
+/** The tools that write the logs, by name (product names, not translated). */
+export const LOG_SOURCE_NAMES: Readonly<Record<LogSource, string>> = {claude: 'Claude Code', codex: 'Codex'};
+
 /** One billable response (Claude) or event (Codex), after de-duplication. */
 export interface UsageEntry {
     source: LogSource;

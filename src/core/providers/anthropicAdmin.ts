@@ -1,17 +1,13 @@
 // Anthropic API spend: the Admin API's cost report (amounts in cents, as decimal strings), the
 // messages usage report by model, and the Claude Code analytics report of the last 7 days.
 import type {UsageSnapshot} from '../contract.js';
-import {
-    adminKeyHints, billingKey, fetchAllPages, fetchBilling, spendSnapshot, type BillingKey, type BillingSettings,
-} from '../billing.js';
+import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
 import {isCancelled, ProviderError} from '../errors.js';
 import {formatMoney} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumeric, optionalObject, optionalString, parseIsoTime, type JsonObject} from '../json.js';
-import type {FetchContext, Provider} from '../provider.js';
-import {redactJson} from '../redact.js';
-import type {SecretStore} from '../secrets.js';
-import {isoDay, spendSummary, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
+import type {FetchContext} from '../provider.js';
+import {isoDay, last30DaysStart, spendParts, spendWindowEnd, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
 
 export const ANTHROPIC_COST_URL = 'https://api.anthropic.com/v1/organizations/cost_report';
 export const ANTHROPIC_MESSAGES_URL = 'https://api.anthropic.com/v1/organizations/usage_report/messages';
@@ -112,46 +108,31 @@ export function parseClaudeCodeAnalytics(records: readonly JsonObject[]): Claude
     return totals;
 }
 
-export class AnthropicAdminProvider implements Provider {
+export class AnthropicAdminProvider extends AdminKeyProvider {
     readonly id = 'anthropic' as const;
     readonly name = 'Anthropic API';
-    readonly billing = true;
     readonly usagePageUrl = 'https://console.anthropic.com/usage';
+    protected readonly keyVariables = ANTHROPIC_KEY_VARIABLES;
 
-    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings) {}
-
-    watchedPaths(): string[] {
-        return [];
+    protected setUpHint(): string {
+        return _('Enter an Anthropic Admin key in the preferences (Spend), or set ANTHROPIC_ADMIN_KEY.');
     }
 
-    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const key = await billingKey(ctx.env, this._secrets, this.id, ANTHROPIC_KEY_VARIABLES);
-        return fetchBilling(ctx, this.id, this.name, key,
-            _('Enter an Anthropic Admin key in the preferences (Spend), or set ANTHROPIC_ADMIN_KEY.'), k => this.fetchWithKey(ctx, k));
-    }
-
-    /** Also the preferences' "test key" button. */
     async fetchWithKey(ctx: FetchContext, key: BillingKey): Promise<UsageSnapshot> {
         const now = ctx.env.now();
         const params = [['starting_at', new Date(spendWindowStart(now)).toISOString()],
-            ['ending_at', new Date(utcDayStart(now) + DAY).toISOString()], ['bucket_width', '1d'], ['limit', '31']] as const;
+            ['ending_at', new Date(spendWindowEnd(now)).toISOString()], ['bucket_width', '1d'], ['limit', '31']] as const;
         const headers = {'x-api-key': key.key, 'anthropic-version': '2023-06-01'};
         const hints = adminKeyHints(_('Anthropic Admin key'), KEYS_PAGE);
-        const [costBuckets, usageBuckets, claudeCode] = await Promise.all([
+        const [costBuckets, usageBuckets, figures] = await Promise.all([
             fetchAllPages(ctx, key.key, ANTHROPIC_COST_URL, [...params, ['group_by[]', 'description']], headers, hints),
             fetchAllPages(ctx, key.key, ANTHROPIC_MESSAGES_URL, [...params, ['group_by[]', 'model']], headers, hints),
             this._claudeCode(ctx, key, headers, hints, now),
         ]);
-        const partsSince = utcDayStart(now) - 29 * DAY;
-        const costs = parseAnthropicCosts(costBuckets, partsSince);
-        const usage = parseAnthropicUsage(usageBuckets, partsSince);
-        const settings = this._settings.spend(this.id);
-        const parts = [...new Set([...costs.parts.keys(), ...usage.models.keys()])]
-            .map(name => ({name, cost: costs.parts.get(name) ?? null, tokens: usage.models.get(name) ?? null}));
-        const spend = spendSummary([...costs.days, ...usage.days], parts, settings, now, costs.currency);
-        spend.figures = claudeCode;
-        return spendSnapshot(this.id, 'default', this.name, spend, settings, now,
-            redactJson({costs: costBuckets, usage: usageBuckets, keySource: key.source}));
+        const costs = parseAnthropicCosts(costBuckets, last30DaysStart(now));
+        const usage = parseAnthropicUsage(usageBuckets, last30DaysStart(now));
+        return this.snapshot(key, now, {days: [...costs.days, ...usage.days], parts: spendParts(costs.parts, usage.models),
+            currency: costs.currency, figures, raw: {costs: costBuckets, usage: usageBuckets}});
     }
 
     /** The Claude Code analytics of the last days, worded; a line saying why when unavailable. */

@@ -1,22 +1,16 @@
 // OpenAI API spend: the organisation Costs and Usage (completions) reports of the Admin API,
 // daily buckets over the last 30 days and the month, every page followed.
-import type {SpendPart, UsageSnapshot} from '../contract.js';
-import {
-    adminKeyHints, billingKey, fetchAllPages, fetchBilling, spendSnapshot,
-    type BillingKey, type BillingSettings,
-} from '../billing.js';
+import type {UsageSnapshot} from '../contract.js';
+import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
 import {_} from '../i18n.js';
 import {isObject, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
-import type {FetchContext, Provider} from '../provider.js';
-import {redactJson} from '../redact.js';
-import type {SecretStore} from '../secrets.js';
-import {spendSummary, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
+import type {FetchContext} from '../provider.js';
+import {last30DaysStart, spendParts, spendWindowEnd, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
 
 export const OPENAI_COSTS_URL = 'https://api.openai.com/v1/organization/costs';
 export const OPENAI_COMPLETIONS_URL = 'https://api.openai.com/v1/organization/usage/completions';
 export const OPENAI_KEY_VARIABLES = ['OPENAI_ADMIN_KEY'];
 const KEYS_PAGE = 'platform.openai.com/settings/organization/admin-keys';
-const DAY = 86_400_000;
 
 const bucketStart = (bucket: JsonObject): number | null => {
     const start = optionalNumeric(bucket, 'start_time');
@@ -75,49 +69,29 @@ export function parseOpenAIUsage(buckets: readonly JsonObject[], partsSince: num
     return {days, models};
 }
 
-/** Cost parts by model, with the tokens of the model of the same name. */
-function mergeParts(costs: ReadonlyMap<string, number>, tokens: ReadonlyMap<string, number>): SpendPart[] {
-    const names = new Set([...costs.keys(), ...tokens.keys()]);
-    return [...names].map(name => ({name, cost: costs.get(name) ?? null, tokens: tokens.get(name) ?? null}));
-}
-
-export class OpenAIAdminProvider implements Provider {
+export class OpenAIAdminProvider extends AdminKeyProvider {
     readonly id = 'openai' as const;
     readonly name = 'OpenAI API';
-    readonly billing = true;
     readonly usagePageUrl = 'https://platform.openai.com/usage';
+    protected readonly keyVariables = OPENAI_KEY_VARIABLES;
 
-    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings) {}
-
-    watchedPaths(): string[] {
-        return [];
+    protected setUpHint(): string {
+        return _('Enter an OpenAI Admin key in the preferences (Spend), or set OPENAI_ADMIN_KEY.');
     }
 
-    async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const key = await billingKey(ctx.env, this._secrets, this.id, OPENAI_KEY_VARIABLES);
-        return fetchBilling(ctx, this.id, this.name, key,
-            _('Enter an OpenAI Admin key in the preferences (Spend), or set OPENAI_ADMIN_KEY.'), k => this.fetchWithKey(ctx, k));
-    }
-
-    /** Also the preferences' "test key" button. */
     async fetchWithKey(ctx: FetchContext, key: BillingKey): Promise<UsageSnapshot> {
         const now = ctx.env.now();
-        const start = spendWindowStart(now);
-        const params = [['start_time', String(Math.floor(start / 1000))], ['end_time', String(Math.floor((utcDayStart(now) + DAY) / 1000))],
-            ['bucket_width', '1d'], ['limit', '31']] as const;
+        const params = [['start_time', String(Math.floor(spendWindowStart(now) / 1000))],
+            ['end_time', String(Math.floor(spendWindowEnd(now) / 1000))], ['bucket_width', '1d'], ['limit', '31']] as const;
         const headers = {Authorization: `Bearer ${key.key}`};
         const hints = adminKeyHints(_('OpenAI Admin key'), KEYS_PAGE);
         const [costBuckets, usageBuckets] = await Promise.all([
             fetchAllPages(ctx, key.key, OPENAI_COSTS_URL, [...params, ['group_by', 'line_item']], headers, hints),
             fetchAllPages(ctx, key.key, OPENAI_COMPLETIONS_URL, [...params, ['group_by', 'model']], headers, hints),
         ]);
-        const partsSince = utcDayStart(now) - 29 * DAY;
-        const costs = parseOpenAICosts(costBuckets, partsSince);
-        const usage = parseOpenAIUsage(usageBuckets, partsSince);
-        const settings = this._settings.spend(this.id);
-        const days = [...costs.days, ...usage.days];
-        const spend = spendSummary(days, mergeParts(costs.parts, usage.models), settings, now, costs.currency);
-        return spendSnapshot(this.id, 'default', this.name, spend, settings, now,
-            redactJson({costs: costBuckets, usage: usageBuckets, keySource: key.source}));
+        const costs = parseOpenAICosts(costBuckets, last30DaysStart(now));
+        const usage = parseOpenAIUsage(usageBuckets, last30DaysStart(now));
+        return this.snapshot(key, now, {days: [...costs.days, ...usage.days], parts: spendParts(costs.parts, usage.models),
+            currency: costs.currency, raw: {costs: costBuckets, usage: usageBuckets}});
     }
 }
