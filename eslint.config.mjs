@@ -21,7 +21,7 @@ export default tseslint.config(
     ...tseslint.configs.stylisticTypeChecked,
     {
         languageOptions: {
-            parserOptions: {projectService: {allowDefaultProject: ['*.mjs', 'bench/*.mjs', 'test/runner.js']}, tsconfigRootDir: import.meta.dirname},
+            parserOptions: {projectService: {allowDefaultProject: ['*.mjs', 'bench/*.mjs', 'scripts/*.mjs', 'test/scripts/*.mjs', 'test/runner.js']}, tsconfigRootDir: import.meta.dirname},
         },
         rules: {
             'no-eval': 'error',

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: lint, type-check, unit specs, pack + zip check, and the end-to-end test in a
-# real headless GNOME Shell 48. On a fresh Debian/Ubuntu machine it installs what it needs
-# (apt-get as root, npm ci). The e2e needs root (debootstrap, chroot, mount).
+# Runs every test: lint, the build (tsc type-checks as it compiles), unit specs under gjs, the
+# review check's own specs, pack (with the review check on the zip), and the end-to-end suite in
+# real headless GNOME Shells 48, 50 and 51. On a fresh Debian/Ubuntu machine it installs what it
+# needs (apt-get as root, npm ci); the e2e needs root (debootstrap, chroot, mount).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 step() { printf '\n=== %s (%ds)\n' "$*" $((SECONDS - start)); }
 
-HOST_PKGS=(gjs gir1.2-soup-3.0 gir1.2-secret-1 gnome-keyring libsecret-tools dbus libglib2.0-bin gettext unzip debootstrap)
+HOST_PKGS=(gjs gir1.2-soup-3.0 gir1.2-secret-1 gnome-keyring libsecret-tools dbus libglib2.0-bin gettext debootstrap)
 step "system packages"
 missing=()
 for pkg in "${HOST_PKGS[@]}"; do
@@ -28,17 +29,23 @@ npm ci --no-audit --no-fund --loglevel=error
 
 step "lint"
 npx eslint --max-warnings=0 .
-step "type-check"
-npx tsc -p .
-step "build"
+step "build (tsc: type-check and compile)"
 npm run --silent build
 step "unit specs (gjs $(gjs --version | cut -d' ' -f2))"
 bash test/unit.sh | tee build/unit.log
+step "review check specs (node)"
+node --test test/scripts/ 2>&1 | tee build/scripts.log | grep -E '^# (pass|fail)|^not ok' || true
+grep -q '^# fail 0$' build/scripts.log || { echo "review check specs failed, see build/scripts.log" >&2; exit 1; }
+step "pack and review the zip"
+node scripts/pack.mjs
 
-step "end-to-end in a real headless GNOME Shell"
+step "end-to-end in real headless GNOME Shells (${E2E_SHELLS:-48 50 51})"
 bash test/e2e/run.sh
 step "all tests passed"
-# One closing line over both suites (unit.log and session.log each end with "N passed, N failed").
-total() { grep -ho '^[a-z0-9]*: [0-9]* passed, [0-9]* failed' build/unit.log build/e2e/session.log |
-    awk '{p += $2; f += $4} END {printf "total: %d passed, %d failed\n", p, f}'; }
+# One closing line over every suite (each log ends with "NAME: N passed, N failed").
+total() {
+    { grep -ho '^[a-z0-9]*: [0-9]* passed, [0-9]* failed' build/unit.log build/e2e/*/session.log
+      sed -n 's/^# pass \([0-9]*\)$/review: \1 passed/p; s/^# fail \([0-9]*\)$/review: 0 passed, \1 failed/p' build/scripts.log; } |
+        awk '{p += $2; f += ($4 == "" ? 0 : $4)} END {printf "total: %d passed, %d failed\n", p, f}'
+}
 total

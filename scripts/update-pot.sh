@@ -2,7 +2,7 @@
 # Extracts translatable strings from the compiled sources into po/ai-usage-meter.pot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-node esbuild.config.mjs
+npx tsc -p .
 find build/src -name '*.js' | sort > build/POTFILES
 xgettext --from-code=UTF-8 --language=JavaScript --keyword=_ --keyword=ngettext:1,2 \
     --package-name=ai-usage-meter --output=po/ai-usage-meter.pot --files-from=build/POTFILES

@@ -1,5 +1,6 @@
 // The composition root: the only file that touches Main. Everything enable() creates is
 // owned by one Lifetime, which disable() ends.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

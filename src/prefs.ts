@@ -1,4 +1,5 @@
 // Preferences window. Runs in its own process: Adw/Gtk only, never Shell libraries.
+
 import type Adw from 'gi://Adw';
 
 import {ExtensionPreferences} from 'resource:///org/gnome/Shell/Extensions/js/extensions/prefs.js';

@@ -1,4 +1,5 @@
 // Command-line arguments: a command, then options. Errors say what was wrong.
+
 import type {ProviderId} from '../core/contract.js';
 import {PROVIDER_IDS} from '../core/registry.js';
 import {SPEND_PERIODS, type SpendPeriod} from '../core/spend.js';

@@ -1,5 +1,6 @@
 // `doctor`: for every provider, what was found and what is missing, each with the fix.
 // Prints where credentials are and when they expire, never a token.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

@@ -1,5 +1,6 @@
 // The command-line entry: `gjs -m cli/main.js COMMAND …` from the extension folder, or
 // `npm run cli -- COMMAND …` from the repository. Same core, providers, keyring and settings.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';

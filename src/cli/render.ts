@@ -1,4 +1,5 @@
 // Text for the terminal and for status bars, from the same contract and formatting as the panel.
+
 import {peakPercent} from '../core/contract.js';
 import type {ProviderId, SpendSummary, UsageSnapshot} from '../core/contract.js';
 import {

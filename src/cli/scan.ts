@@ -1,6 +1,7 @@
 // `scan`: the local-log engine from the command line. One-shot (a table or JSON), or as the
 // extension's worker with --serve: each line read on standard input triggers an incremental
 // scan whose result is printed as one line of JSON. Standard input closing ends the worker.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';

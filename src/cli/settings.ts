@@ -1,5 +1,6 @@
 // The CLI reads the extension's settings when it can find the schema: installed system-wide, or
 // the extension's own schemas/ folder (compiled into the user cache); otherwise the defaults.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

@@ -1,5 +1,6 @@
 // Which limits deserve a notification: a window whose usage rises into the warning or critical
 // level, once per level and per window period, and never from stale data.
+
 import type {ProviderId, UsageSnapshot} from './contract.js';
 import {levelFor} from './format.js';
 import type {Level, Thresholds} from './format.js';

@@ -1,5 +1,6 @@
 // What the billing providers (OpenAI and Anthropic Admin APIs, Copilot organisation metrics)
 // share: where their key comes from, paging through reports, and the snapshot they all build.
+
 import type {ProviderId, SpendPart, SpendSummary, UsageSnapshot} from './contract.js';
 import {emptySnapshot} from './contract.js';
 import type {Environment} from './environment.js';

@@ -1,5 +1,6 @@
 // The last good snapshots, kept in the user cache (0600) so the menu has something to show
 // right after login or while a provider is failing.
+
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

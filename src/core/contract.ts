@@ -1,5 +1,6 @@
 // The data contract: what every provider returns and every view (panel, menu, CLI) reads.
 // Times are epoch milliseconds so that snapshots survive JSON round trips unchanged.
+
 import type {ErrorKind} from './errors.js';
 
 export type ProviderId = 'claude' | 'codex' | 'gemini' | 'copilot' | 'openai' | 'anthropic' | 'copilot-org';

@@ -1,5 +1,6 @@
 // OAuth 2.0 device authorization (RFC 8628), as GitHub implements it: ask for a user code,
 // let the user enter it in the browser, and poll until the token is granted.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

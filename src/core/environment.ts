@@ -1,5 +1,6 @@
 // Where the process looks for things: environment variables, the home folder and the clock.
 // Injected so tests can point providers at fixture homes without touching the real one.
+
 import GLib from 'gi://GLib';
 
 export interface Environment {

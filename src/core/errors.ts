@@ -1,5 +1,6 @@
 // Typed provider errors. Each carries a kind the UI can style, a message that names what
 // went wrong and a hint that says what the user can do about it.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

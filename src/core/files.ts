@@ -1,4 +1,5 @@
 // Asynchronous file helpers. Nothing here blocks the main loop.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

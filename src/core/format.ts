@@ -1,4 +1,5 @@
 // Text for the panel, the menu and the CLI. Pure functions of the contract and the clock.
+
 import GLib from 'gi://GLib';
 
 import type {Alert} from './alerts.js';

@@ -1,5 +1,6 @@
 // The one HTTP client every provider uses: Soup 3, JSON in and out, an honest User-Agent,
 // a timeout, a cancellable on every request and typed errors for transport failures.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import Soup from 'gi://Soup?version=3.0';
@@ -101,8 +102,8 @@ export class HttpClient {
         };
     }
 
-    /** Cancels every request in flight. */
-    abort(): void {
+    /** Ends the client: every request in flight is cancelled (Soup.Session.abort). */
+    destroy(): void {
         this._session.abort();
     }
 }

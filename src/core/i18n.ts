@@ -1,5 +1,6 @@
 // Translations for core strings. The extension binds this domain to its locale folder
 // (Extension.initTranslations); the CLI binds it itself.
+
 import Gettext from 'gettext';
 
 export const GETTEXT_DOMAIN = 'ai-usage-meter';

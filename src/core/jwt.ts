@@ -1,5 +1,6 @@
 // Reads the claims of a JWT (id and access tokens) without verifying it: we only use them
 // to label accounts and to know when a token expires, never to grant anything.
+
 import GLib from 'gi://GLib';
 
 import {isObject, parseJson} from './json.js';

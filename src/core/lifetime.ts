@@ -1,5 +1,6 @@
 // One owner for everything enable() creates. Each resource registers how to undo it;
 // destroy() undoes all of them in reverse order, so disable() is complete by construction.
+
 type Undo = () => void;
 
 /** GObjects and the Shell's JS signal emitters (PopupMenu) share this shape. */

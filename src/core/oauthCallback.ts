@@ -1,5 +1,6 @@
 // Receives an OAuth redirect on a loopback port (http://localhost:PORT/PATH?code=…&state=…),
 // as the Codex CLI's own sign-in does, and hands the code over once the state matches.
+
 import type Gio from 'gi://Gio';
 import Soup from 'gi://Soup?version=3.0';
 

@@ -1,6 +1,7 @@
 // Our own OAuth sign-in (authorization code + PKCE) for users without the CLI, or for an account
 // the CLI does not hold. These tokens are ours: they live in the keyring, and only these are ever
 // refreshed. A rotated refresh token is stored before the new access token is used.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

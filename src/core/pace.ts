@@ -1,4 +1,5 @@
 // Pace: where a window is heading if usage continues at its average rate so far.
+
 import type {QuotaWindow} from './contract.js';
 
 /** Too early in a window the average rate says nothing (a burst would look like a trend). */

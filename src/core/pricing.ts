@@ -1,6 +1,7 @@
 // Prices a log entry at API rates: model-name matching, the 200k tier, 1-hour cache writes,
 // the fast multiplier and OpenAI's cached input. An unknown model has no price (null), so that
 // callers show it as "unpriced" rather than as $0.
+
 import {isObject, optionalNumber, parseJson} from './json.js';
 import {PRICES, type ModelPrice} from './priceTable.js';
 

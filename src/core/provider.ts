@@ -1,5 +1,6 @@
 // The provider interface and the helpers every provider shares: rate-limit gating per
 // token, HTTP status to typed error mapping, and turning failures into error snapshots.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

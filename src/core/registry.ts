@@ -1,4 +1,5 @@
 // The providers and the account settings they read, shared by the extension and the CLI.
+
 import type Gio from 'gi://Gio';
 
 import type {ProviderId} from './contract.js';

@@ -1,4 +1,5 @@
 // Tokens we obtain ourselves live in the user's keyring (libsecret), never in GSettings or files.
+
 import type Gio from 'gi://Gio';
 import Secret from 'gi://Secret';
 

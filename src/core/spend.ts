@@ -1,6 +1,7 @@
 // Spend arithmetic shared by the billing providers: daily buckets into periods, the monthly
 // budget as a quota window, burn rate and runway of a prepaid balance. Billing APIs count in
 // UTC days, so periods here are UTC days too: "today" is the current UTC day.
+
 import type {QuotaWindow, Runway, SpendPart, SpendSummary, SpendTotals, UsageSnapshot} from './contract.js';
 import {_} from './i18n.js';
 

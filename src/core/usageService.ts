@@ -1,6 +1,7 @@
 // Runs the providers: on a timer, on demand and when credentials change. Publishes one sorted
 // list of snapshots per refresh, keeps the last good data (marked stale) when a refresh fails,
 // and persists it. Owns every source, monitor and cancellable it creates; destroy() ends them.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
@@ -241,7 +242,7 @@ export class UsageService {
         this._timerId = 0;
         this._watcher?.destroy();
         this._watcher = null;
-        this._options.http.abort();
+        this._options.http.destroy();
     }
 }
 

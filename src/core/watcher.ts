@@ -1,4 +1,5 @@
 // Watches credential files so that when a CLI refreshes its own token we notice at once.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

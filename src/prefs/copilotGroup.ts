@@ -1,5 +1,6 @@
 // GitHub Copilot in the preferences: our own GitHub sign-in (device flow). The token goes
 // straight to the keyring; only the login is kept in GSettings.
+
 import Adw from 'gi://Adw';
 import Gdk from 'gi://Gdk';
 import Gio from 'gi://Gio';

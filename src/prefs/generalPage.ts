@@ -1,4 +1,5 @@
 // General preferences: how often to refresh and when a limit counts as nearly used up.
+
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';

@@ -1,4 +1,5 @@
 // Opens a web page in the user's browser from the preferences window.
+
 import Gio from 'gi://Gio';
 import Gtk from 'gi://Gtk';
 

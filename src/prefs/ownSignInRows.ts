@@ -1,5 +1,6 @@
 // Our own sign-in rows for a provider page: the accounts signed in here (tokens in the keyring),
 // and "Sign in with …" — open the provider's page, approve, paste the code it shows back.
+
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
@@ -144,6 +145,6 @@ export class OwnSignInRows {
 
     destroy(): void {
         this._attempt?.cancel();
-        this._http.abort();
+        this._http.destroy();
     }
 }

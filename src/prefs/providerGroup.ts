@@ -1,5 +1,6 @@
 // One provider in the preferences: on/off, each account it found (the CLI's default sign-in and
 // any folder the user added) with its status and a name for the menu, and "Add folder…".
+
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';

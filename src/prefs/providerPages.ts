@@ -1,4 +1,5 @@
 // Provider preferences: a page per provider (see providerGroup.ts and copilotGroup.ts).
+
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
@@ -91,6 +92,6 @@ export function providerPages(settings: Gio.Settings): {pages: Adw.PreferencesPa
         ...sections().map(section => new ProviderPage(section.title, section.id,
             cancellable => new ProviderGroup(settings, section, cancellable))),
         new ProviderPage(_('Copilot'), 'copilot', cancellable => new CopilotGroup(settings, http, cancellable),
-            () => http.abort()),
+            () => http.destroy()),
     ]};
 }

@@ -1,5 +1,6 @@
 // Spend preferences: the OpenAI and Anthropic Admin API keys (kept in the keyring, tested on
 // demand), monthly budgets, a prepaid balance for the runway, and Copilot organisation metrics.
+
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';

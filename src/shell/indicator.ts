@@ -1,5 +1,6 @@
 // The panel button: a compact label and a dropdown of provider cards. Passive: the
 // composition root feeds it a view and listens to its signals.
+
 import Clutter from 'gi://Clutter';
 import GObject from 'gi://GObject';
 import St from 'gi://St';

@@ -1,6 +1,7 @@
 // Estimated cost from one tool's local logs (Claude Code or Codex): today, month to date and
 // sessions today as tiles, the current 5-hour block, the month by model with share bars, the
 // top projects and the age of the data. Passive: it renders what the scanner reported.
+
 import St from 'gi://St';
 
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
@@ -8,14 +9,14 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 import {formatClock, formatDuration, formatMoney, formatTokens} from '../core/format.js';
 import {_, format, ngettext} from '../core/i18n.js';
 import {FIVE_HOURS, LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
-import {detailLabel, staticItem, valueRow} from './menuRows.js';
+import {detailLabel, staticItem, valueRow, verticalBox} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
 const MODELS_SHOWN = 4;
 const PROJECTS_SHOWN = 3;
 
 function tile(caption: string, value: string, detail: string): St.BoxLayout {
-    const box = new St.BoxLayout({vertical: true, x_expand: true, style_class: 'aum-tile'});
+    const box = verticalBox({x_expand: true, style_class: 'aum-tile'});
     box.add_child(new St.Label({text: caption, style_class: 'aum-tile-caption'}));
     box.add_child(new St.Label({text: value, style_class: 'aum-tile-value'}));
     box.add_child(new St.Label({text: detail, style_class: 'aum-tile-caption'}));
@@ -44,7 +45,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
         box.add_child(tile(_('This month'), money(usage.month.cost), tokens(usage.month)));
         box.add_child(tile(_('Sessions today'), String(usage.sessionsToday),
             usage.lastActivity === null ? '' : format(_('last %s'), formatClock(usage.lastActivity, context.now))));
-        const tileBox = new St.BoxLayout({vertical: true, x_expand: true});
+        const tileBox = verticalBox({x_expand: true});
         tileBox.add_child(box);
         const week = recentCost(usage.days, dayKey(context.now), 7);
         tileBox.add_child(detailLabel(format(_('Last 7 days %s, %s a day on average (kept history)'), money(week), money(week / 7))));
@@ -57,7 +58,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
 
         if (usage.projects.length > 0) {
             const item = staticItem('aum-window');
-            const list = new St.BoxLayout({vertical: true, x_expand: true});
+            const list = verticalBox({x_expand: true});
             list.add_child(detailLabel(_('Top projects this month')));
             for (const project of usage.projects.slice(0, PROJECTS_SHOWN))
                 list.add_child(valueRow(project.project || _('(no project)'), money(project.cost), 'aum-window-row'));
@@ -79,7 +80,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
         if (block === null)
             return;
         const item = staticItem('aum-window');
-        const box = new St.BoxLayout({vertical: true, x_expand: true});
+        const box = verticalBox({x_expand: true});
         box.add_child(valueRow(_('5-hour block'), money(block.cost), 'aum-window-row'));
         const bar = new UsageBar();
         bar.setValue(((now - block.start) / FIVE_HOURS) * 100, 'normal');
@@ -101,7 +102,7 @@ export class LocalUsageCard extends PopupMenu.PopupMenuSection {
         if (usage.models.length === 0)
             return;
         const item = staticItem('aum-window');
-        const box = new St.BoxLayout({vertical: true, x_expand: true});
+        const box = verticalBox({x_expand: true});
         box.add_child(new St.Label({text: _('This month by model'), style_class: 'aum-detail'}));
         const total = usage.month.cost;
         for (const model of usage.models.slice(0, MODELS_SHOWN)) {

@@ -1,5 +1,6 @@
 // Shows limit alerts as GNOME notifications from one source of our own, created on first use
 // and destroyed with the extension.
+
 import * as MessageTray from 'resource:///org/gnome/shell/ui/messageTray.js';
 
 export class Notifier {

@@ -1,5 +1,6 @@
 // One provider account in the menu: header, a bar per window, spend limits, freshness and
 // errors with their fix. Passive: it renders a snapshot and reports clicks through callbacks.
+
 import St from 'gi://St';
 
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
@@ -10,7 +11,7 @@ import {formatBalance, formatMoney, formatPace, formatPercent, formatResets, for
 import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {addSpendItems} from './spendSection.js';
-import {staticItem, valueRow} from './menuRows.js';
+import {staticItem, valueRow, verticalBox} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
 export interface CardContext {
@@ -35,7 +36,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
 
         for (const window of snapshot.windows) {
             const item = staticItem('aum-window');
-            const box = new St.BoxLayout({vertical: true, x_expand: true});
+            const box = verticalBox({x_expand: true});
             const windowLevel = levelFor(window.usedPercent, context.thresholds);
             // A budget reads in money ("$123.45 / $200.00"), other limits in percent.
             const money = window.money;
@@ -56,7 +57,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
 
         for (const spend of snapshot.spendLimits) {
             const item = staticItem('aum-window');
-            const box = new St.BoxLayout({vertical: true, x_expand: true});
+            const box = verticalBox({x_expand: true});
             const percent = spend.limit > 0 ? (spend.used / spend.limit) * 100 : 0;
             const spendLevel = levelFor(percent, context.thresholds);
             box.add_child(valueRow(spend.label,
@@ -80,7 +81,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
 
         if (snapshot.error !== null) {
             const item = staticItem('aum-error');
-            const box = new St.BoxLayout({vertical: true, x_expand: true});
+            const box = verticalBox({x_expand: true});
             for (const [text, styleClass] of [[snapshot.error.message, 'aum-error-message'], [snapshot.error.hint, 'aum-detail']]) {
                 const label = new St.Label({text, style_class: styleClass});
                 label.clutter_text.line_wrap = true;

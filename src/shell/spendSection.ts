@@ -1,13 +1,12 @@
 // The spend part of a billing account's card: today, 7 and 30 days, month to date; tokens and
 // requests; the last 30 days by model with share bars; the runway of a balance; other figures.
-import St from 'gi://St';
 
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import type {SpendSummary, SpendTotals} from '../core/contract.js';
 import {formatMoney, formatRunway, formatTokens} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
-import {detailLabel, staticItem, valueRow} from './menuRows.js';
+import {detailLabel, staticItem, valueRow, verticalBox} from './menuRows.js';
 import {UsageBar} from './usageBar.js';
 
 const PARTS_SHOWN = 5;
@@ -27,7 +26,7 @@ export function addSpendItems(section: PopupMenu.PopupMenuSection, spend: SpendS
     const money = (amount: number): string => formatMoney(amount, spend.currency);
     if (spend.hasCost) {
         const item = staticItem('aum-window');
-        const box = new St.BoxLayout({vertical: true, x_expand: true});
+        const box = verticalBox({x_expand: true});
         for (const [label, totals] of [[_('Today'), spend.today], [_('Last 7 days'), spend.last7Days],
             [_('Last 30 days'), spend.last30Days], [_('Month to date'), spend.monthToDate]] as const)
             box.add_child(valueRow(label, money(totals.cost)));
@@ -41,7 +40,7 @@ export function addSpendItems(section: PopupMenu.PopupMenuSection, spend: SpendS
     const parts = spend.parts.slice(0, PARTS_SHOWN);
     if (parts.length > 0) {
         const item = staticItem('aum-window');
-        const box = new St.BoxLayout({vertical: true, x_expand: true});
+        const box = verticalBox({x_expand: true});
         box.add_child(detailLabel(_('Last 30 days by model')));
         const totalCost = spend.parts.reduce((sum, p) => sum + (p.cost ?? 0), 0);
         const totalTokens = spend.parts.reduce((sum, p) => sum + (p.tokens ?? 0), 0);
@@ -59,7 +58,7 @@ export function addSpendItems(section: PopupMenu.PopupMenuSection, spend: SpendS
 
     if (spend.runway !== null) {
         const item = staticItem('aum-window');
-        const box = new St.BoxLayout({vertical: true, x_expand: true});
+        const box = verticalBox({x_expand: true});
         const {left, pace} = formatRunway(spend.runway, spend.currency);
         box.add_child(valueRow(_('Balance'), money(spend.runway.remaining)));
         box.add_child(detailLabel(left));
@@ -73,7 +72,7 @@ export function addSpendItems(section: PopupMenu.PopupMenuSection, spend: SpendS
 
     if (spend.figures.length > 0) {
         const item = staticItem('aum-window');
-        const box = new St.BoxLayout({vertical: true, x_expand: true});
+        const box = verticalBox({x_expand: true});
         for (const figure of spend.figures)
             box.add_child(valueRow(figure.label, figure.value));
         item.add_child(box);

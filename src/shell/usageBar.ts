@@ -1,4 +1,5 @@
 // A horizontal bar whose filled part shows a fraction; the fill takes the level's colour.
+
 import Clutter from 'gi://Clutter';
 import GObject from 'gi://GObject';
 import St from 'gi://St';

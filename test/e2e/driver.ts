@@ -1,6 +1,7 @@
 // The end-to-end driver. Runs inside the headless session (see session.sh): serves fixture
 // responses on loopback, starts GNOME Shell with the test-only endpoint override, drives the
 // installed extension over D-Bus and prints one PASS/FAIL line per check.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';
@@ -31,6 +32,8 @@ const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% · Copilot 30%';
 const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Copilot 30%';
 const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% · Gemini 50% · Copilot 30%';
 const CLAUDE_TOKEN = 'console.anthropic.com/v1/oauth/token';
+/** The command line, where the install command puts it. */
+const CLI = `${HOME}/.local/bin/ai-usage-meter`;
 
 let passed = 0;
 let failed = 0;
@@ -271,11 +274,21 @@ async function main(): Promise<void> {
         const started = await waitFor(() => tryEval('!Main.layoutManager._startingUp'), v => v === true, 60000);
         if (!check('GNOME Shell started and Eval works (unsafe-mode helper active)', started === true))
             return;
-        info(`shell: ${String(await tryEval('Config.PACKAGE_VERSION'))}`);
+        const version = String(await tryEval('Config.PACKAGE_VERSION'));
+        print(`INFO: GNOME Shell ${version}`);
+        const expectedMajor = GLib.getenv('E2E_SHELL');
+        if (expectedMajor !== null)
+            check(`the session runs GNOME Shell ${expectedMajor}`, version.split('.')[0] === expectedMajor, version);
         await Gio.DBus.session.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
             'UpdateActivationEnvironment', new GLib.Variant('(a{ss})', [{WAYLAND_DISPLAY: 'wayland-0'}]),
             null, Gio.DBusCallFlags.NONE, 5000, null);
         const baselineChildren = await shellEval('Main.panel._rightBox.get_n_children()');
+
+        // --- installed by the README's command: enabled for the next login, the CLI on the PATH ---
+        check('the install command enabled the extension for the next login',
+            readText(`${OUT}/enabled-after-install.txt`).includes(`'${UUID}'`), readText(`${OUT}/enabled-after-install.txt`));
+        check('the install command put ai-usage-meter in ~/.local/bin',
+            GLib.file_test(CLI, GLib.FileTest.IS_EXECUTABLE), readText(`${OUT}/install.log`));
 
         // --- enable with the real CLI, as the README tells users to ---
         await run(['gnome-extensions', 'enable', UUID]);
@@ -551,18 +564,18 @@ async function main(): Promise<void> {
             new TextDecoder().decode(now) === lastWritten);
         check('the Gemini CLI\'s credentials file was never written', readText(GEMINI_CREDENTIALS) === geminiCredentials);
 
-        // --- the command line shipped in the extension folder, on the same settings and keyring ---
+        // --- the command line (~/.local/bin/ai-usage-meter runs the copy in the extension folder),
+        //     on the same settings and keyring ---
         const cliLauncher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDOUT_PIPE});
         cliLauncher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
         cliLauncher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
         cliLauncher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
-        const cliMain = `${HOME}/.local/share/gnome-shell/extensions/${UUID}/cli/main.js`;
-        const status = cliLauncher.spawnv(['gjs', '-m', cliMain, 'status']);
+        const status = cliLauncher.spawnv([CLI, 'status']);
         const [statusOut] = await status.communicate_utf8_async(null, null);
         info(`cli status: ${statusOut.trim().slice(0, 120)}`);
         check('the installed CLI prints the panel text as a Waybar line, from the same settings and keyring',
             (JSON.parse(statusOut.trim() || '{}') as {text?: string}).text === WITHOUT_CODEX_LABEL);
-        const doctor = cliLauncher.spawnv(['gjs', '-m', cliMain, 'doctor']);
+        const doctor = cliLauncher.spawnv([CLI, 'doctor']);
         const [doctorOut] = await doctor.communicate_utf8_async(null, null);
         check('the installed CLI\'s doctor finds the keyring token and never prints it',
             /ok +copilot octocat +token in the keyring/.test(doctorOut) && !doctorOut.includes('gho_FIXTURE'),

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Runs as the unprivileged test user inside dbus-run-session, with a throw-away HOME: in the
-# chroot (E2E=/e2e) or on a host that has GNOME Shell 45+ (E2E=a staging folder).
+# Runs as the unprivileged test user inside dbus-run-session, with a throw-away HOME, in the
+# chroot of one GNOME Shell of the matrix (E2E=/e2e, staged by chroot.sh).
 # Installs the packed zip, prepares a fake HOME and hands over to the gjs driver.
 set -euo pipefail
 : "${E2E:?}" "${UUID:?}"
@@ -17,10 +17,15 @@ mkdir -p ~/.local/share/gnome-shell
 touch ~/.local/share/gnome-shell/lock-warning-shown
 
 # Extensions must be installed before the shell starts: a running Wayland shell does not rescan.
-gnome-extensions install --force "$E2E/zips/$UUID.shell-extension.zip"
-gnome-extensions install --force "$E2E/zips/e2e-unsafe-mode@ai-usage-meter.test.shell-extension.zip"
-# Only the test helper starts enabled; the driver enables ours on the live shell.
-gsettings set org.gnome.shell enabled-extensions "['e2e-unsafe-mode@ai-usage-meter.test']"
+# Ours the way the README tells users to (scripts/install.sh, here given the packed zip); it
+# enables the extension for the next login and puts the command line on the PATH.
+"$E2E/scripts/install.sh" "$E2E/zips/$UUID.shell-extension.zip" > "$E2E/out/install.log" 2>&1
+gsettings get org.gnome.shell enabled-extensions > "$E2E/out/enabled-after-install.txt"
+UNSAFE=e2e-unsafe-mode@ai-usage-meter.test
+install -d ~/.local/share/gnome-shell/extensions/$UNSAFE
+cp "$E2E/unsafe-mode/"* ~/.local/share/gnome-shell/extensions/$UNSAFE/
+# Only the test helper starts enabled; the driver enables ours on the live shell, as a user would.
+gsettings set org.gnome.shell enabled-extensions "['$UNSAFE']"
 
 # Claude Code's sign-in, as Claude Code writes it (the meter must only ever read it).
 install -d -m 700 ~/.claude

@@ -1,5 +1,6 @@
 // What both e2e programs (the test driver and the stall probe) need to drive the headless
 // Shell: its D-Bus calls, Eval (unsafe mode), running commands, waiting.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

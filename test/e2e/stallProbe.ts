@@ -3,6 +3,7 @@
 // records the longest gap between its runs: first on the idle Shell, then while the extension
 // starts and its worker scans the corpus cold, then during refreshes after appends.
 // Results go to out/stall.json. Needs E2E_CORPUS (a folder holding projects/).
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';

@@ -107,7 +107,7 @@ describe('ClaudeProvider', () => {
     });
 
     afterEach(() => {
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 

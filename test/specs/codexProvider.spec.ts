@@ -134,7 +134,7 @@ describe('CodexProvider', () => {
     });
 
     afterEach(() => {
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 

@@ -47,7 +47,7 @@ describe('the GitHub device flow', () => {
             verification_uri: 'https://github.com/login/device', expires_in: 900, interval: 0}});
     });
     afterEach(() => {
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 
@@ -120,7 +120,7 @@ describe('CopilotProvider with the keyring', () => {
     });
     afterEach(async () => {
         await secrets.clear('copilot', 'octocat');
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 

@@ -95,7 +95,7 @@ describe('GeminiProvider', () => {
     });
 
     afterEach(() => {
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 

@@ -74,7 +74,7 @@ describe('CodexProvider with our own sign-in', () => {
     });
     afterEach(async () => {
         await store.forget('codex', 'mine');
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 

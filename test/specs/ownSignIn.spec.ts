@@ -75,7 +75,7 @@ describe('own sign-in tokens', () => {
     });
     afterEach(async () => {
         await store.forget('claude', 'acct');
-        http.abort();
+        http.destroy();
         server.destroy();
     });
 

@@ -186,11 +186,16 @@ describe('UsageService', () => {
         service.destroy();
         service = makeService(cache);
         let release: () => void = () => undefined;
-        provider.answer = () => new Promise(resolve => {
-            release = () => resolve([snapshot('a', 'alice', 60, 2000)]);
+        // The fetch starts only after the cached snapshots were published: once it is asked
+        // for, the stale state is on screen, whatever the machine's load.
+        const asked = new Promise<void>(fetching => {
+            provider.answer = () => new Promise(resolve => {
+                release = () => resolve([snapshot('a', 'alice', 60, 2000)]);
+                fetching();
+            });
         });
         const started = service.start(['claude'], 300);
-        await delay(50);
+        await asked;
         expect(service.state.snapshots[0]?.stale).toBeTrue();
         expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(55);
         release();

@@ -1,6 +1,7 @@
 // A loopback HTTP server that answers with fixture responses and records every request.
 // Used by unit specs and the e2e driver; providers reach it through the test-only
 // endpoint override (https://host/path → http://127.0.0.1:PORT/host/path).
+
 import GLib from 'gi://GLib';
 import Soup from 'gi://Soup?version=3.0';
 

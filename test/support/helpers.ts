@@ -1,4 +1,5 @@
 // Small helpers shared by the specs: temporary folders, fake environments, fetch contexts.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

@@ -4,6 +4,7 @@
 // `message.id` and `requestId`, and the early ones carry partial output counts. So entries are
 // de-duplicated across all files on message.id + requestId (message.id alone when there is no
 // requestId), keeping the non-sidechain copy, then the largest usage.
+
 import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime} from '../json.js';
 import type {ClaudeTokens} from '../pricing.js';
 import {encode, parseLineWithout, scanMarkedLines} from './jsonLines.js';

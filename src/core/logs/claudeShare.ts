@@ -2,6 +2,7 @@
 // files into shares; helper processes (`cli/main.js scan --share`) each read one share and send
 // back the entries they kept, which the scanner merges with the same de-duplication rule.
 // A GJS process has one JavaScript thread, so processes are how a scan uses a second core.
+
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 

@@ -4,6 +4,7 @@
 // forked session replays its parent's events: an event counts only when the totals changed,
 // and identical events (time, model, counts) from different files count once (the caller keeps
 // the set). `input_tokens` includes the cached input; `output_tokens` includes reasoning.
+
 import {encode, parseLineWithout, scanMarkedLines} from './jsonLines.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, type JsonObject} from '../json.js';
 

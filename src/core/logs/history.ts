@@ -3,6 +3,7 @@
 //
 // A day's totals never shrink: when the logs now hold less for a day than we kept (files were
 // deleted), the kept totals stand; otherwise the logs win.
+
 import {isObject, parseJson} from '../json.js';
 import {totalTokens, type DayTotals, type LogSource} from './localUsage.js';
 

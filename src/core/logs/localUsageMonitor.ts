@@ -2,6 +2,7 @@
 // (`gjs -m cli/main.js scan --serve`), asks it for a scan on a timer or on demand, and reads
 // its one-line JSON answers asynchronously. Nothing here reads a log: the Shell's main loop
 // only waits for a line on a pipe. destroy() cancels the read and ends the worker.
+
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 

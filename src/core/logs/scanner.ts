@@ -3,6 +3,7 @@
 // (`cli/main.js scan --serve`), never in the Shell: it lists folders and maps files into
 // memory synchronously, which is the fastest way to read them (an asynchronous listing of a
 // few thousand files takes half a second) and harmless outside the Shell's main loop.
+
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 

@@ -2,6 +2,7 @@
 // the files that changed: listing thousands of files costs more than reading what a session
 // appended. Used by the long-running scanner worker; it falls back to a full listing when it
 // cannot tell (before the first listing, or after a folder could not be watched).
+
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 

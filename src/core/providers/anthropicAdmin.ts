@@ -1,5 +1,6 @@
 // Anthropic API spend: the Admin API's cost report (amounts in cents, as decimal strings), the
 // messages usage report by model, and the Claude Code analytics report of the last 7 days.
+
 import type {UsageSnapshot} from '../contract.js';
 import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
 import {isCancelled, ProviderError} from '../errors.js';

@@ -1,6 +1,7 @@
 // Claude subscription quota: the OAuth usage endpoint with Claude Code's own credentials.
 // Claude Code owns those credentials: we only ever read them. Refresh tokens are single-use,
 // so refreshing one here would log the user out of their CLI.
+
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

@@ -1,6 +1,7 @@
 // Codex (ChatGPT plan) quota: the ChatGPT usage endpoint with the Codex CLI's own sign-in.
 // The CLI owns ~/.codex/auth.json and its refresh-token lifecycle: we only ever read it.
 // When the API cannot be used, the newest session log's rate-limit snapshot stands in.
+
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

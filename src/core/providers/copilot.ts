@@ -1,5 +1,6 @@
 // GitHub Copilot (personal) quota: our own GitHub sign-in (device flow, token in the keyring),
 // then GitHub's Copilot user endpoint. GitHub OAuth tokens do not expire and are never refreshed.
+
 import type Gio from 'gi://Gio';
 
 import {emptySnapshot, quotaSnapshot} from '../contract.js';

@@ -2,6 +2,7 @@
 // days. The API answers with short-lived signed links to NDJSON files, downloaded without the
 // token (they authorise themselves) and summed here: active users, interactions, code
 // suggestions and acceptances, lines. The report carries no money.
+
 import type {SpendSummary, UsageSnapshot} from '../contract.js';
 import {BILLING_KEY_ACCOUNT, fetchBilling, spendSnapshot, type BillingSettings} from '../billing.js';
 import {ProviderError} from '../errors.js';

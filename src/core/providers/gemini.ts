@@ -1,6 +1,7 @@
 // Gemini CLI quota: Google's Code Assist quota endpoints with the Gemini CLI's own sign-in.
 // The CLI owns ~/.gemini/oauth_creds.json: we only read it. When its access token has expired
 // we refresh it in memory only (Google does not rotate refresh tokens), never writing the file.
+
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 

@@ -1,5 +1,6 @@
 // OpenAI API spend: the organisation Costs and Usage (completions) reports of the Admin API,
 // daily buckets over the last 30 days and the month, every page followed.
+
 import type {UsageSnapshot} from '../contract.js';
 import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
 import {_} from '../i18n.js';
