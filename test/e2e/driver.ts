@@ -86,6 +86,22 @@ async function captureOutput(argv: string[]): Promise<string> {
 }
 
 const INDICATOR = `Main.panel.statusArea['${UUID}']`;
+/**
+ * Clicks the middle of the panel button with a virtual pointer, as a user would. The backend
+ * comes from the stage's context (Clutter.get_default_backend() is gone in GNOME 51).
+ */
+async function clickIndicator(): Promise<void> {
+    await shellEval(`(() => { const Clutter = imports.gi.Clutter;
+        const backend = global.stage.context?.get_backend?.() ?? Clutter.get_default_backend();
+        const pointer = backend.get_default_seat().create_virtual_device(Clutter.InputDeviceType.POINTER_DEVICE);
+        const [x, y] = ${INDICATOR}.get_transformed_position();
+        const now = () => imports.gi.GLib.get_monotonic_time();
+        pointer.notify_absolute_motion(now(), x + ${INDICATOR}.width / 2, y + ${INDICATOR}.height / 2);
+        pointer.notify_button(now(), Clutter.BUTTON_PRIMARY, Clutter.ButtonState.PRESSED);
+        pointer.notify_button(now(), Clutter.BUTTON_PRIMARY, Clutter.ButtonState.RELEASED);
+        return true; })()`);
+}
+
 /** JS for the menu item labelled `label` (found by walking the menu's actors). */
 const menuItem = (label: string): string => `(() => { const walk = a => {
     if (a.label?.text === ${JSON.stringify(label)} && a.activate) return a;
@@ -327,6 +343,17 @@ async function main(): Promise<void> {
         check('usage request has an honest User-Agent',
             usageRequest?.headers['user-agent']?.startsWith('ai-usage-meter/') === true,
             usageRequest?.headers['user-agent']);
+
+        // --- a real click: the panel button opens its menu on press since GNOME 50 (a click
+        //     gesture), on release before; a second click closes it ---
+        await shellEval('Main.overview.hide(); true');
+        await sleep(300);
+        await clickIndicator();
+        const openedByClick = await waitFor(() => shellEval(`${INDICATOR}.menu.isOpen`), open => open === true, 3000);
+        check('a click on the panel button opens the menu', openedByClick === true);
+        await clickIndicator();
+        const closedByClick = await waitFor(() => shellEval(`${INDICATOR}.menu.isOpen`), open => open === false, 3000);
+        check('a second click closes it', closedByClick === false);
 
         // --- the dropdown ---
         await shellEval(`Main.overview.hide(); ${INDICATOR}.menu.open(); true`);
