@@ -1,12 +1,12 @@
 // Command-line arguments: a command, then options. Errors say what was wrong.
 
 import type {ProviderId} from '../core/contract.js';
-import {PROVIDER_IDS} from '../core/registry.js';
-import {SPEND_PERIODS, type SpendPeriod} from '../core/spend.js';
+import {PERIODS, type Period} from '../core/normalized.js';
 
+/** `providers`: the ones asked for with --provider, or null for those enabled in the settings. */
 export type Command =
-    | {name: 'show'; providers: ProviderId[]; json: boolean; window: SpendPeriod | null}
-    | {name: 'status'; providers: ProviderId[]; format: 'waybar' | 'i3blocks'}
+    | {name: 'show'; providers: ProviderId[] | null; json: boolean; window: Period | null}
+    | {name: 'status'; providers: ProviderId[] | null; format: 'waybar' | 'i3blocks'}
     | {name: 'doctor'}
     | {name: 'scan'; json: boolean; mode: 'once' | 'serve' | 'share'}
     | {name: 'help'}
@@ -14,7 +14,8 @@ export type Command =
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: ai-usage-meter COMMAND [OPTIONS]
+/** The help text; `ids` are the providers of the registry. */
+export const usage = (ids: readonly ProviderId[]): string => `Usage: ai-usage-meter COMMAND [OPTIONS]
 
 Commands:
   show      Subscription quotas of every account, as a table or JSON
@@ -23,9 +24,10 @@ Commands:
   scan      Estimated API cost from local Claude Code and Codex logs (no network)
 
 Options:
-  --provider P       all (default), ${PROVIDER_IDS.join(', ')}; repeat or comma-separate for several
+  --provider P       the enabled ones (default), all, ${ids.join(', ')}; repeat or comma-separate
   --json             show, scan: print the normalized JSON
-  --window W         show: the period of API spend in cost fields: 1d, 7d, 30d or month (default)
+  --window W         show: the limits of that length and the API spend of that period:
+                     ${PERIODS.join(', ')} (spend: month by default)
   --serve            scan: stay running; scan again (incrementally) for each line read
                      on standard input and print one JSON line per scan
   --share            scan: read the Claude files listed (JSON) on standard input for a
@@ -36,18 +38,20 @@ Options:
 
 Exit status: 0 all fine, 1 a provider failed, 2 bad usage.`;
 
-function parseProviders(values: string[]): ProviderId[] {
+function parseProviders(values: string[], ids: readonly ProviderId[]): ProviderId[] | null {
     const names = values.flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '');
-    if (names.length === 0 || names.includes('all'))
-        return [...PROVIDER_IDS];
+    if (names.length === 0)
+        return null;
+    if (names.includes('all'))
+        return [...ids];
     for (const name of names) {
-        if (!PROVIDER_IDS.includes(name as ProviderId))
-            throw new UsageError(`unknown provider "${name}" (expected all, ${PROVIDER_IDS.join(', ')})`);
+        if (!ids.includes(name))
+            throw new UsageError(`unknown provider "${name}" (expected all, ${ids.join(', ')})`);
     }
-    return names as ProviderId[];
+    return names;
 }
 
-export function parseArgs(argv: readonly string[]): Command {
+export function parseArgs(argv: readonly string[], ids: readonly ProviderId[]): Command {
     const args = [...argv];
     if (args.some(a => a === '-h' || a === '--help'))
         return {name: 'help'};
@@ -56,7 +60,7 @@ export function parseArgs(argv: readonly string[]): Command {
     const command = args.shift() ?? 'show';
     const providers: string[] = [];
     let json = false;
-    let window: SpendPeriod | null = null;
+    let window: Period | null = null;
     let mode: 'once' | 'serve' | 'share' = 'once';
     let format: 'waybar' | 'i3blocks' = 'waybar';
     while (args.length > 0) {
@@ -76,9 +80,10 @@ export function parseArgs(argv: readonly string[]): Command {
             mode = flag === '--serve' ? 'serve' : 'share';
         } else if (flag === '--window' && command === 'show') {
             const chosen = value();
-            if (!(SPEND_PERIODS as readonly string[]).includes(chosen))
-                throw new UsageError(`unknown window "${chosen}" (expected ${SPEND_PERIODS.join(', ')})`);
-            window = chosen as SpendPeriod;
+            const period = PERIODS.find(p => p === chosen);
+            if (period === undefined)
+                throw new UsageError(`unknown window "${chosen}" (expected ${PERIODS.join(', ')})`);
+            window = period;
         } else if (flag === '--format' && command === 'status') {
             const chosen = value();
             if (chosen !== 'waybar' && chosen !== 'i3blocks')
@@ -89,9 +94,9 @@ export function parseArgs(argv: readonly string[]): Command {
         }
     }
     if (command === 'show')
-        return {name: 'show', providers: parseProviders(providers), json, window};
+        return {name: 'show', providers: parseProviders(providers, ids), json, window};
     if (command === 'status')
-        return {name: 'status', providers: parseProviders(providers), format};
+        return {name: 'status', providers: parseProviders(providers, ids), format};
     if (command === 'doctor')
         return {name: 'doctor'};
     if (command === 'scan')

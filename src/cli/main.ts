@@ -11,15 +11,17 @@ import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
 import {readTextFile} from '../core/files.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
-import {DEFAULT_ACCOUNTS, createProviders, settingsAccounts} from '../core/registry.js';
+import {normalize} from '../core/normalized.js';
+import {OwnTokenStore} from '../core/ownSignIn.js';
+import {createProviders} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
-import {withSpendPeriod} from '../core/spend.js';
+import {Keys, enabledKey} from '../core/settings.js';
 import {sortSnapshots, withAccountName} from '../core/usageService.js';
-import {USAGE, UsageError, parseArgs} from './args.js';
+import {UsageError, parseArgs, usage} from './args.js';
 import {renderDoctor, runDoctor} from './doctor.js';
 import {renderI3blocks, renderTable, renderWaybar} from './render.js';
 import {readShareFromInput, runScan, serveScans} from './scan.js';
-import {loadSettings} from './settings.js';
+import {SchemaMissing, loadSettings} from './settings.js';
 
 export const EXIT_OK = 0;
 export const EXIT_PROVIDER_FAILED = 1;
@@ -43,17 +45,38 @@ const failed = (snapshots: readonly UsageSnapshot[]): boolean =>
     snapshots.some(s => s.error !== null && s.error.kind !== 'not-configured');
 
 async function main(argv: string[]): Promise<number> {
+    const env = systemEnvironment();
+    // Scanning needs neither settings nor providers (it is also the extension's worker).
+    if (argv[0] === 'scan' && !argv.includes('--help') && !argv.includes('-h')) {
+        const command = parseArgs(argv, []);
+        if (command.name === 'scan')
+            await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
+        return EXIT_OK;
+    }
+    let loaded;
+    try {
+        loaded = await loadSettings(ROOTS.map(root => GLib.build_filenamev([root, 'schemas'])), env.cacheDir);
+    } catch (error) {
+        if (!(error instanceof SchemaMissing))
+            throw error;
+        printerr(`ai-usage-meter: ${error.message}`);
+        return EXIT_USAGE;
+    }
+    const {settings} = loaded;
+    const secrets = new SecretStore();
+    const providers = createProviders({secrets, ownTokens: new OwnTokenStore(secrets), settings});
+    const ids = providers.map(p => p.id);
     let command;
     try {
-        command = parseArgs(argv);
+        command = parseArgs(argv, ids);
     } catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        printerr(`ai-usage-meter: ${error.message}\n\n${USAGE}`);
+        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids)}`);
         return EXIT_USAGE;
     }
     if (command.name === 'help') {
-        print(USAGE);
+        print(usage(ids));
         return EXIT_OK;
     }
     const ver = await version();
@@ -61,45 +84,33 @@ async function main(argv: string[]): Promise<number> {
         print(`ai-usage-meter ${ver}`);
         return EXIT_OK;
     }
-
-    const env = systemEnvironment();
-    if (command.name === 'scan') {
-        await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
-        return EXIT_OK;
-    }
-    const loaded = await loadSettings(ROOTS.map(root => GLib.build_filenamev([root, 'schemas'])), env.cacheDir);
-    const accounts = loaded.settings ? settingsAccounts(loaded.settings) : DEFAULT_ACCOUNTS;
-    const secrets = new SecretStore();
     if (command.name === 'doctor') {
-        const checks = await runDoctor({env, secrets, accounts, settingsSource: loaded.source,
-            settingsInstalled: loaded.settings !== null});
-        print(renderDoctor(checks));
-        return checks.some(c => c.status === 'fail') ? EXIT_PROVIDER_FAILED : EXIT_OK;
+        const findings = await runDoctor({env, secrets, settings, providers, settingsSource: loaded.source});
+        print(renderDoctor(findings));
+        return findings.some(c => c.status === 'fail') ? EXIT_PROVIDER_FAILED : EXIT_OK;
     }
+    if (command.name === 'scan')
+        return EXIT_USAGE;
 
     const http = new HttpClient(`ai-usage-meter-cli/${ver} (+https://github.com/ai-usage-meter/ai-usage-meter)`);
-    const explicit = argv.some(a => a.startsWith('--provider'));
-    const providers = createProviders(secrets, accounts)
-        .filter(p => command.providers.includes(p.id) && (explicit || accounts.enabled(p.id)));
+    const asked = command.providers;
+    const chosen = providers.filter(p => asked === null ? settings.get(enabledKey(p.id)) : asked.includes(p.id));
     const gate = new BackoffGate();
     const cancellable = new Gio.Cancellable();
-    const results = await Promise.all(providers.map(p => p.fetch({http, env, gate, cancellable, manual: true,
-        accountDirs: accounts.accountDirs(p.id)})));
-    const names = accounts.accountNames();
-    const period = command.name === 'show' ? command.window : null;
-    const snapshots = sortSnapshots(results.flat().map(s => withAccountName(s, names)))
-        .map(s => period === null ? s : withSpendPeriod(s, period));
+    const results = await Promise.all(chosen.map(p => p.fetch({http, env, gate, cancellable, manual: true})));
+    const names = new Map(Object.entries(settings.get(Keys.accountNames)));
+    const snapshots = sortSnapshots(results.flat().map(s => withAccountName(s, names)), ids);
     const providerName = (id: string): string => providers.find(p => p.id === id)?.name ?? id;
-    const thresholds = loaded.settings
-        ? {warning: loaded.settings.get_uint('warning-threshold'), critical: loaded.settings.get_uint('critical-threshold')}
-        : {warning: 70, critical: 90};
+    const thresholds = {warning: settings.get(Keys.warningThreshold), critical: settings.get(Keys.criticalThreshold)};
 
-    if (command.name === 'show')
-        print(command.json ? JSON.stringify(snapshots, null, 2) : renderTable(snapshots, providerName, env.now()));
-    else if (command.format === 'waybar')
+    if (command.name === 'show') {
+        print(command.json ? JSON.stringify(snapshots.map(s => normalize(s, command.window)), null, 2)
+            : renderTable(snapshots, providerName, env.now(), command.window));
+    } else if (command.format === 'waybar') {
         print(renderWaybar(snapshots, providerName, thresholds, env.now()));
-    else
+    } else {
         print(renderI3blocks(snapshots, providerName, thresholds));
+    }
     return failed(snapshots) ? EXIT_PROVIDER_FAILED : EXIT_OK;
 }
 

@@ -7,6 +7,7 @@ import {
     panelText,
 } from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
+import {spendOfPeriod, windowsOfPeriod, type Period} from '../core/normalized.js';
 
 const BAR_WIDTH = 20;
 
@@ -20,25 +21,42 @@ function title(snapshot: UsageSnapshot, providerName: string): string {
     return snapshot.plan ? `${account} (${snapshot.plan})` : account;
 }
 
-/** A readable table: an account per block, a bar per limit. */
-export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: ProviderId) => string, now: number): string {
-    const width = Math.max(8, ...snapshots.flatMap(s => [...s.windows, ...s.spendLimits].map(w => w.label.length)));
+/** The value of a limit: money limits in money, others in percent. */
+function limitValue(window: UsageSnapshot['windows'][number]): string {
+    const money = window.money;
+    return money ? `${formatMoney(money.used, money.currency)} / ${formatMoney(money.limit, money.currency)}`
+        : formatPercent(window.usedPercent).padStart(4);
+}
+
+/**
+ * A readable table: an account per block, a bar per limit. With a `period` (show --window),
+ * only the limits of that length and the spend of that period.
+ */
+export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: ProviderId) => string, now: number,
+    period: Period | null = null): string {
+    const width = Math.max(8, ...snapshots.flatMap(s => s.windows.map(w => w.label.length)));
     const blocks = snapshots.map(snapshot => {
         const lines = [title(snapshot, name(snapshot.provider))];
-        for (const window of snapshot.windows) {
+        for (const window of windowsOfPeriod(snapshot.windows, period)) {
             const details = [window.resetsAt === null ? null : formatResets(window.resetsAt, now),
                 formatPace(window, now)?.text ?? null].filter(d => d !== null).join(', ');
-            lines.push(`  ${window.label.padEnd(width)} ${bar(window.usedPercent)} ${formatPercent(window.usedPercent)
-                .padStart(4)}${details ? `  ${details}` : ''}`);
+            lines.push(`  ${window.label.padEnd(width)} ${bar(window.usedPercent)} ${limitValue(window)}${details ? `  ${details}` : ''}`);
         }
-        for (const spend of snapshot.spendLimits) {
-            lines.push(`  ${spend.label.padEnd(width)} ${bar(spend.limit > 0 ? spend.used / spend.limit * 100 : 0)} ${
-                formatMoney(spend.used, spend.currency)} / ${formatMoney(spend.limit, spend.currency)}`);
+        if (period === null) {
+            for (const balance of snapshot.balances)
+                lines.push(`  ${balance.label.padEnd(width)} ${formatBalance(balance)}`);
+            if (snapshot.spend !== null)
+                lines.push(...spendLines(snapshot.spend, width));
+        } else {
+            const spend = spendOfPeriod(snapshot, period);
+            if (spend !== null && snapshot.spend !== null) {
+                const t = spend.totals;
+                const volume = t.inputTokens !== null || t.requests !== null
+                    ? `, ${formatTokens(t.inputTokens ?? 0)} tokens in, ${formatTokens(t.outputTokens ?? 0)} out` +
+                        (t.requests === null ? '' : `, ${t.requests} requests`) : '';
+                lines.push(`  ${`Spend ${spend.label}`.padEnd(width)} ${formatMoney(t.cost, snapshot.spend.currency)}${volume}`);
+            }
         }
-        for (const balance of snapshot.balances)
-            lines.push(`  ${balance.label.padEnd(width)} ${formatBalance(balance)}`);
-        if (snapshot.spend !== null)
-            lines.push(...spendLines(snapshot.spend, width));
         if (snapshot.error !== null)
             lines.push(`  ! ${snapshot.error.message}`, `    ${snapshot.error.hint}`);
         const updated = formatUpdated(snapshot, now);

@@ -9,8 +9,8 @@ export interface Alert {
     provider: ProviderId;
     accountLabel: string;
     windowLabel: string;
-    /** The limit is a budget (counted in money). */
-    budget: boolean;
+    /** The limit is counted in money (a budget, a spend cap). */
+    money: boolean;
     level: Exclude<Level, 'normal'>;
     usedPercent: number;
     resetsAt: number | null;
@@ -41,7 +41,7 @@ export class AlertTracker {
                 this._seen.set(key, {level, resetsAt: window.resetsAt});
                 if (level !== 'normal' && RANK[level] > RANK[previous]) {
                     alerts.push({provider: snapshot.provider, accountLabel: snapshot.accountLabel, windowLabel: window.label,
-                        budget: window.money !== undefined, level, usedPercent: window.usedPercent, resetsAt: window.resetsAt});
+                        money: window.money !== undefined, level, usedPercent: window.usedPercent, resetsAt: window.resetsAt});
                 }
             }
         }

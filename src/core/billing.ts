@@ -3,14 +3,17 @@
 
 import type {ProviderId, SpendPart, SpendSummary, UsageSnapshot} from './contract.js';
 import {emptySnapshot} from './contract.js';
+import {fail, ok, type Finding} from './diagnosis.js';
 import type {Environment} from './environment.js';
 import {ProviderError} from './errors.js';
 import {_, format} from './i18n.js';
 import {isObject, optionalBoolean, optionalString, type JsonObject} from './json.js';
-import {gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from './provider.js';
-import type {FetchContext, Provider, StatusHints} from './provider.js';
+import type {KeySection} from './prefsSection.js';
+import {errorSnapshot, gatedRequest, settleAccount, tokenFingerprint, unexpectedResponse} from './provider.js';
+import type {FetchContext, Provider, ProviderDeps, ProviderLinks, StatusHints} from './provider.js';
 import {redactJson} from './redact.js';
 import type {SecretStore} from './secrets.js';
+import {Keys, enabledKey, type Settings} from './settings.js';
 import {budgetWindow, spendSummary, type DailySpend, type SpendSettings} from './spend.js';
 
 /** The keyring account under which a billing provider's key is stored from the preferences. */
@@ -69,10 +72,15 @@ export async function fetchAllPages(ctx: FetchContext, key: string, url: string,
     throw unexpectedResponse(format(_('more than %d pages from %s'), MAX_PAGES, url));
 }
 
-/** A billing provider's settings, read live from GSettings (or the schema's defaults). */
-export interface BillingSettings {
-    spend(id: ProviderId): SpendSettings;
+/** A billing provider's budget, balance and burn-rate period, from the settings. */
+export function spendSettings(settings: Settings, provider: ProviderId): SpendSettings {
+    const balance = settings.get(Keys.balances)[provider];
+    return {budget: settings.get(Keys.budgets)[provider] ?? 0, burnDays: settings.get(Keys.burnRateDays),
+        balance: balance ? {amount: balance[0], setAt: balance[1]} : null};
 }
+
+/** The settings whose change means a billing provider's figures must be fetched again. */
+export const BILLING_SETTINGS = [Keys.budgets, Keys.balances, Keys.burnRateDays, Keys.billingKeyFingerprints];
 
 /** The snapshot of a billing account: the spend, and the monthly budget as a limit with a bar. */
 export function spendSnapshot(provider: ProviderId, accountId: string, label: string, spend: SpendSummary,
@@ -80,16 +88,6 @@ export function spendSnapshot(provider: ProviderId, accountId: string, label: st
     const budget = spend.hasCost ? budgetWindow(spend.monthToDate.cost, settings, now, spend.currency) : null;
     return {
         ...emptySnapshot(provider, accountId, label),
-        unit: 'usd',
-        window: 'month',
-        cost: spend.hasCost ? spend.monthToDate.cost : null,
-        currency: spend.hasCost ? spend.currency : null,
-        requests: spend.monthToDate.requests,
-        inputTokens: spend.monthToDate.inputTokens,
-        outputTokens: spend.monthToDate.outputTokens,
-        limit: budget ? settings.budget : null,
-        remaining: budget ? Math.max(0, settings.budget - spend.monthToDate.cost) : null,
-        resetAt: budget?.resetsAt ?? null,
         windows: budget ? [budget] : [],
         spend,
         updatedAt: now,
@@ -103,10 +101,8 @@ export function spendSnapshot(provider: ProviderId, accountId: string, label: st
  */
 export async function fetchBilling(ctx: FetchContext, provider: ProviderId, name: string, key: BillingKey | null,
     setUp: string, fetch: (key: BillingKey) => Promise<UsageSnapshot>): Promise<UsageSnapshot[]> {
-    if (key === null) {
-        return [{...emptySnapshot(provider, 'default', name),
-            error: {kind: 'not-configured', message: format(_('No %s key.'), name), hint: setUp, retryAt: null}}];
-    }
+    if (key === null)
+        return [errorSnapshot(provider, 'default', name, new ProviderError('not-configured', format(_('No %s key.'), name), setUp))];
     return [await settleAccount(provider, 'default', name, () => fetch(key))];
 }
 
@@ -135,8 +131,11 @@ export interface BillingReport {
 export abstract class AdminKeyProvider implements Provider {
     abstract readonly id: ProviderId;
     abstract readonly name: string;
-    abstract readonly usagePageUrl: string;
+    abstract readonly links: ProviderLinks;
+    abstract readonly endpoints: readonly string[];
+    abstract readonly prefs: KeySection;
     readonly billing = true;
+    readonly refetchOn = BILLING_SETTINGS;
     /** Environment variables that may hold the key, first match wins. */
     protected abstract readonly keyVariables: readonly string[];
     /** How to set the key up, shown when there is none. */
@@ -144,20 +143,35 @@ export abstract class AdminKeyProvider implements Provider {
     /** Reads the reports with a key; also the preferences' "test key" button. */
     abstract fetchWithKey(ctx: FetchContext, key: BillingKey): Promise<UsageSnapshot>;
 
-    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings) {}
+    constructor(protected readonly deps: ProviderDeps) {}
+
+    /** The preferences' section: key, test, budget and balance. */
+    protected keySection(text: Pick<KeySection, 'title' | 'description' | 'keyTitle'>): KeySection {
+        return {kind: 'key', page: 'spend', ...text, switchTitle: format(_('Show %s'), text.title),
+            switchSubtitle: _('Today, 7 and 30 days, month to date, by model'), keyVariables: this.keyVariables, money: true,
+            cannotTest: () => null, test: (ctx, key) => this.fetchWithKey(ctx, {key, source: _('the entry')})};
+    }
 
     watchedPaths(): string[] {
         return [];
     }
 
+    async diagnose(env: Environment): Promise<Finding[]> {
+        const on = this.deps.settings.get(enabledKey(this.id));
+        const key = await billingKey(env, this.deps.secrets, this.id, this.keyVariables).catch(() => null);
+        if (key !== null)
+            return [ok(this.id, format(on ? _('admin key from %s') : _('admin key from %s (spend is turned off in the settings)'), key.source))];
+        return [on ? fail(this.id, _('no admin key'), this.setUpHint()) : ok(this.id, _('spend is off (no admin key)'))];
+    }
+
     async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const key = await billingKey(ctx.env, this._secrets, this.id, this.keyVariables);
+        const key = await billingKey(ctx.env, this.deps.secrets, this.id, this.keyVariables);
         return fetchBilling(ctx, this.id, this.name, key, this.setUpHint(), k => this.fetchWithKey(ctx, k));
     }
 
     /** The snapshot of what was read, with this provider's budget and balance. */
     protected snapshot(key: BillingKey, now: number, report: BillingReport): UsageSnapshot {
-        const settings = this._settings.spend(this.id);
+        const settings = spendSettings(this.deps.settings, this.id);
         const spend = spendSummary(report.days, report.parts, settings, now, report.currency);
         spend.figures = report.figures ?? [];
         return spendSnapshot(this.id, 'default', this.name, spend, settings, now, redactJson({...report.raw, keySource: key.source}));

@@ -8,7 +8,7 @@ import type {UsageSnapshot} from './contract.js';
 import {ensureDirectory, readTextFile, writePrivateFile} from './files.js';
 import {isObject, parseJson} from './json.js';
 
-const CACHE_VERSION = 3; // 3: snapshots carry `spend`
+const CACHE_VERSION = 4; // 3: snapshots carry `spend`; 4: money limits are windows
 
 /** Accepts what we wrote ourselves; anything else (older format, hand edits) is dropped. */
 function isCachedSnapshot(value: unknown): value is UsageSnapshot {
@@ -18,7 +18,6 @@ function isCachedSnapshot(value: unknown): value is UsageSnapshot {
         typeof value['accountLabel'] === 'string' &&
         typeof value['updatedAt'] === 'number' &&
         Array.isArray(value['windows']) &&
-        Array.isArray(value['spendLimits']) &&
         Array.isArray(value['balances']);
 }
 
@@ -38,9 +37,11 @@ export class SnapshotCache {
     async load(cancellable: Gio.Cancellable | null): Promise<CachedState> {
         const text = await readTextFile(this.path, cancellable);
         const json = text === null ? undefined : parseJson(text);
-        if (!isObject(json) || json['version'] !== CACHE_VERSION || !Array.isArray(json['snapshots']))
+        if (!isObject(json))
             return {snapshots: [], pauses: {}};
-        return {snapshots: json['snapshots'].filter(isCachedSnapshot), pauses: json['pauses'] ?? {}};
+        // Pauses outlive a format change (BackoffGate.restore() checks them); snapshots do not.
+        const snapshots = json['version'] === CACHE_VERSION && Array.isArray(json['snapshots']) ? json['snapshots'] : [];
+        return {snapshots: snapshots.filter(isCachedSnapshot), pauses: json['pauses'] ?? {}};
     }
 
     /**

@@ -3,10 +3,8 @@
 
 import type {ErrorKind} from './errors.js';
 
-export type ProviderId = 'claude' | 'codex' | 'gemini' | 'copilot' | 'openai' | 'anthropic' | 'copilot-org';
-
-/** What the numbers in `remaining`/`limit` count. */
-export type Unit = 'percent' | 'usd' | 'requests' | 'tokens';
+/** A provider's id, e.g. `claude`; the providers are listed in registry.ts. */
+export type ProviderId = string;
 
 export interface QuotaWindow {
     /** Stable key from the provider, e.g. `five_hour`. */
@@ -18,16 +16,11 @@ export interface QuotaWindow {
     resetsAt: number | null;
     /** Length of the window in seconds, when known. */
     windowSeconds: number | null;
-    /** A limit counted in money (a budget): what is spent of how much. Absent for other limits. */
+    /**
+     * A limit counted in money — a budget, a spend cap such as Claude's extra usage: what is
+     * spent of how much. `usedPercent` is derived from it. Absent for other limits.
+     */
     money?: {used: number; limit: number; currency: string};
-}
-
-/** Pay-as-you-go spend with a cap, e.g. Claude "extra usage". */
-export interface SpendLimit {
-    label: string;
-    used: number;
-    limit: number;
-    currency: string;
 }
 
 /** A prepaid balance, e.g. Codex credits. */
@@ -100,19 +93,8 @@ export interface UsageSnapshot {
     accountId: string;
     accountLabel: string;
     plan: string | null;
-    /** The headline window (`5h`, `7d`, `month`…) that `remaining`/`limit`/`resetAt` describe. */
-    window: string | null;
-    unit: Unit;
-    remaining: number | null;
-    limit: number | null;
-    resetAt: number | null;
-    cost: number | null;
-    currency: string | null;
-    requests: number | null;
-    inputTokens: number | null;
-    outputTokens: number | null;
+    /** Every limit, in the provider's order: the first is the headline. */
     windows: QuotaWindow[];
-    spendLimits: SpendLimit[];
     balances: Balance[];
     /** API spend, for billing providers; null for subscription quotas. */
     spend: SpendSummary | null;
@@ -123,7 +105,7 @@ export interface UsageSnapshot {
     /** True when the data is older than the last attempt (shown "as of HH:MM"). */
     stale: boolean;
     error: UsageErrorInfo | null;
-    /** The provider's response with secrets redacted, for raw views and debugging. */
+    /** The provider's response with secrets redacted, for `show --json` and debugging. */
     raw: unknown;
 }
 
@@ -134,18 +116,7 @@ export function emptySnapshot(provider: ProviderId, accountId: string, accountLa
         accountId,
         accountLabel,
         plan: null,
-        window: null,
-        unit: 'percent',
-        remaining: null,
-        limit: null,
-        resetAt: null,
-        cost: null,
-        currency: null,
-        requests: null,
-        inputTokens: null,
-        outputTokens: null,
         windows: [],
-        spendLimits: [],
         balances: [],
         spend: null,
         source: null,
@@ -156,28 +127,19 @@ export function emptySnapshot(provider: ProviderId, accountId: string, accountLa
     };
 }
 
-/**
- * A quota snapshot: its windows, with the first one as the headline in the seed plan's
- * window/remaining/limit/reset fields (in percent).
- */
+/** A quota snapshot: its limits, the first one the headline. */
 export function quotaSnapshot(provider: ProviderId, accountId: string, accountLabel: string,
     windows: QuotaWindow[]): UsageSnapshot {
-    const headline = windows[0] ?? null;
-    return {
-        ...emptySnapshot(provider, accountId, accountLabel),
-        windows,
-        window: headline?.label ?? null,
-        remaining: headline ? Math.max(0, 100 - headline.usedPercent) : null,
-        limit: headline ? 100 : null,
-        resetAt: headline?.resetsAt ?? null,
-    };
+    return {...emptySnapshot(provider, accountId, accountLabel), windows};
 }
 
-/** The highest used percentage across windows and spend limits; drives warning/critical styles. */
+/** A limit counted in money, with its percentage. */
+export function moneyWindow(id: string, label: string, used: number, limit: number, currency: string,
+    resetsAt: number | null, windowSeconds: number | null): QuotaWindow {
+    return {id, label, usedPercent: limit > 0 ? (used / limit) * 100 : 0, resetsAt, windowSeconds, money: {used, limit, currency}};
+}
+
+/** The highest used percentage across limits; drives warning/critical styles. */
 export function peakPercent(snapshot: UsageSnapshot): number | null {
-    const values = [
-        ...snapshot.windows.map(w => w.usedPercent),
-        ...snapshot.spendLimits.filter(s => s.limit > 0).map(s => (s.used / s.limit) * 100),
-    ];
-    return values.length > 0 ? Math.max(...values) : null;
+    return snapshot.windows.length > 0 ? Math.max(...snapshot.windows.map(w => w.usedPercent)) : null;
 }

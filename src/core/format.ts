@@ -149,14 +149,18 @@ export function shortAccountName(label: string): string {
     return name.length > 10 ? `${name.slice(0, 10)}…` : name;
 }
 
-/** "Claude 5h limit at 72%" / "…almost used up: 93%", with the account and the reset as the body. */
+/**
+ * "Claude 5h limit at 72%" / "…almost used up: 93%"; a money limit "OpenAI API monthly budget at
+ * 78%" / "Claude extra usage almost spent: 95%". The body names the account and the reset.
+ */
 export function alertText(alert: Alert, providerName: string, now: number): {title: string; body: string} {
     const percent = formatPercent(alert.usedPercent);
     let title: string;
-    if (alert.budget) {
+    if (alert.money) {
+        const limit = alert.windowLabel.charAt(0).toLowerCase() + alert.windowLabel.slice(1);
         title = alert.level === 'critical'
-            ? format(_('%s monthly budget almost spent: %s'), providerName, percent)
-            : format(_('%s monthly budget at %s'), providerName, percent);
+            ? format(_('%s %s almost spent: %s'), providerName, limit, percent)
+            : format(_('%s %s at %s'), providerName, limit, percent);
     } else {
         title = alert.level === 'critical'
             ? format(_('%s %s limit almost used up: %s'), providerName, alert.windowLabel, percent)

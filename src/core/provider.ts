@@ -12,8 +12,12 @@ import type {Environment} from './environment.js';
 import {ProviderError, isCancelled} from './errors.js';
 import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
 import {_, format} from './i18n.js';
+import type {Finding} from './diagnosis.js';
 import type {OAuthClient, OwnTokenStore, OwnTokens} from './ownSignIn.js';
+import type {PrefsSection} from './prefsSection.js';
 import {redact} from './redact.js';
+import type {SecretStore} from './secrets.js';
+import {Keys, type Settings, type SettingKey} from './settings.js';
 
 export interface FetchContext {
     http: HttpClient;
@@ -22,21 +26,45 @@ export interface FetchContext {
     cancellable: Gio.Cancellable;
     /** True when the user asked for this refresh; it may bypass a rate-limit pause. */
     manual: boolean;
-    /** Extra CLI configuration folders the user added, one account each. */
-    accountDirs: readonly string[];
 }
 
+/** What building a provider takes: the keyring, our own sign-ins' tokens and the settings. */
+export interface ProviderDeps {
+    secrets: SecretStore;
+    ownTokens: OwnTokenStore;
+    settings: Settings;
+}
+
+export interface ProviderLinks {
+    /** The provider's own usage page, opened from the menu. */
+    usage: string;
+    /** Its status page, for outages. */
+    status: string | null;
+}
+
+/**
+ * A source of usage data. Its module owns everything about it: identity and links, the
+ * settings it reads, where its credentials are, what `doctor` says of it, its part of the
+ * preferences, and the fetch. The registry lists them.
+ */
 export interface Provider {
     readonly id: ProviderId;
     readonly name: string;
-    /** The provider's own usage page, opened from the menu. */
-    readonly usagePageUrl: string;
+    readonly links: ProviderLinks;
     /** A billing API: fetched on the longer billing interval (and when asked for). */
-    readonly billing?: boolean;
+    readonly billing: boolean;
+    /** Settings besides `<id>-enabled` whose change should fetch this provider again. */
+    readonly refetchOn: readonly SettingKey<unknown>[];
+    /** Addresses `doctor` checks it can reach. */
+    readonly endpoints: readonly string[];
+    /** Its part of the preferences, as data (prefs/sections.ts builds the widgets). */
+    readonly prefs: PrefsSection;
     /** Credential files whose change should trigger a refresh. */
-    watchedPaths(env: Environment, accountDirs: readonly string[]): string[];
+    watchedPaths(env: Environment): string[];
     /** One snapshot per account; an account that failed carries `error`. Throws only on cancel. */
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]>;
+    /** What was found and what is missing, each with its fix; never a secret. */
+    diagnose(env: Environment): Promise<Finding[]>;
 }
 
 /** A short, non-reversible fingerprint of a token, used as its rate-limit key. */
@@ -178,12 +206,10 @@ export function folderSources<C>(name: string, dirs: readonly string[], env: Env
 
 /** One account per sign-in made from the preferences; reading one renews its token when due. */
 export function ownSignInSources<C>(provider: ProviderId, name: string, accounts: readonly string[],
-    tokens: OwnTokenStore | null, client: OAuthClient, ctx: FetchContext,
+    tokens: OwnTokenStore, client: OAuthClient, ctx: FetchContext,
     toCredentials: (tokens: OwnTokens, accountId: string) => C): AccountSource<C>[] {
     const label = `${name} (${_('own sign-in')})`;
     return accounts.map(account => ({id: ownAccountId(account), label, read: async (): Promise<C> => {
-        if (tokens === null)
-            throw new Error('own sign-ins need a token store');
         const fresh = await tokens.accessToken(provider, account, label, client, ctx.http, ctx.env.now());
         return toCredentials(fresh, ownAccountId(account));
     }}));
@@ -200,4 +226,24 @@ export function errorSnapshot(provider: ProviderId, accountId: string, accountLa
         ...emptySnapshot(provider, accountId, accountLabel),
         error: {kind: error.kind, message: error.message, hint: error.hint, retryAt: error.retryAt},
     };
+}
+
+/** The extra CLI configuration folders the user added for `provider`, one account each. */
+export const extraFolders = (settings: Settings, provider: ProviderId): string[] =>
+    settings.get(Keys.accountDirs)[provider] ?? [];
+
+/** The accounts of `provider` signed in from the preferences (tokens in the keyring). */
+export const ownSignIns = (settings: Settings, provider: ProviderId): string[] =>
+    settings.get(Keys.ownSignIns)[provider] ?? [];
+
+/**
+ * A CLI's configuration folders: `variable` when set (one folder, or several separated by
+ * commas), else `defaults`. The same meaning everywhere: the sign-in is read from the first
+ * folder that has one, as the CLI itself does, and local costs from the logs of all of them.
+ */
+export function configFolders(env: Environment, variable: string, defaults: readonly string[]): string[] {
+    const value = env.getenv(variable);
+    const listed = (value?.split(',') ?? []).map(dir => dir.trim()).filter(dir => dir !== '')
+        .map(dir => dir === '~' || dir.startsWith('~/') ? env.homeDir + dir.slice(1) : dir);
+    return listed.length > 0 ? listed : [...defaults];
 }

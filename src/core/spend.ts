@@ -2,7 +2,7 @@
 // budget as a quota window, burn rate and runway of a prepaid balance. Billing APIs count in
 // UTC days, so periods here are UTC days too: "today" is the current UTC day.
 
-import type {QuotaWindow, Runway, SpendPart, SpendSummary, SpendTotals, UsageSnapshot} from './contract.js';
+import {moneyWindow, type QuotaWindow, type Runway, type SpendPart, type SpendSummary, type SpendTotals} from './contract.js';
 import {_} from './i18n.js';
 
 const DAY = 86_400_000;
@@ -105,21 +105,7 @@ export function budgetWindow(monthToDate: number, settings: SpendSettings, now: 
         return null;
     const start = utcMonthStart(now);
     const end = nextUtcMonthStart(now);
-    return {id: 'monthly-budget', label: _('Monthly budget'), usedPercent: (monthToDate / settings.budget) * 100,
-        resetsAt: end, windowSeconds: (end - start) / 1000, money: {used: monthToDate, limit: settings.budget, currency}};
-}
-
-export const SPEND_PERIODS = ['1d', '7d', '30d', 'month'] as const;
-export type SpendPeriod = typeof SPEND_PERIODS[number];
-
-/** A billing snapshot whose cost, tokens and requests describe `period` (month to date by default). */
-export function withSpendPeriod(snapshot: UsageSnapshot, period: SpendPeriod): UsageSnapshot {
-    const spend = snapshot.spend;
-    if (!spend?.hasCost)
-        return snapshot;
-    const totals = {'1d': spend.today, '7d': spend.last7Days, '30d': spend.last30Days, 'month': spend.monthToDate}[period];
-    return {...snapshot, window: period, cost: totals.cost, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens,
-        requests: totals.requests};
+    return moneyWindow('monthly-budget', _('Monthly budget'), monthToDate, settings.budget, currency, end, (end - start) / 1000);
 }
 
 /** Everything the menu and the CLI show of a billing provider's spend. */

@@ -12,7 +12,6 @@ import type {Environment} from './environment.js';
 import {isCancelled} from './errors.js';
 import type {HttpClient} from './http.js';
 import type {Provider} from './provider.js';
-import {PROVIDER_IDS} from './registry.js';
 import {FileWatcher} from './watcher.js';
 
 export interface MeterState {
@@ -46,7 +45,6 @@ export class UsageService {
     private readonly _billedAt = new Map<ProviderId, number>();
     private _watcher: FileWatcher | null = null;
     private _destroyed = false;
-    private _accountDirs: ReadonlyMap<ProviderId, readonly string[]> = new Map();
     private _accountNames: ReadonlyMap<string, string> = new Map();
     private readonly _listeners = new Set<(state: MeterState) => void>();
 
@@ -78,7 +76,7 @@ export class UsageService {
                     this._billedAt.set(s.provider, Math.max(this._billedAt.get(s.provider) ?? 0, s.updatedAt));
             }
             if (this._snapshots.length === 0) {
-                this._snapshots = sortSnapshots(cached.filter(s => this._enabled.has(s.provider))
+                this._snapshots = this._sorted(cached.filter(s => this._enabled.has(s.provider))
                     .map(s => ({...s, stale: true, error: null})));
                 this._publish();
             }
@@ -106,15 +104,22 @@ export class UsageService {
         this._billedAt.clear();
     }
 
-    /**
-     * Extra CLI folders per provider (one account each) and the names the user gave accounts,
-     * keyed by accountNameKey(). Applies from the next refresh; call refresh() to apply now.
-     */
-    setAccounts(dirs: ReadonlyMap<ProviderId, readonly string[]>, names: ReadonlyMap<string, string>): void {
-        this._accountDirs = dirs;
+    /** The names the user gave accounts, keyed by accountNameKey(); shown at once. */
+    setAccountNames(names: ReadonlyMap<string, string>): void {
         this._accountNames = names;
+        this._snapshots = this._sorted(this._snapshots.map(s => withAccountName(s, names)));
+        this._publish();
+    }
+
+    /** The accounts changed (a folder, a sign-in): watch their credentials and fetch again. */
+    accountsChanged(): void {
         if (this._watcher !== null)
             this._watchCredentials();
+        void this.refresh(false);
+    }
+
+    private _sorted(snapshots: UsageSnapshot[]): UsageSnapshot[] {
+        return sortSnapshots(snapshots, this._options.providers.map(p => p.id));
     }
 
     setEnabledProviders(enabled: Iterable<ProviderId>): void {
@@ -166,13 +171,12 @@ export class UsageService {
                     this._billedAt.set(provider.id, now);
                 return provider.fetch({
                     http: this._options.http, env: this._options.env, gate: this._gate, cancellable, manual,
-                    accountDirs: this._accountDirs.get(provider.id) ?? [],
                 });
             }));
             if (cancellable.is_cancelled())
                 return;
             // Providers disabled while the refresh ran are dropped.
-            this._snapshots = sortSnapshots(results.flat().filter(s => this._enabled.has(s.provider))
+            this._snapshots = this._sorted(results.flat().filter(s => this._enabled.has(s.provider))
                 .map(s => this._mergeWithPrevious(this._named(s))));
             this._refresh = null;
             this._publish();
@@ -209,7 +213,7 @@ export class UsageService {
             return;
         this._watcher ??= new FileWatcher(() => void this.refresh(false));
         this._watcher.update(this._options.providers
-            .flatMap(p => p.watchedPaths(this._options.env, this._accountDirs.get(p.id) ?? [])));
+            .flatMap(p => p.watchedPaths(this._options.env)));
     }
 
     private _schedule(): void {
@@ -259,11 +263,10 @@ export function withAccountName(snapshot: UsageSnapshot, names: ReadonlyMap<stri
 
 const accountKey = (snapshot: UsageSnapshot): string => `${snapshot.provider}\n${snapshot.accountId}`;
 
-
-/** By provider, then account label (case-insensitive). */
-export function sortSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot[] {
+/** By provider in `order` (the registry's), then account label (case-insensitive). */
+export function sortSnapshots(snapshots: readonly UsageSnapshot[], order: readonly ProviderId[]): UsageSnapshot[] {
     return [...snapshots].sort((a, b) =>
-        PROVIDER_IDS.indexOf(a.provider) - PROVIDER_IDS.indexOf(b.provider) ||
+        order.indexOf(a.provider) - order.indexOf(b.provider) ||
         a.accountLabel.localeCompare(b.accountLabel, undefined, {sensitivity: 'base'}) ||
         a.accountId.localeCompare(b.accountId));
 }

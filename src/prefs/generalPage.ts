@@ -8,20 +8,21 @@ import Gtk from 'gi://Gtk';
 
 import {_, format} from '../core/i18n.js';
 import {PRICE_TABLE_DATE} from '../core/priceTable.js';
+import {Keys, type SettingKey, type Settings} from '../core/settings.js';
 
-function percentRow(settings: Gio.Settings, key: string, title: string, subtitle: string): Adw.SpinRow {
+function percentRow(settings: Settings, key: SettingKey<number>, title: string, subtitle: string): Adw.SpinRow {
     const row = new Adw.SpinRow({
         title,
         subtitle,
         adjustment: new Gtk.Adjustment({lower: 1, upper: 100, step_increment: 1, page_increment: 10}),
     });
-    settings.bind(key, row, 'value', Gio.SettingsBindFlags.DEFAULT);
+    settings.bind(key, row, 'value');
     return row;
 }
 
 export const GeneralPage = GObject.registerClass({GTypeName: 'AiUsageMeterGeneralPage'},
 class GeneralPage extends Adw.PreferencesPage {
-    constructor(settings: Gio.Settings) {
+    constructor(settings: Settings) {
         super({title: _('General'), icon_name: 'preferences-system-symbolic', name: 'general'});
 
         const refresh = new Adw.PreferencesGroup({
@@ -34,14 +35,14 @@ class GeneralPage extends Adw.PreferencesPage {
             adjustment: new Gtk.Adjustment({lower: 1, upper: 60, step_increment: 1, page_increment: 5}),
         });
         // The key holds seconds; people think in minutes.
-        interval.value = Math.round(settings.get_uint('refresh-interval') / 60);
-        interval.connect('notify::value', () => settings.set_uint('refresh-interval', Math.round(interval.value) * 60));
+        interval.value = Math.round(settings.get(Keys.refreshInterval) / 60);
+        interval.connect('notify::value', () => settings.set(Keys.refreshInterval, Math.round(interval.value) * 60));
         refresh.add(interval);
         const unconfigured = new Adw.SwitchRow({
             title: _('Show providers that are not set up'),
             subtitle: _('A short “Set up…” row in the menu instead of nothing'),
         });
-        settings.bind('show-unconfigured', unconfigured, 'active', Gio.SettingsBindFlags.DEFAULT);
+        settings.bind(Keys.showUnconfigured, unconfigured, 'active');
         refresh.add(unconfigured);
         this.add(refresh);
 
@@ -49,15 +50,15 @@ class GeneralPage extends Adw.PreferencesPage {
             title: _('Thresholds'),
             description: _('The panel and the bars change colour when usage reaches these levels.'),
         });
-        thresholds.add(percentRow(settings, 'warning-threshold', _('Warning at (%)'),
+        thresholds.add(percentRow(settings, Keys.warningThreshold, _('Warning at (%)'),
             _('Shown in the warning colour from this percentage')));
-        thresholds.add(percentRow(settings, 'critical-threshold', _('Critical at (%)'),
+        thresholds.add(percentRow(settings, Keys.criticalThreshold, _('Critical at (%)'),
             _('Shown in the critical colour from this percentage')));
         const notifications = new Adw.SwitchRow({
             title: _('Notify before a limit bites'),
             subtitle: _('Once when a limit reaches the warning level, again at the critical level'),
         });
-        settings.bind('notifications', notifications, 'active', Gio.SettingsBindFlags.DEFAULT);
+        settings.bind(Keys.notifications, notifications, 'active');
         thresholds.add(notifications);
         this.add(thresholds);
 
@@ -72,15 +73,15 @@ class GeneralPage extends Adw.PreferencesPage {
             title: _('Estimate costs from local logs'),
             subtitle: _('Today, this month, sessions, models, projects and the current 5-hour block'),
         });
-        settings.bind('local-usage-enabled', localEnabled, 'active', Gio.SettingsBindFlags.DEFAULT);
+        settings.bind(Keys.localUsageEnabled, localEnabled, 'active');
         local.add(localEnabled);
         const localInterval = new Adw.SpinRow({
             title: _('Scan every'),
             subtitle: _('Seconds between scans of the logs'),
             adjustment: new Gtk.Adjustment({lower: 15, upper: 3600, step_increment: 15, page_increment: 60}),
         });
-        settings.bind('local-refresh-interval', localInterval, 'value', Gio.SettingsBindFlags.DEFAULT);
-        settings.bind('local-usage-enabled', localInterval, 'sensitive', Gio.SettingsBindFlags.GET);
+        settings.bind(Keys.localRefreshInterval, localInterval, 'value');
+        settings.bind(Keys.localUsageEnabled, localInterval, 'sensitive', Gio.SettingsBindFlags.GET);
         local.add(localInterval);
         this.add(local);
     }

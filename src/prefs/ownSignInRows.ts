@@ -13,41 +13,34 @@ import {randomBytes} from '../core/files.js';
 import {HttpClient} from '../core/http.js';
 import {_, format} from '../core/i18n.js';
 import {OwnTokenStore, authorizeUrl, createPkce, exchangeCode, parsePastedCode} from '../core/ownSignIn.js';
-import type {OAuthClient, Pkce} from '../core/ownSignIn.js';
+import type {Pkce} from '../core/ownSignIn.js';
+import type {AccountsSection} from '../core/prefsSection.js';
 import {ownAccountId} from '../core/provider.js';
 import {waitForCallback} from '../core/oauthCallback.js';
 import {SecretStore} from '../core/secrets.js';
+import {Keys, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
 import {keyringAccountRow, startRow, toast} from './providerGroup.js';
 
-export interface OwnSignInSpec {
-    provider: ProviderId;
-    client: OAuthClient;
-    title: string;
-    /** Where the browser returns with the code; without it the user pastes the code shown. */
-    callback?: {port: number; path: string};
-}
-
-type SignIns = Record<string, string[]>;
+/** A provider's own sign-in: its id and what its section says (client, title, callback). */
+export type OwnSignInSpec = NonNullable<AccountsSection['ownSignIn']> & {provider: ProviderId};
 
 export class OwnSignInRows {
     private readonly _tokens = new OwnTokenStore(new SecretStore());
     private readonly _http = new HttpClient('ai-usage-meter (GNOME Shell extension preferences)');
     private _attempt: Gio.Cancellable | null = null;
 
-    constructor(private readonly _settings: Gio.Settings, private readonly _spec: OwnSignInSpec,
+    constructor(private readonly _settings: Settings, private readonly _spec: OwnSignInSpec,
         private readonly _add: (row: Adw.PreferencesRow) => void, private readonly _remove: (row: Adw.PreferencesRow) => void,
         private readonly _cancellable: Gio.Cancellable) {}
 
     private _accounts(): string[] {
-        return (this._settings.get_value('own-signins').deepUnpack() as SignIns)[this._spec.provider] ?? [];
+        return this._settings.get(Keys.ownSignIns)[this._spec.provider] ?? [];
     }
 
     private _setAccounts(accounts: string[]): void {
-        const all = this._settings.get_value('own-signins').deepUnpack() as SignIns;
-        all[this._spec.provider] = accounts;
-        this._settings.set_value('own-signins', new GLib.Variant('a{sas}', all));
+        this._settings.setEntry(Keys.ownSignIns, this._spec.provider, accounts);
     }
 
     /** Adds a row per account signed in here, then the "Sign in with …" row. */

@@ -8,43 +8,18 @@ import GObject from 'gi://GObject';
 import Gtk from 'gi://Gtk';
 
 import type {ProviderId} from '../core/contract.js';
+import type {AccountsSection, SignIn} from '../core/prefsSection.js';
 import {systemEnvironment} from '../core/environment.js';
 import {ProviderError, isCancelled} from '../core/errors.js';
 import {formatClock} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {displayPath} from '../core/provider.js';
+import {Keys, enabledKey, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {OwnSignInRows} from './ownSignInRows.js';
-import type {OwnSignInSpec} from './ownSignInRows.js';
+
 
 Gio._promisify(Gtk.FileDialog.prototype, 'select_folder', 'select_folder_finish');
-
-export interface SignIn {
-    /** The account id: where the credentials were read (never the token). */
-    source: string;
-    /** A fingerprint of the token, to refuse a folder that holds an account already shown. */
-    identity: string;
-    plan: string | null;
-    email: string | null;
-    expiresAt: number | null;
-}
-
-export interface ProviderSection {
-    id: ProviderId;
-    title: string;
-    description: string;
-    switchTitle: string;
-    switchSubtitle: string;
-    readDefault: (cancellable: Gio.Cancellable) => Promise<SignIn>;
-    /** For CLIs that take another configuration folder (CLAUDE_CONFIG_DIR, CODEX_HOME). */
-    readFolder?: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>;
-    folderTitle?: string;
-    expiredHint: string;
-    /** Our own sign-in, for providers that allow one. */
-    ownSignIn?: OwnSignInSpec;
-}
-
-type Dirs = Record<string, string[]>;
 
 function describe(signIn: SignIn, expiredHint: string): {title: string; subtitle: string} {
     const env = systemEnvironment();
@@ -60,16 +35,12 @@ function describe(signIn: SignIn, expiredHint: string): {title: string; subtitle
 }
 
 /** An entry for the name an account gets in the menu, saved in `account-names`. */
-export function accountNameRow(settings: Gio.Settings, nameKey: string): Adw.EntryRow {
-    const names = settings.get_value('account-names').deepUnpack() as Record<string, string>;
+export function accountNameRow(settings: Settings, nameKey: string): Adw.EntryRow {
     const entry = new Adw.EntryRow({title: _('Name in the menu (instead of the e-mail)'), show_apply_button: true,
-        text: names[nameKey] ?? ''});
+        text: settings.get(Keys.accountNames)[nameKey] ?? ''});
     entry.connect('apply', () => {
-        const current = settings.get_value('account-names').deepUnpack() as Record<string, string>;
         const name = entry.text.trim();
-        const others = Object.entries(current).filter(([key]) => key !== nameKey);
-        settings.set_value('account-names', new GLib.Variant('a{ss}',
-            Object.fromEntries(name === '' ? others : [...others, [nameKey, name]])));
+        settings.setEntry(Keys.accountNames, nameKey, name === '' ? null : name);
     });
     return entry;
 }
@@ -83,7 +54,7 @@ export function startRow(title: string, subtitle: string, onActivate: () => void
 }
 
 /** An account whose token we keep in the keyring: whether it is there, a name for the menu, "Sign out". */
-export function keyringAccountRow(settings: Gio.Settings, nameKey: string, title: string, tokenPresent: Promise<boolean>,
+export function keyringAccountRow(settings: Settings, nameKey: string, title: string, tokenPresent: Promise<boolean>,
     presentText: string, onSignOut: () => void): Adw.ExpanderRow {
     const row = new Adw.ExpanderRow({title: GLib.markup_escape_text(title, -1), subtitle: _('Checking the keyring…')});
     tokenPresent.then(present => {
@@ -114,45 +85,43 @@ class ProviderGroup extends Adw.PreferencesGroup {
     private readonly _identities = new Map<string, string>();
     private readonly _own: OwnSignInRows | null;
 
-    constructor(private readonly _settings: Gio.Settings, private readonly _section: ProviderSection,
-        private readonly _cancellable: Gio.Cancellable) {
+    constructor(private readonly _settings: Settings, private readonly _id: ProviderId,
+        private readonly _section: AccountsSection, private readonly _cancellable: Gio.Cancellable) {
         super({title: _section.title, description: _section.description});
         const enabled = new Adw.SwitchRow({title: _section.switchTitle, subtitle: _section.switchSubtitle});
-        _settings.bind(`${_section.id}-enabled`, enabled, 'active', Gio.SettingsBindFlags.DEFAULT);
+        _settings.bind(enabledKey(_id), enabled, 'active');
         this.add(enabled);
-        const handlers = ['account-dirs', 'own-signins'].map(key => _settings.connect(`changed::${key}`, () => this._rebuild()));
-        this._own = _section.ownSignIn ? new OwnSignInRows(_settings, _section.ownSignIn, row => this._addRow(row),
-            row => this._removeRow(row), _cancellable) : null;
+        const stop = _settings.onChange([Keys.accountDirs, Keys.ownSignIns], () => this._rebuild());
+        this._own = _section.ownSignIn ? new OwnSignInRows(_settings, {..._section.ownSignIn, provider: _id},
+            row => this._addRow(row), row => this._removeRow(row), _cancellable) : null;
         this.connect('destroy', () => {
-            handlers.forEach(id => _settings.disconnect(id));
+            stop();
             this._own?.destroy();
         });
         this._rebuild();
     }
 
     private _folders(): string[] {
-        const dirs = this._settings.get_value('account-dirs').deepUnpack() as Dirs;
-        return dirs[this._section.id] ?? [];
+        return this._settings.get(Keys.accountDirs)[this._id] ?? [];
     }
 
     private _setFolders(folders: string[]): void {
-        const dirs = this._settings.get_value('account-dirs').deepUnpack() as Dirs;
-        dirs[this._section.id] = folders;
-        this._settings.set_value('account-dirs', new GLib.Variant('a{sas}', dirs));
+        this._settings.setEntry(Keys.accountDirs, this._id, folders);
     }
 
     private _rebuild(): void {
         for (const row of this._rows.splice(0))
             this.remove(row);
         this._identities.clear();
-        this._addAccount('default', this._section.readDefault(this._cancellable), null);
+        this._addAccount('default', this._section.readDefault(systemEnvironment(), this._cancellable), null);
         this._own?.build(this);
-        const readFolder = this._section.readFolder;
-        if (readFolder === undefined)
+        const folder = this._section.folder;
+        if (folder === undefined)
             return;
-        for (const folder of this._folders())
-            this._addAccount(folder, readFolder(folder, this._cancellable), folder);
-        this._addRow(startRow(this._section.folderTitle ?? _('Add an account folder…'),
+        const readFolder = folder.read;
+        for (const dir of this._folders())
+            this._addAccount(dir, readFolder(dir, this._cancellable), dir);
+        this._addRow(startRow(folder.title,
             _('Another configuration folder of the CLI, signed in to another account'),
             () => void this._chooseFolder(readFolder)));
     }
@@ -186,7 +155,7 @@ class ProviderGroup extends Adw.PreferencesGroup {
             const {title, subtitle} = describe(found, this._section.expiredHint);
             row.title = GLib.markup_escape_text(title, -1);
             row.subtitle = GLib.markup_escape_text(subtitle, -1);
-            row.add_row(accountNameRow(this._settings, accountNameKey(this._section.id, found.source)));
+            row.add_row(accountNameRow(this._settings, accountNameKey(this._id, found.source)));
         }).catch((error: unknown) => {
             if (error instanceof ProviderError) {
                 row.title = GLib.markup_escape_text(error.message, -1);
@@ -202,7 +171,7 @@ class ProviderGroup extends Adw.PreferencesGroup {
         const window = root instanceof Gtk.Window ? root : null;
         let folder: string | null;
         try {
-            folder = (await new Gtk.FileDialog({title: this._section.folderTitle ?? _('Add an account folder')})
+            folder = (await new Gtk.FileDialog({title: this._section.folder?.title ?? _('Add an account folder')})
                 .select_folder(window, this._cancellable)).get_path();
         } catch (error) {
             if (!(error instanceof GLib.Error && error.matches(Gtk.DialogError, Gtk.DialogError.DISMISSED)) &&

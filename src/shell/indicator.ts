@@ -11,28 +11,11 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 import {peakPercent} from '../core/contract.js';
 import type {ProviderId, UsageSnapshot} from '../core/contract.js';
 import {levelFor, panelText} from '../core/format.js';
-import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
-import type {LocalUsage} from '../core/logs/localUsage.js';
+import type {MeterView} from '../core/meter.js';
+import type {Provider} from '../core/provider.js';
 import {LocalUsageCard} from './localUsageCard.js';
 import {QuotaCard} from './quotaCard.js';
-
-export interface ProviderInfo {
-    name: string;
-    usagePageUrl: string;
-}
-
-export interface IndicatorView {
-    snapshots: readonly UsageSnapshot[];
-    refreshing: boolean;
-    thresholds: Thresholds;
-    providers: ReadonlyMap<ProviderId, ProviderInfo>;
-    /** Show a "set up" row for providers without a sign-in (otherwise hide them). */
-    showUnconfigured: boolean;
-    /** Estimated cost from local logs; null when turned off. */
-    local: {usage: LocalUsage | null; error: string | null} | null;
-    now: number;
-}
 
 /** An account that was never signed in: no data, only a not-configured error. */
 const isUnconfigured = (snapshot: UsageSnapshot): boolean =>
@@ -51,9 +34,11 @@ export const MeterIndicator = GObject.registerClass({
     private _label: St.Label;
     private _cards: PopupMenu.PopupMenuSection;
     private _refreshItem: PopupMenu.PopupMenuItem;
+    private readonly _providers: ReadonlyMap<ProviderId, Pick<Provider, 'name' | 'links'>>;
 
-    constructor(name: string) {
+    constructor(name: string, providers: readonly Pick<Provider, 'id' | 'name' | 'links'>[]) {
         super(0.0, name, false);
+        this._providers = new Map(providers.map(p => [p.id, p]));
         this._label = new St.Label({
             text: _('AI'),
             style_class: 'aum-panel-label',
@@ -88,9 +73,9 @@ export const MeterIndicator = GObject.registerClass({
      * actors on every refresh of a closed menu would cost the Shell's main loop for nothing),
      * so the owner calls this again when the menu opens, with a fresh `now` for countdowns.
      */
-    update(view: IndicatorView): void {
+    update(view: MeterView): void {
         // Unchanged text or style must not touch the actors: each change repaints the panel.
-        const text = panelText(view.snapshots, id => view.providers.get(id)?.name ?? id);
+        const text = panelText(view.snapshots, id => this._providers.get(id)?.name ?? id);
         if (this._label.text !== text)
             this._label.text = text;
         const peak = Math.max(-1, ...view.snapshots.map(s => peakPercent(s) ?? -1));
@@ -108,16 +93,16 @@ export const MeterIndicator = GObject.registerClass({
             this._buildCards(view);
     }
 
-    private _buildCards(view: IndicatorView): void {
+    private _buildCards(view: MeterView): void {
         this._cards.removeAll();
         const cards = view.snapshots.filter(s => !isUnconfigured(s));
         for (const [index, snapshot] of cards.entries()) {
-            const info = view.providers.get(snapshot.provider);
+            const info = this._providers.get(snapshot.provider);
             if (info === undefined)
                 continue;
             this._cards.addMenuItem(new QuotaCard(snapshot, {
                 providerName: info.name,
-                usagePageUrl: info.usagePageUrl,
+                usagePageUrl: info.links.usage,
                 thresholds: view.thresholds,
                 now: view.now,
                 openUrl: url => this.emit('url-requested', url),
@@ -129,7 +114,7 @@ export const MeterIndicator = GObject.registerClass({
         if (cards.length > 0 && unconfigured.length > 0)
             this._cards.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         for (const snapshot of unconfigured) {
-            const name = view.providers.get(snapshot.provider)?.name ?? snapshot.provider;
+            const name = this._providers.get(snapshot.provider)?.name ?? snapshot.provider;
             const item = new PopupMenu.PopupMenuItem(format(_('Set up %s…'), name), {style_class: 'aum-setup'});
             item.connect('activate', () => this.emit('preferences-requested'));
             this._cards.addMenuItem(item);
@@ -146,7 +131,7 @@ export const MeterIndicator = GObject.registerClass({
         this._addLocal(view);
     }
 
-    private _addLocal(view: IndicatorView): void {
+    private _addLocal(view: MeterView): void {
         const usage = view.local?.usage ?? null;
         const sources = usage?.sources.filter(s => s.allTime.entries > 0 || s.days.length > 0) ?? [];
         for (const source of sources) {

@@ -1,4 +1,4 @@
-// One provider account in the menu: header, a bar per window, spend limits, freshness and
+// One provider account in the menu: header, a bar per limit (in money for money limits), freshness and
 // errors with their fix. Passive: it renders a snapshot and reports clicks through callbacks.
 
 import St from 'gi://St';
@@ -38,7 +38,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             const item = staticItem('aum-window');
             const box = verticalBox({x_expand: true});
             const windowLevel = levelFor(window.usedPercent, context.thresholds);
-            // A budget reads in money ("$123.45 / $200.00"), other limits in percent.
+            // A money limit reads in money ("$123.45 / $200.00"), other limits in percent.
             const money = window.money;
             const value = money ? `${formatMoney(money.used, money.currency)} / ${formatMoney(money.limit, money.currency)}`
                 : formatPercent(window.usedPercent);
@@ -51,21 +51,6 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             const pace = formatPace(window, context.now);
             if (pace !== null)
                 box.add_child(new St.Label({text: pace.text, style_class: pace.runsOut ? 'aum-detail aum-pace-over' : 'aum-detail'}));
-            item.add_child(box);
-            this.addMenuItem(item);
-        }
-
-        for (const spend of snapshot.spendLimits) {
-            const item = staticItem('aum-window');
-            const box = verticalBox({x_expand: true});
-            const percent = spend.limit > 0 ? (spend.used / spend.limit) * 100 : 0;
-            const spendLevel = levelFor(percent, context.thresholds);
-            box.add_child(valueRow(spend.label,
-                `${formatMoney(spend.used, spend.currency)} / ${formatMoney(spend.limit, spend.currency)}`,
-                `aum-window-row aum-${spendLevel}`));
-            const bar = new UsageBar();
-            bar.setValue(percent, spendLevel);
-            box.add_child(bar);
             item.add_child(box);
             this.addMenuItem(item);
         }

@@ -553,13 +553,14 @@ async function main(): Promise<void> {
             await sleep(400);
         }
         const quotaRequests = server.requestsTo(USAGE).length;
-        await shellEval(`${settingsJs}.set_value('account-names', new ${Variant}('a{ss}', {'claude:x': 'X'})); true`);
+        await shellEval(`${settingsJs}.set_value('account-dirs', new ${Variant}('a{sas}', {claude: []})); true`);
         await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > quotaRequests, 5000);
         await sleep(500);
         check('an automatic refresh does not ask the billing APIs again within the hour',
             server.requestsTo(USAGE).length > quotaRequests && server.requestsTo(OPENAI_COSTS).length === billedAfter);
         await shellEval(`(() => { const s = ${settingsJs}; ${INDICATOR}.menu.close(); s.reset('account-names');
-            s.reset('openai-enabled'); s.reset('anthropic-enabled'); s.reset('copilot-org-enabled'); return true; })()`);
+            s.reset('account-dirs'); s.reset('openai-enabled'); s.reset('anthropic-enabled'); s.reset('copilot-org-enabled');
+            return true; })()`);
 
         // --- preferences window ---
         await run(['gnome-extensions', 'prefs', UUID]);

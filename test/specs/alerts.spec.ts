@@ -54,7 +54,7 @@ describe('AlertTracker', () => {
 describe('alertText()', () => {
     it('names the provider, the window, the account and the reset', () => {
         const now = new Date(2026, 10, 23, 12, 0).getTime();
-        const alert = {provider: 'claude' as const, accountLabel: 'alice@example.com', windowLabel: '5h', budget: false,
+        const alert = {provider: 'claude' as const, accountLabel: 'alice@example.com', windowLabel: '5h', money: false,
             level: 'warning' as const, usedPercent: 72.4, resetsAt: now + 134 * 60_000};
         expect(alertText(alert, 'Claude', now)).toEqual({title: 'Claude 5h limit at 72%',
             body: 'alice@example.com · resets in 2 h 14 m (14:14)'});
@@ -64,9 +64,11 @@ describe('alertText()', () => {
 
     it('words a budget as money to spend', () => {
         const now = Date.UTC(2026, 10, 23, 12);
-        const budget = {provider: 'openai' as const, accountLabel: 'OpenAI API', windowLabel: 'Monthly budget', budget: true,
+        const budget = {provider: 'openai' as const, accountLabel: 'OpenAI API', windowLabel: 'Monthly budget', money: true,
             level: 'warning' as const, usedPercent: 78.3, resetsAt: Date.UTC(2026, 11, 1)};
         expect(alertText(budget, 'OpenAI API', now).title).toBe('OpenAI API monthly budget at 78%');
         expect(alertText({...budget, level: 'critical'}, 'OpenAI API', now).title).toBe('OpenAI API monthly budget almost spent: 78%');
+        expect(alertText({...budget, provider: 'claude', windowLabel: 'Extra usage'}, 'Claude', now).title)
+            .toBe('Claude extra usage at 78%');
     });
 });

@@ -33,7 +33,13 @@ describe('SnapshotCache', () => {
         expect((await cache.load(null)).snapshots).toEqual([]);
         writeFile(cache.path, JSON.stringify({version: 99, snapshots: [withData]}));
         expect((await cache.load(null)).snapshots).toEqual([]);
-        writeFile(cache.path, JSON.stringify({version: 3, snapshots: [{provider: 'claude'}, withData]}));
+        writeFile(cache.path, JSON.stringify({version: 4, snapshots: [{provider: 'claude'}, withData]}));
         expect((await cache.load(null)).snapshots).toEqual([withData]);
+    });
+
+    it('keeps the rate-limit pauses of an older format, not its snapshots', async () => {
+        const cache = new SnapshotCache(cacheDir);
+        writeFile(cache.path, JSON.stringify({version: 3, snapshots: [withData], pauses: {key: 5}}));
+        expect(await cache.load(null)).toEqual({snapshots: [], pauses: {key: 5}});
     });
 });

@@ -2,11 +2,13 @@ import Gio from 'gi://Gio';
 
 import {ProviderError, isCancelled} from '../../src/core/errors.js';
 import type {HttpClient} from '../../src/core/http.js';
+import {normalize} from '../../src/core/normalized.js';
 import {ClaudeProvider, readClaudeCredentials} from '../../src/core/providers/claude.js';
+import {Keys, type Settings} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, testEnvironment, writeFile,
+    fetchContext, loopbackHttp, makeTempDir, providerDeps, providerErrorFrom, readFile, testEnvironment, testSettings, writeFile,
 } from '../support/helpers.js';
 
 const USAGE = 'api.anthropic.com/api/oauth/usage';
@@ -94,9 +96,11 @@ describe('ClaudeProvider', () => {
     let home: string;
     let env: TestEnvironment;
     let provider: ClaudeProvider;
+    let settings: Settings;
 
     beforeEach(() => {
-        provider = new ClaudeProvider();
+        settings = testSettings();
+        provider = new ClaudeProvider(providerDeps(settings));
         server = new FixtureServer();
         http = loopbackHttp(server.baseUrl);
         home = makeTempDir();
@@ -110,6 +114,12 @@ describe('ClaudeProvider', () => {
         http.destroy();
         server.destroy();
     });
+
+    /** A context after `dir` was added as an extra Claude Code folder in the settings. */
+    function withFolder(dir: string) {
+        settings.setEntry(Keys.accountDirs, 'claude', [dir]);
+        return fetchContext(env, http);
+    }
 
     async function fetchOne(ctx = fetchContext(env, http)) {
         const snapshots = await provider.fetch(ctx);
@@ -130,13 +140,15 @@ describe('ClaudeProvider', () => {
         expect(snapshot.provider).toBe('claude');
         expect(snapshot.accountLabel).toBe('e2e@example.com');
         expect(snapshot.plan).toBe('Max 20x');
-        expect(snapshot.window).toBe('5h');
-        expect(snapshot.remaining).toBeCloseTo(27.6, 5);
-        expect(snapshot.limit).toBe(100);
-        expect(snapshot.unit).toBe('percent');
-        expect(snapshot.resetAt).toBe(Date.UTC(2100, 0, 1, 15, 0, 0, 123));
-        expect(snapshot.cost).toBe(12.34);
-        expect(snapshot.windows.length).toBe(4);
+        const normalized = normalize(snapshot);
+        expect(normalized.window).toBe('5h');
+        expect(normalized.remaining).toBeCloseTo(27.6, 5);
+        expect(normalized.limit).toBe(100);
+        expect(normalized.unit).toBe('percent');
+        expect(normalized.resetAt).toBe(Date.UTC(2100, 0, 1, 15, 0, 0, 123));
+        expect(normalized.cost).toBe(12.34);
+        expect(normalized.currency).toBe('USD');
+        expect(snapshot.windows.length).toBe(5);
         expect(snapshot.updatedAt).toBe(env.clock);
         expect(snapshot.stale).toBeFalse();
     });
@@ -242,7 +254,7 @@ describe('ClaudeProvider', () => {
 
     it('shows one account per extra Claude Code folder', async () => {
         writeFile(`${home}/work/.credentials.json`, credentials({accessToken: 'sk-ant-oat01-work-account'}));
-        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${home}/work`]}));
+        const snapshots = await provider.fetch(withFolder(`${home}/work`));
         expect(snapshots.map(s => s.accountId)).toEqual([`${home}/.claude/.credentials.json`, `${home}/work/.credentials.json`]);
         expect(server.requestsTo(USAGE).map(r => r.headers['authorization']))
             .toEqual(jasmine.arrayWithExactContents([`Bearer ${TOKEN}`, 'Bearer sk-ant-oat01-work-account']));
@@ -250,13 +262,13 @@ describe('ClaudeProvider', () => {
 
     it('shows a folder that signs in to the same account only once', async () => {
         writeFile(`${home}/copy/.credentials.json`, credentials());
-        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${home}/copy`]}));
+        const snapshots = await provider.fetch(withFolder(`${home}/copy`));
         expect(snapshots.length).toBe(1);
         expect(server.requestsTo(USAGE).length).toBe(1);
     });
 
     it('names a folder without a sign-in in its error card', async () => {
-        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${home}/empty`]}));
+        const snapshots = await provider.fetch(withFolder(`${home}/empty`));
         const [, empty] = snapshots;
         expect(empty?.accountLabel).toBe('Claude (~/empty)');
         expect(empty?.error?.kind).toBe('not-configured');

@@ -10,32 +10,39 @@ function parseError(json: unknown): Promise<ProviderError> {
 describe('parseClaudeUsage()', () => {
     it('reads every bucket of a Max response, session first, then weekly, then the rest', () => {
         const usage = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
-        expect(usage.windows.map(w => [w.id, w.label, w.usedPercent])).toEqual([
+        expect(usage.map(w => [w.id, w.label, w.usedPercent])).toEqual([
             ['five_hour', '5h', 72.4],
             ['seven_day', '7d', 22],
             ['seven_day_cowork', '7d Cowork', 18],
             ['seven_day_sonnet', '7d Sonnet', 5],
+            ['extra_usage', 'Extra usage', 24.68],
         ]);
-        expect(usage.windows[0]?.windowSeconds).toBe(5 * 3600);
-        expect(usage.windows[1]?.windowSeconds).toBe(7 * 86400);
+        expect(usage[0]?.windowSeconds).toBe(5 * 3600);
+        expect(usage[1]?.windowSeconds).toBe(7 * 86400);
     });
 
     it('parses reset times with fractional seconds and offsets', () => {
         const usage = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
-        expect(usage.windows[0]?.resetsAt).toBe(Date.UTC(2100, 0, 1, 15, 0, 0, 123));
-        expect(usage.windows[1]?.resetsAt).toBe(Date.UTC(2100, 0, 5, 9, 0, 0));
+        expect(usage[0]?.resetsAt).toBe(Date.UTC(2100, 0, 1, 15, 0, 0, 123));
+        expect(usage[1]?.resetsAt).toBe(Date.UTC(2100, 0, 5, 9, 0, 0));
     });
 
-    it('converts extra usage from cents to dollars', () => {
+    it('reads extra usage as a money limit, from cents to dollars', () => {
         const usage = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
-        expect(usage.spendLimits).toEqual([{label: 'Extra usage', used: 12.34, limit: 50, currency: 'USD'}]);
+        expect(usage.find(w => w.id === 'extra_usage')?.money).toEqual({used: 12.34, limit: 50, currency: 'USD'});
+    });
+
+    it('gives an account whose only limit is a spend cap that cap, in its own currency', () => {
+        const usage = parseClaudeUsage({five_hour: null, seven_day: null,
+            extra_usage: {is_enabled: true, monthly_limit: 2000, used_credits: 763, currency: 'EUR'}});
+        expect(usage.map(w => [w.label, w.money?.currency, Math.round(w.usedPercent)])).toEqual([['Extra usage', 'EUR', 38]]);
     });
 
     it('ignores extra usage that is disabled or incomplete', () => {
         const base = {five_hour: {utilization: 1, resets_at: null}};
-        expect(parseClaudeUsage({...base, extra_usage: {is_enabled: false, monthly_limit: 100, used_credits: 5}})
-            .spendLimits).toEqual([]);
-        expect(parseClaudeUsage({...base, extra_usage: {is_enabled: true, monthly_limit: 100}}).spendLimits).toEqual([]);
+        const money = (json: unknown) => parseClaudeUsage(json).filter(w => w.money !== undefined);
+        expect(money({...base, extra_usage: {is_enabled: false, monthly_limit: 100, used_credits: 5}})).toEqual([]);
+        expect(money({...base, extra_usage: {is_enabled: true, monthly_limit: 100}})).toEqual([]);
     });
 
     it('keeps buckets it has never seen, with a readable label', () => {
@@ -44,10 +51,10 @@ describe('parseClaudeUsage()', () => {
             thirty_day_design: {utilization: 40, resets_at: '2026-12-01T00:00:00Z'},
             weekly_routines: {utilization: 3},
         });
-        expect(usage.windows.map(w => w.label)).toEqual(['5h', '30d Design', 'Weekly routines']);
-        expect(usage.windows[1]?.windowSeconds).toBe(30 * 86400);
-        expect(usage.windows[2]?.windowSeconds).toBeNull();
-        expect(usage.windows[2]?.resetsAt).toBeNull();
+        expect(usage.map(w => w.label)).toEqual(['5h', '30d Design', 'Weekly routines']);
+        expect(usage[1]?.windowSeconds).toBe(30 * 86400);
+        expect(usage[2]?.windowSeconds).toBeNull();
+        expect(usage[2]?.resetsAt).toBeNull();
     });
 
     it('skips null buckets, null utilization and wrongly typed fields', () => {
@@ -59,8 +66,8 @@ describe('parseClaudeUsage()', () => {
             seven_day_oauth_apps: [1, 2],
             unrelated: 'text',
         });
-        expect(usage.windows.map(w => w.id)).toEqual(['seven_day']);
-        expect(usage.windows[0]?.resetsAt).toBeNull();
+        expect(usage.map(w => w.id)).toEqual(['seven_day']);
+        expect(usage[0]?.resetsAt).toBeNull();
     });
 
     it('adds model-scoped weekly limits from limits[] without duplicating named buckets', () => {
@@ -75,7 +82,7 @@ describe('parseClaudeUsage()', () => {
                 'garbage',
             ],
         });
-        expect(usage.windows.map(w => [w.label, w.usedPercent])).toEqual([['7d', 30], ['7d Sonnet', 5], ['7d Fable', 40]]);
+        expect(usage.map(w => [w.label, w.usedPercent])).toEqual([['7d', 30], ['7d Sonnet', 5], ['7d Fable', 40]]);
     });
 
     it('reports a parse error when there is nothing to show', async () => {

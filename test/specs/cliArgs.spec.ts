@@ -4,39 +4,40 @@ import {UsageError, parseArgs} from '../../src/cli/args.js';
 const ALL: ProviderId[] = ['claude', 'codex', 'gemini', 'copilot', 'openai', 'anthropic', 'copilot-org'];
 
 describe('parseArgs()', () => {
-    it('shows every provider as a table by default', () => {
-        expect(parseArgs([])).toEqual({name: 'show', providers: ALL, json: false, window: null});
+    it('shows the enabled providers as a table by default', () => {
+        expect(parseArgs([], ALL)).toEqual({name: 'show', providers: null, json: false, window: null});
     });
 
     it('takes providers repeated or comma-separated, and --json', () => {
-        expect(parseArgs(['show', '--provider', 'claude', '--provider=codex,gemini', '--json']))
+        expect(parseArgs(['show', '--provider', 'claude', '--provider=codex,gemini', '--json'], ALL))
             .toEqual({name: 'show', providers: ['claude', 'codex', 'gemini'], json: true, window: null});
-        expect(parseArgs(['show', '--provider', 'all'])).toEqual({name: 'show', providers: ALL, json: false, window: null});
+        expect(parseArgs(['show', '--provider', 'all'], ALL)).toEqual({name: 'show', providers: ALL, json: false, window: null});
     });
 
     it('reads the status-bar format', () => {
-        expect(parseArgs(['status'])).toEqual({name: 'status', providers: ALL, format: 'waybar'});
-        expect(parseArgs(['status', '--format', 'i3blocks', '--provider', 'copilot']))
+        expect(parseArgs(['status'], ALL)).toEqual({name: 'status', providers: null, format: 'waybar'});
+        expect(parseArgs(['status', '--format', 'i3blocks', '--provider', 'copilot'], ALL))
             .toEqual({name: 'status', providers: ['copilot'], format: 'i3blocks'});
     });
 
-    it('reads the spend window', () => {
-        expect(parseArgs(['show', '--window', '7d', '--provider', 'openai'])).toEqual({name: 'show', providers: ['openai'], json: false,
+    it('reads the window: limits of that length, spend of that period', () => {
+        expect(parseArgs(['show', '--window', '7d', '--provider', 'openai'], ALL)).toEqual({name: 'show', providers: ['openai'], json: false,
             window: '7d'});
+        expect(parseArgs(['show', '--window=5h'], ALL)).toEqual(jasmine.objectContaining({window: '5h'}));
     });
 
     it('reads the scan modes', () => {
-        expect(parseArgs(['scan'])).toEqual({name: 'scan', json: false, mode: 'once'});
-        expect(parseArgs(['scan', '--json'])).toEqual({name: 'scan', json: true, mode: 'once'});
-        expect(parseArgs(['scan', '--serve'])).toEqual({name: 'scan', json: false, mode: 'serve'});
-        expect(parseArgs(['scan', '--share'])).toEqual({name: 'scan', json: false, mode: 'share'});
+        expect(parseArgs(['scan'], ALL)).toEqual({name: 'scan', json: false, mode: 'once'});
+        expect(parseArgs(['scan', '--json'], ALL)).toEqual({name: 'scan', json: true, mode: 'once'});
+        expect(parseArgs(['scan', '--serve'], ALL)).toEqual({name: 'scan', json: false, mode: 'serve'});
+        expect(parseArgs(['scan', '--share'], ALL)).toEqual({name: 'scan', json: false, mode: 'share'});
     });
 
     it('knows doctor, help and version', () => {
-        expect(parseArgs(['doctor'])).toEqual({name: 'doctor'});
-        expect(parseArgs(['show', '--help'])).toEqual({name: 'help'});
-        expect(parseArgs(['-h'])).toEqual({name: 'help'});
-        expect(parseArgs(['--version'])).toEqual({name: 'version'});
+        expect(parseArgs(['doctor'], ALL)).toEqual({name: 'doctor'});
+        expect(parseArgs(['show', '--help'], ALL)).toEqual({name: 'help'});
+        expect(parseArgs(['-h'], ALL)).toEqual({name: 'help'});
+        expect(parseArgs(['--version'], ALL)).toEqual({name: 'version'});
     });
 
     it('refuses what it does not understand, saying what', () => {
@@ -52,7 +53,7 @@ describe('parseArgs()', () => {
             [['status', '--window', '7d'], 'unexpected "--window" for status'],
         ];
         for (const [argv, message] of cases) {
-            expect(() => parseArgs(argv)).toThrowMatching(e => e instanceof UsageError && e.message.includes(message));
+            expect(() => parseArgs(argv, ALL)).toThrowMatching(e => e instanceof UsageError && e.message.includes(message));
         }
     });
 });

@@ -16,8 +16,7 @@ function snapshots(): UsageSnapshot[] {
     const claude = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
     const codex = parseCodexUsage(fixtureJson('codex/usage-plus.json'));
     return [
-        {...emptySnapshot('claude', 'c', 'e2e@example.com'), plan: 'Max 20x', windows: claude.windows,
-            spendLimits: claude.spendLimits, updatedAt: NOW - 5 * 60_000},
+        {...emptySnapshot('claude', 'c', 'e2e@example.com'), plan: 'Max 20x', windows: claude, updatedAt: NOW - 5 * 60_000},
         {...emptySnapshot('codex', 'x', 'codex@example.com'), plan: 'Plus', windows: codex.windows,
             balances: codex.balances, updatedAt: NOW - 3 * 3_600_000, stale: true, source: 'Codex session log',
             error: {kind: 'auth', message: 'The server rejected the credentials (401).',

@@ -41,7 +41,7 @@ describe('the CLI, run as a program', () => {
         const {status, stdout} = await cli(['show', '--provider', 'claude', '--json'], home, server.baseUrl);
         expect(status).toBe(0);
         const snapshots = JSON.parse(stdout) as {provider: string; accountLabel: string; windows: unknown[]}[];
-        expect(snapshots.map(s => [s.provider, s.accountLabel, s.windows.length])).toEqual([['claude', 'e2e@example.com', 4]]);
+        expect(snapshots.map(s => [s.provider, s.accountLabel, s.windows.length])).toEqual([['claude', 'e2e@example.com', 5]]);
         expect(stdout).not.toContain(TOKEN);
     });
 

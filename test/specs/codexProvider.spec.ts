@@ -1,14 +1,17 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
+import {emptySnapshot} from '../../src/core/contract.js';
 import type {HttpClient} from '../../src/core/http.js';
+import {normalize} from '../../src/core/normalized.js';
+import {Keys, type Settings} from '../../src/core/settings.js';
 import {
     CodexProvider, newestRollout, parseCodexCredentials, parseCodexUsage, parseRolloutRateLimits, windowLabel,
 } from '../../src/core/providers/codex.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, testEnvironment, writeFile,
+    fetchContext, loopbackHttp, makeTempDir, providerDeps, providerErrorFrom, readFile, testEnvironment, testSettings, writeFile,
 } from '../support/helpers.js';
 
 const USAGE = 'chatgpt.com/backend-api/wham/usage';
@@ -122,9 +125,11 @@ describe('CodexProvider', () => {
     let env: TestEnvironment;
     let home: string;
     let provider: CodexProvider;
+    let settings: Settings;
 
     beforeEach(() => {
-        provider = new CodexProvider();
+        settings = testSettings();
+        provider = new CodexProvider(providerDeps(settings));
         server = new FixtureServer();
         http = loopbackHttp(server.baseUrl);
         env = testEnvironment(makeTempDir());
@@ -145,8 +150,8 @@ describe('CodexProvider', () => {
         expect(request?.headers['chatgpt-account-id']).toBe('acct-fixture-123');
         expect(snapshot?.accountLabel).toBe('codex@example.com');
         expect(snapshot?.plan).toBe('Plus');
-        expect(snapshot?.window).toBe('5h');
-        expect(snapshot?.remaining).toBe(59);
+        expect(snapshot?.windows[0]?.label).toBe('5h');
+        expect(normalize(snapshot ?? emptySnapshot('codex', '', '')).remaining).toBe(59);
         expect(snapshot?.balances.length).toBe(1);
         expect(snapshot?.source).toBeNull();
         expect(snapshot?.error).toBeNull();
@@ -157,7 +162,8 @@ describe('CodexProvider', () => {
         other.tokens['access_token'] = `${other.tokens['access_token'] ?? ''}x`;
         other.tokens['account_id'] = 'acct-work';
         writeFile(`${env.homeDir}/work-codex/auth.json`, JSON.stringify(other));
-        const snapshots = await provider.fetch(fetchContext(env, http, {accountDirs: [`${env.homeDir}/work-codex`]}));
+        settings.setEntry(Keys.accountDirs, 'codex', [`${env.homeDir}/work-codex`]);
+        const snapshots = await provider.fetch(fetchContext(env, http));
         expect(snapshots.length).toBe(2);
         expect(server.requestsTo(USAGE).map(r => r.headers['chatgpt-account-id']))
             .toEqual(jasmine.arrayWithExactContents(['acct-fixture-123', 'acct-work']));

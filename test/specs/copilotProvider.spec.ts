@@ -3,11 +3,18 @@ import Gio from 'gi://Gio';
 import {pollForToken, requestDeviceCode} from '../../src/core/deviceFlow.js';
 import {isCancelled} from '../../src/core/errors.js';
 import type {HttpClient} from '../../src/core/http.js';
-import {CopilotProvider, GITHUB_DEVICE_FLOW, githubLogin, parseCopilotUsage} from '../../src/core/providers/copilot.js';
+import {COPILOT_ACCOUNTS, CopilotProvider, GITHUB_DEVICE_FLOW, githubLogin, parseCopilotUsage} from '../../src/core/providers/copilot.js';
 import {SecretStore} from '../../src/core/secrets.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
-import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment} from '../support/helpers.js';
+import {fetchContext, loopbackHttp, makeTempDir, providerDeps, providerErrorFrom, testEnvironment, testSettings} from '../support/helpers.js';
+
+/** The provider with `logins` signed in (in the settings; their tokens in the test keyring). */
+function copilot(logins: string[]): CopilotProvider {
+    const settings = testSettings();
+    settings.set(COPILOT_ACCOUNTS, logins);
+    return new CopilotProvider(providerDeps(settings));
+}
 
 const COPILOT = 'api.github.com/copilot_internal/user';
 const CODE = 'github.com/login/device/code';
@@ -132,7 +139,7 @@ describe('CopilotProvider with the keyring', () => {
     });
 
     it('sends the keyring token with the editor headers and fills the contract', async () => {
-        const [snapshot] = await new CopilotProvider(secrets, () => ['octocat']).fetch(fetchContext(env, http));
+        const [snapshot] = await copilot(['octocat']).fetch(fetchContext(env, http));
         const request = server.requestsTo(COPILOT)[0];
         expect(request?.headers['authorization']).toBe('token gho_FIXTURE_OCTOCAT');
         expect(request?.headers['editor-version']).toMatch(/^vscode\//);
@@ -142,20 +149,20 @@ describe('CopilotProvider with the keyring', () => {
     });
 
     it('asks to sign in again when the keyring lost the token', async () => {
-        const [snapshot] = await new CopilotProvider(secrets, () => ['ghost']).fetch(fetchContext(env, http));
+        const [snapshot] = await copilot(['ghost']).fetch(fetchContext(env, http));
         expect(snapshot?.error?.kind).toBe('auth');
         expect(snapshot?.accountLabel).toBe('ghost');
         expect(server.requests.length).toBe(0);
     });
 
     it('is "not set up" without any GitHub account', async () => {
-        const [snapshot] = await new CopilotProvider(secrets, () => []).fetch(fetchContext(env, http));
+        const [snapshot] = await copilot([]).fetch(fetchContext(env, http));
         expect(snapshot?.error?.kind).toBe('not-configured');
     });
 
     it('names the account when GitHub refuses it', async () => {
         server.route(COPILOT, {status: 403, body: {message: 'Resource not accessible'}});
-        const [snapshot] = await new CopilotProvider(secrets, () => ['octocat']).fetch(fetchContext(env, http));
+        const [snapshot] = await copilot(['octocat']).fetch(fetchContext(env, http));
         expect(snapshot?.error?.message).toContain('octocat');
     });
 });

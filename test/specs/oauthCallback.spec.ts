@@ -8,8 +8,9 @@ import {waitForCallback} from '../../src/core/oauthCallback.js';
 import {OwnTokenStore} from '../../src/core/ownSignIn.js';
 import {CodexProvider} from '../../src/core/providers/codex.js';
 import {SecretStore} from '../../src/core/secrets.js';
+import {Keys} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment} from '../support/helpers.js';
+import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment, testSettings} from '../support/helpers.js';
 
 Gio._promisify(Soup.Session.prototype, 'send_and_read_async', 'send_and_read_finish');
 
@@ -66,7 +67,8 @@ describe('waitForCallback()', () => {
 describe('CodexProvider with our own sign-in', () => {
     let server: FixtureServer;
     let http: HttpClient;
-    const store = new OwnTokenStore(new SecretStore());
+    const secrets = new SecretStore();
+    const store = new OwnTokenStore(secrets);
 
     beforeEach(() => {
         server = new FixtureServer();
@@ -85,7 +87,9 @@ describe('CodexProvider with our own sign-in', () => {
         server.route('chatgpt.com/backend-api/wham/usage', {status: 200, body: fixtureJson('codex/usage-plus.json')});
         const env = testEnvironment(makeTempDir());
         env.clock = Date.now();
-        const snapshots = await new CodexProvider(store, () => ['mine']).fetch(fetchContext(env, http));
+        const settings = testSettings();
+        settings.setEntry(Keys.ownSignIns, 'codex', ['mine']);
+        const snapshots = await new CodexProvider({secrets, ownTokens: store, settings}).fetch(fetchContext(env, http));
         const own = snapshots.find(s => s.accountId === 'own:mine');
         expect(own?.accountLabel).toBe('codex@example.com');
         expect(own?.error).toBeNull();

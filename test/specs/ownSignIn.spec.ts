@@ -7,8 +7,9 @@ import {
 import type {OAuthClient, OwnTokens} from '../../src/core/ownSignIn.js';
 import {ClaudeProvider} from '../../src/core/providers/claude.js';
 import {SecretStore} from '../../src/core/secrets.js';
+import {Keys} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
-import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment} from '../support/helpers.js';
+import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment, testSettings} from '../support/helpers.js';
 
 const TOKEN = 'auth.example.test/oauth/token';
 const CLIENT: OAuthClient = {
@@ -143,7 +144,9 @@ describe('own sign-in tokens', () => {
         server.route('api.anthropic.com/api/oauth/usage', {status: 200, body: fixtureJson('claude/usage-max.json')});
         const env = testEnvironment(makeTempDir());
         env.clock = NOW;
-        const provider = new ClaudeProvider(store, () => ['acct']);
+        const settings = testSettings();
+        settings.setEntry(Keys.ownSignIns, 'claude', ['acct']);
+        const provider = new ClaudeProvider({secrets, ownTokens: store, settings});
         const snapshots = await provider.fetch(fetchContext(env, http));
         const own = snapshots.find(s => s.accountId === 'own:acct');
         expect(own?.error).toBeNull();

@@ -1,24 +1,41 @@
 import {withQuery} from '../../src/core/billing.js';
 import type {UsageSnapshot} from '../../src/core/contract.js';
 import {formatRunway} from '../../src/core/format.js';
+import {normalize} from '../../src/core/normalized.js';
+import type {ProviderDeps} from '../../src/core/provider.js';
 import {AnthropicAdminProvider, parseAnthropicCosts} from '../../src/core/providers/anthropicAdmin.js';
-import {CopilotOrgProvider, copilotFigures, parseCopilotReport} from '../../src/core/providers/copilotOrg.js';
+import {COPILOT_ORG, COPILOT_ORG_ENTERPRISE, CopilotOrgProvider, copilotFigures, parseCopilotReport} from '../../src/core/providers/copilotOrg.js';
 import {OpenAIAdminProvider} from '../../src/core/providers/openaiAdmin.js';
-import {DEFAULT_ACCOUNTS} from '../../src/core/registry.js';
 import {SecretStore} from '../../src/core/secrets.js';
+import {Keys} from '../../src/core/settings.js';
 import {
-    budgetWindow, burnRate, periodTotals, runway, spendWindowStart, utcDayStart, utcMonthStart, withSpendPeriod,
+    budgetWindow, burnRate, periodTotals, runway, spendWindowStart, utcDayStart, utcMonthStart,
     type DailySpend, type SpendSettings,
 } from '../../src/core/spend.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {fetchContext, loopbackHttp, makeTempDir, testEnvironment, type TestEnvironment} from '../support/helpers.js';
+import {
+    fetchContext, loopbackHttp, makeTempDir, providerDeps, testEnvironment, testSettings, type TestEnvironment,
+} from '../support/helpers.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const day = (iso: string, cost: number): DailySpend =>
     ({start: Date.parse(`${iso}T00:00:00Z`), cost, inputTokens: null, outputTokens: null, requests: null});
 const settings = (s: Partial<SpendSettings> = {}): SpendSettings => ({budget: 0, burnDays: 7, balance: null, ...s});
-const billing = (s: Partial<SpendSettings> = {}): typeof DEFAULT_ACCOUNTS => ({...DEFAULT_ACCOUNTS, spend: () => settings(s)});
+/** A billing provider's deps: its budget, balance or organisation in clean settings, the test keyring. */
+function billingDeps(secrets: SecretStore, id: string, s: {budget?: number; balance?: {amount: number; setAt: number};
+    org?: {name: string; enterprise: boolean};} = {}): ProviderDeps {
+    const settings = testSettings();
+    if (s.budget !== undefined)
+        settings.setEntry(Keys.budgets, id, s.budget);
+    if (s.balance !== undefined)
+        settings.setEntry(Keys.balances, id, [s.balance.amount, s.balance.setAt]);
+    if (s.org !== undefined) {
+        settings.set(COPILOT_ORG, s.org.name);
+        settings.set(COPILOT_ORG_ENTERPRISE, s.org.enterprise);
+    }
+    return providerDeps(settings, secrets);
+}
 function must<T>(value: T | null | undefined): T {
     if (value === null || value === undefined)
         throw new Error('missing');
@@ -114,7 +131,7 @@ describe('billing providers against loopback fixtures', () => {
     it('OpenAI: follows every page, sums periods, groups line items by model, adds tokens and requests', async () => {
         routeOpenAI();
         env.vars['OPENAI_ADMIN_KEY'] = '"sk-admin-FIXTURE"';
-        const s = await fetch(new OpenAIAdminProvider(secrets, billing({budget: 20})));
+        const s = await fetch(new OpenAIAdminProvider(billingDeps(secrets, 'openai', {budget: 20})));
         const costs = server.requestsTo('api.openai.com/v1/organization/costs');
         expect(costs.map(r => r.query['page'] ?? null)).toEqual([null, 'page_AAAA']);
         expect(costs[0]?.headers['authorization']).toBe('Bearer sk-admin-FIXTURE');
@@ -125,23 +142,25 @@ describe('billing providers against loopback fixtures', () => {
         expect([spend.last30Days.inputTokens, spend.last30Days.outputTokens, spend.last30Days.requests]).toEqual([1500, 250, 15]);
         expect(spend.parts).toEqual([{name: 'gpt-4o-2024-08-06', cost: 16.5, tokens: 550}, {name: 'o3', cost: 5.25, tokens: 1200}]);
         expect(s.windows.map(w => [w.id, w.usedPercent])).toEqual([['monthly-budget', 58.75]]);
-        expect([s.cost, s.currency, s.limit]).toEqual([11.75, 'USD', 20]);
+        const normalized = normalize(s);
+        expect([normalized.window, normalized.cost, normalized.currency, normalized.limit, normalized.remaining])
+            .toEqual(['month', 11.75, 'USD', 20, 8.25]);
         expect(JSON.stringify(s.raw)).not.toContain('sk-admin-FIXTURE');
-        expect(withSpendPeriod(s, '7d')).toEqual(jasmine.objectContaining({window: '7d', cost: 4.25}));
+        expect(normalize(s, '7d')).toEqual(jasmine.objectContaining({window: '7d', cost: 4.25}));
     });
 
     it('OpenAI: a key from the keyring, and a clear message for a key of the wrong kind', async () => {
         server.route('api.openai.com/v1/organization/costs', {status: 403, body: {error: {message: 'insufficient permissions'}}});
         server.route('api.openai.com/v1/organization/usage/completions', {status: 403, body: {}});
         await secrets.store('openai', 'admin-key', 'test', 'sk-proj-NOT-ADMIN');
-        const s = await fetch(new OpenAIAdminProvider(secrets, billing()));
+        const s = await fetch(new OpenAIAdminProvider(billingDeps(secrets, 'openai')));
         expect(server.requestsTo('api.openai.com/v1/organization/costs')[0]?.headers['authorization']).toBe('Bearer sk-proj-NOT-ADMIN');
         expect(s.error?.kind).toBe('scope');
         expect(s.error?.hint).toContain('OpenAI Admin key');
     });
 
     it('OpenAI: without a key, says how to set one up (no request)', async () => {
-        const s = await fetch(new OpenAIAdminProvider(secrets, billing()));
+        const s = await fetch(new OpenAIAdminProvider(billingDeps(secrets, 'openai')));
         expect(s.error?.kind).toBe('not-configured');
         expect(s.error?.hint).toContain('OPENAI_ADMIN_KEY');
         expect(server.requests.length).toBe(0);
@@ -154,7 +173,7 @@ describe('billing providers against loopback fixtures', () => {
         server.route('api.anthropic.com/v1/organizations/usage_report/claude_code', query => ({status: 200,
             body: query['starting_at'] === '2026-11-23' ? fixtureJson('spend/anthropic-claude-code.json') : {data: [], has_more: false, next_page: null}}));
         env.vars['ANTHROPIC_ADMIN_KEY'] = 'sk-ant-admin01-FIXTURE';
-        const s = await fetch(new AnthropicAdminProvider(secrets, billing({balance: {amount: 20, setAt: Date.UTC(2026, 10, 23)}})));
+        const s = await fetch(new AnthropicAdminProvider(billingDeps(secrets, 'anthropic', {balance: {amount: 20, setAt: Date.UTC(2026, 10, 23)}})));
         const request = server.requestsTo('api.anthropic.com/v1/organizations/cost_report')[0];
         expect(request?.headers['x-api-key']).toBe('sk-ant-admin01-FIXTURE');
         expect(request?.headers['anthropic-version']).toBe('2023-06-01');
@@ -186,7 +205,7 @@ describe('billing providers against loopback fixtures', () => {
         server.route('copilot-reports.example.com/acme/report-1.ndjson', {status: 200, body: fixtureText('spend/copilot-org-report-1.ndjson')});
         server.route('copilot-reports.example.com/acme/report-2.ndjson', {status: 200, body: fixtureText('spend/copilot-org-report-2.ndjson')});
         await secrets.store('copilot-org', 'admin-key', 'test', 'ghp_FIXTUREORGTOKEN0000000');
-        const s = await fetch(new CopilotOrgProvider(secrets, billing(), () => ({name: 'acme', enterprise: false})));
+        const s = await fetch(new CopilotOrgProvider(billingDeps(secrets, 'copilot-org', {org: {name: 'acme', enterprise: false}})));
         expect(server.requestsTo('api.github.com/orgs/acme/copilot/metrics/reports/organization-28-day/latest')[0]?.headers['authorization'])
             .toBe('Bearer ghp_FIXTUREORGTOKEN0000000');
         const download = server.requestsTo('copilot-reports.example.com/acme/report-1.ndjson')[0];
@@ -210,10 +229,10 @@ describe('billing providers against loopback fixtures', () => {
         server.route('api.github.com/enterprises/big-co/copilot/metrics/reports/enterprise-28-day/latest',
             {status: 403, body: {message: 'Resource not accessible'}});
         await secrets.store('copilot-org', 'admin-key', 'test', 'ghp_FIXTUREORGTOKEN0000000');
-        const s = await fetch(new CopilotOrgProvider(secrets, billing(), () => ({name: 'big-co', enterprise: true})));
+        const s = await fetch(new CopilotOrgProvider(billingDeps(secrets, 'copilot-org', {org: {name: 'big-co', enterprise: true}})));
         expect(s.error?.kind).toBe('scope');
         expect(s.error?.hint).toContain('manage_billing:copilot');
-        const none = await fetch(new CopilotOrgProvider(secrets, billing(), () => ({name: '', enterprise: false})));
+        const none = await fetch(new CopilotOrgProvider(billingDeps(secrets, 'copilot-org', {org: {name: '', enterprise: false}})));
         expect(none.error?.kind).toBe('not-configured');
     });
 

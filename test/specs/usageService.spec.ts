@@ -7,6 +7,7 @@ import {ProviderError} from '../../src/core/errors.js';
 import {readTextFile} from '../../src/core/files.js';
 import {HttpClient} from '../../src/core/http.js';
 import {errorSnapshot} from '../../src/core/provider.js';
+import type {Finding} from '../../src/core/diagnosis.js';
 import type {FetchContext, Provider} from '../../src/core/provider.js';
 import {UsageService, sortSnapshots} from '../../src/core/usageService.js';
 import type {MeterState} from '../../src/core/usageService.js';
@@ -23,9 +24,13 @@ function snapshot(accountId: string, label: string, used: number, updatedAt: num
 
 /** A provider whose answers the spec scripts; it records each fetch context. */
 class ScriptedProvider implements Provider {
-    readonly id = 'claude' as const;
+    readonly id = 'claude';
     readonly name = 'Claude';
-    readonly usagePageUrl = 'https://example.invalid/usage';
+    readonly links = {usage: 'https://example.invalid/usage', status: null};
+    readonly billing = false;
+    readonly refetchOn = [];
+    readonly endpoints = [];
+    readonly prefs = {kind: 'copilot', page: 'providers', title: '', description: '', switchTitle: '', switchSubtitle: ''} as const;
     readonly contexts: FetchContext[] = [];
     answer: (ctx: FetchContext) => Promise<UsageSnapshot[]> = () => Promise.resolve([]);
 
@@ -38,6 +43,10 @@ class ScriptedProvider implements Provider {
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
         this.contexts.push(ctx);
         return this.answer(ctx);
+    }
+
+    diagnose(): Promise<Finding[]> {
+        return Promise.resolve([]);
     }
 }
 
@@ -116,11 +125,12 @@ describe('UsageService', () => {
         expect(service.state.snapshots[0]?.updatedAt).toBe(2000);
     });
 
-    it('passes each provider its extra folders and applies the names the user gave accounts', async () => {
+    it('applies the names the user gave accounts, at once and to later refreshes', async () => {
         provider.answer = () => Promise.resolve([snapshot('/a', 'alice@example.com', 1, 1), snapshot('/b', 'bob', 2, 1)]);
-        service.setAccounts(new Map([['claude', ['/work']]]), new Map([['claude:/b', 'Aardvark']]));
         await service.start(['claude'], 300);
-        expect(provider.contexts[0]?.accountDirs).toEqual(['/work']);
+        service.setAccountNames(new Map([['claude:/b', 'Aardvark']]));
+        expect(service.state.snapshots.map(s => s.accountLabel)).toEqual(['Aardvark', 'alice@example.com']);
+        await service.refresh(false);
         expect(service.state.snapshots.map(s => s.accountLabel)).toEqual(['Aardvark', 'alice@example.com']);
     });
 
@@ -244,7 +254,8 @@ describe('UsageService', () => {
 
 describe('sortSnapshots()', () => {
     it('orders by provider, then label ignoring case, then account id', () => {
-        const sorted = sortSnapshots([snapshot('2', 'Same', 1, 1), snapshot('1', 'same', 1, 1), snapshot('3', 'a', 1, 1)]);
-        expect(sorted.map(s => s.accountId)).toEqual(['3', '1', '2']);
+        const sorted = sortSnapshots([snapshot('2', 'Same', 1, 1), snapshot('1', 'same', 1, 1), snapshot('3', 'a', 1, 1),
+            {...snapshot('0', 'a', 1, 1), provider: 'codex'}], ['codex', 'claude']);
+        expect(sorted.map(s => s.accountId)).toEqual(['0', '3', '1', '2']);
     });
 });

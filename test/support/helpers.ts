@@ -7,10 +7,56 @@ import {BackoffGate} from '../../src/core/backoff.js';
 import type {Environment} from '../../src/core/environment.js';
 import {ProviderError} from '../../src/core/errors.js';
 import {ENDPOINT_OVERRIDE_ENV, HttpClient} from '../../src/core/http.js';
-import type {FetchContext} from '../../src/core/provider.js';
+import {OwnTokenStore} from '../../src/core/ownSignIn.js';
+import type {FetchContext, ProviderDeps} from '../../src/core/provider.js';
+import {SecretStore} from '../../src/core/secrets.js';
+import {Settings} from '../../src/core/settings.js';
 
+const SCHEMA_ID = 'org.gnome.shell.extensions.ai-usage-meter';
+
+/**
+ * The extension's settings on the memory backend (test/unit.sh sets it), every key back at
+ * the schema's default: the backend is shared by the whole run, so each spec starts clean.
+ */
+export function testSettings(): Settings {
+    const gio = new Gio.Settings({schema_id: SCHEMA_ID});
+    for (const key of gio.settings_schema.list_keys())
+        gio.reset(key);
+    return new Settings(gio);
+}
+
+/** What a provider is built with: a real keyring (the test one), own tokens, clean settings. */
+export function providerDeps(settings: Settings = testSettings(), secrets: SecretStore = new SecretStore()): ProviderDeps {
+    return {secrets, ownTokens: new OwnTokenStore(secrets), settings};
+}
+
+/** Every folder makeTempDir() made, removed after each spec. */
+const tempDirs: string[] = [];
+
+function removeTree(file: Gio.File): void {
+    const info = file.query_info('standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    if (info.get_file_type() === Gio.FileType.DIRECTORY) {
+        const children = file.enumerate_children('standard::name', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+        for (let child = children.next_file(null); child !== null; child = children.next_file(null))
+            removeTree(file.get_child(child.get_name()));
+        children.close(null);
+    }
+    file.delete(null);
+}
+
+// The end-to-end driver loads this module too, outside Jasmine.
+if ('afterEach' in globalThis) {
+    afterEach(() => {
+        for (const dir of tempDirs.splice(0))
+            removeTree(Gio.File.new_for_path(dir));
+    });
+}
+
+/** A temporary folder for one spec; it is removed when the spec ends. */
 export function makeTempDir(): string {
-    return GLib.dir_make_tmp('aum-spec-XXXXXX');
+    const dir = GLib.dir_make_tmp('aum-spec-XXXXXX');
+    tempDirs.push(dir);
+    return dir;
 }
 
 export function writeFile(path: string, text: string): void {
@@ -58,7 +104,7 @@ export function loopbackHttp(baseUrl: string): HttpClient {
 }
 
 export function fetchContext(env: Environment, http: HttpClient, overrides: Partial<FetchContext> = {}): FetchContext {
-    return {env, http, gate: new BackoffGate(), cancellable: new Gio.Cancellable(), manual: false, accountDirs: [],
+    return {env, http, gate: new BackoffGate(), cancellable: new Gio.Cancellable(), manual: false,
         ...overrides};
 }
 

@@ -110,10 +110,14 @@ export function parseClaudeCodeAnalytics(records: readonly JsonObject[]): Claude
 }
 
 export class AnthropicAdminProvider extends AdminKeyProvider {
-    readonly id = 'anthropic' as const;
+    readonly id = 'anthropic';
     readonly name = 'Anthropic API';
-    readonly usagePageUrl = 'https://console.anthropic.com/usage';
+    readonly links = {usage: 'https://console.anthropic.com/usage', status: 'https://status.anthropic.com'};
+    readonly endpoints = [ANTHROPIC_COST_URL];
     protected readonly keyVariables = ANTHROPIC_KEY_VARIABLES;
+    readonly prefs = this.keySection({title: this.name, keyTitle: _('Admin key (sk-ant-admin…)'),
+        description: _('Organisation costs, token usage and Claude Code analytics from the Anthropic Admin API. Admin ' +
+            'keys are made at console.anthropic.com → Settings → Admin keys. ANTHROPIC_ADMIN_KEY is used when set.')});
 
     protected setUpHint(): string {
         return _('Enter an Anthropic Admin key in the preferences (Spend), or set ANTHROPIC_ADMIN_KEY.');

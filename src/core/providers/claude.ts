@@ -5,8 +5,9 @@
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {quotaSnapshot} from '../contract.js';
-import type {QuotaWindow, SpendLimit, UsageSnapshot} from '../contract.js';
+import {moneyWindow, quotaSnapshot} from '../contract.js';
+import type {QuotaWindow, UsageSnapshot} from '../contract.js';
+import {attempt, expiry, fail, ok, ownSignInFindings, type Finding} from '../diagnosis.js';
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {readTextFile} from '../files.js';
@@ -18,11 +19,14 @@ import {
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
-import type {OAuthClient, OwnTokenStore} from '../ownSignIn.js';
+import type {OAuthClient} from '../ownSignIn.js';
+import type {AccountsSection, SignIn} from '../prefsSection.js';
 import {
-    fetchAccounts, folderSources, gatedRequest, ownSignInSources, tokenFingerprint, unexpectedResponse,
+    configFolders, displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
+    tokenFingerprint, unexpectedResponse,
 } from '../provider.js';
-import type {AccountSource, FetchContext, Provider} from '../provider.js';
+import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
+import {Keys} from '../settings.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
 export const CLAUDE_PROFILE_URL = 'https://api.anthropic.com/api/oauth/profile';
@@ -51,14 +55,20 @@ export interface ClaudeCredentials {
     rateLimitTier: string | null;
 }
 
-/** Credential files in the order Claude Code uses them. */
+/**
+ * Claude Code's configuration folders: CLAUDE_CONFIG_DIR (one, or several separated by commas),
+ * else ~/.claude and ~/.config/claude. Quotas use the first sign-in found; local costs read the
+ * projects/ logs of each.
+ */
+export function claudeFolders(env: Environment): string[] {
+    return configFolders(env, 'CLAUDE_CONFIG_DIR', [GLib.build_filenamev([env.homeDir, '.claude']),
+        GLib.build_filenamev([env.configDir, 'claude'])]);
+}
+
+/** Credential files in the order Claude Code uses them; ~/.claude last, where it keeps them by default. */
 export function claudeCredentialPaths(env: Environment): string[] {
-    const paths: string[] = [];
-    const configDir = env.getenv('CLAUDE_CONFIG_DIR');
-    if (configDir)
-        paths.push(GLib.build_filenamev([configDir, '.credentials.json']));
-    paths.push(GLib.build_filenamev([env.homeDir, '.claude', '.credentials.json']));
-    return paths;
+    const home = GLib.build_filenamev([env.homeDir, '.claude']);
+    return [...new Set([...claudeFolders(env), home])].map(dir => GLib.build_filenamev([dir, '.credentials.json']));
 }
 
 export function parseClaudeCredentials(json: unknown, source: string): ClaudeCredentials {
@@ -160,13 +170,8 @@ function bucketOrder(key: string): number {
     return key === 'five_hour' ? 0 : key === 'seven_day' ? 1 : 2;
 }
 
-export interface ClaudeUsage {
-    windows: QuotaWindow[];
-    spendLimits: SpendLimit[];
-}
-
-/** Reads every bucket the endpoint returns, including ones we have never seen. */
-export function parseClaudeUsage(json: unknown): ClaudeUsage {
+/** Reads every bucket the endpoint returns, including ones we have never seen, and the extra-usage cap. */
+export function parseClaudeUsage(json: unknown): QuotaWindow[] {
     if (!isObject(json))
         throw unexpectedResponse(_('the usage response is not an object'));
 
@@ -183,21 +188,20 @@ export function parseClaudeUsage(json: unknown): ClaudeUsage {
     }
     windows.push(...scopedLimits(json, new Set(windows.map(w => w.label))));
 
-    const spendLimits: SpendLimit[] = [];
     const extra = optionalObject(json, 'extra_usage');
     if (extra && optionalBoolean(extra, 'is_enabled') === true) {
         const used = optionalNumber(extra, 'used_credits');
         const limit = optionalNumber(extra, 'monthly_limit');
         if (used !== null && limit !== null) {
-            // The endpoint reports minor units (cents).
-            spendLimits.push({label: _('Extra usage'), used: used / 100, limit: limit / 100,
-                currency: optionalString(extra, 'currency') ?? 'USD'});
+            // The endpoint reports minor units (cents); the cap resets with the month.
+            windows.push(moneyWindow('extra_usage', _('Extra usage'), used / 100, limit / 100,
+                optionalString(extra, 'currency') ?? 'USD', null, null));
         }
     }
 
-    if (windows.length === 0 && spendLimits.length === 0)
+    if (windows.length === 0)
         throw unexpectedResponse(_('no usage windows in the response'));
-    return {windows, spendLimits};
+    return windows;
 }
 
 /** `limits[]` entries scoped to one model, e.g. a weekly limit for a single model family. */
@@ -228,26 +232,71 @@ const missingScopeError = (): ProviderError => new ProviderError('scope',
     _('The Claude token lacks the “user:profile” scope.'),
     _('Sign in with `claude login` (tokens from `claude setup-token` cannot read usage).'));
 
+const claudeSignIn = (found: ClaudeCredentials): SignIn => ({source: found.source,
+    identity: tokenFingerprint(found.accessToken), email: null, expiresAt: found.expiresAt,
+    plan: claudePlanLabel(found.subscriptionType, found.rateLimitTier)});
+
 export class ClaudeProvider implements Provider {
-    readonly id = 'claude' as const;
+    readonly id = 'claude';
     readonly name = 'Claude';
-    readonly usagePageUrl = 'https://claude.ai/settings/usage';
+    readonly links = {usage: 'https://claude.ai/settings/usage', status: 'https://status.anthropic.com'};
+    readonly billing = false;
+    readonly refetchOn = [Keys.accountDirs, Keys.ownSignIns];
+    readonly endpoints = [CLAUDE_USAGE_URL];
+    readonly prefs: AccountsSection;
     /** Account e-mail per token fingerprint, looked up once per token. */
     private readonly _emails = new Map<string, string | null>();
 
-    /** `ownSignIns()` lists the accounts signed in from the preferences (tokens in `tokens`). */
-    constructor(private readonly _tokens: OwnTokenStore | null = null,
-        private readonly _ownSignIns: () => readonly string[] = () => []) {}
+    constructor(private readonly _deps: ProviderDeps) {
+        this.prefs = {
+            kind: 'accounts',
+            page: 'providers',
+            title: _('Claude'),
+            description: _('Subscription quota (Pro, Max, Team) read from Claude Code’s sign-in. ' +
+                'The meter only reads that sign-in and never refreshes it.'),
+            switchTitle: _('Show Claude'),
+            switchSubtitle: _('Session, weekly and per-model limits'),
+            readDefault: async (env, cancellable) => claudeSignIn(await readClaudeCredentials(env, {cancellable})),
+            folder: {title: _('Add a Claude Code folder (CLAUDE_CONFIG_DIR)…'),
+                read: async (dir, cancellable) => claudeSignIn(await readClaudeFolder(dir, cancellable))},
+            ownSignIn: {client: CLAUDE_OAUTH, title: _('Sign in with a Claude account…')},
+            expiredHint: _('token expired: run `claude` once to refresh it'),
+        };
+    }
 
-    watchedPaths(env: Environment, accountDirs: readonly string[]): string[] {
-        return [...claudeCredentialPaths(env), ...accountDirs.map(dir => GLib.build_filenamev([dir, '.credentials.json']))];
+    watchedPaths(env: Environment): string[] {
+        return [...claudeCredentialPaths(env),
+            ...extraFolders(this._deps.settings, this.id).map(dir => GLib.build_filenamev([dir, '.credentials.json']))];
+    }
+
+    async diagnose(env: Environment): Promise<Finding[]> {
+        const now = env.now();
+        const findings = await attempt('claude', async () => {
+            const found = await readClaudeCredentials(env, {cancellable: null});
+            const plan = claudePlanLabel(found.subscriptionType, found.rateLimitTier);
+            return [ok('claude', format(_('signed in (%s)'), [displayPath(found.source, env), plan].filter(Boolean).join(', '))),
+                ...found.scopes !== null && !found.scopes.includes(REQUIRED_SCOPE)
+                    ? [fail('claude', format(_('the token lacks the %s scope'), REQUIRED_SCOPE), _('Run `claude login`.'))] : [],
+                ...expiry('claude', found.expiresAt, now, _('Run `claude` once so that it refreshes its sign-in.'))];
+        });
+        for (const dir of extraFolders(this._deps.settings, this.id)) {
+            const scope = `claude ${displayPath(dir, env)}`;
+            findings.push(...await attempt(scope, async () => {
+                const found = await readClaudeFolder(dir, null);
+                return [ok(scope, _('signed in')), ...expiry(scope, found.expiresAt, now,
+                    format(_('Run `CLAUDE_CONFIG_DIR=%s claude` once.'), dir))];
+            }));
+        }
+        findings.push(...await ownSignInFindings(this._deps.ownTokens, this.id, ownSignIns(this._deps.settings, this.id), 'claude'));
+        return findings;
     }
 
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
         const sources: AccountSource<ClaudeCredentials>[] = [
             {id: 'default', label: this.name, read: () => readClaudeCredentials(ctx.env, ctx)},
-            ...folderSources(this.name, ctx.accountDirs, ctx.env, dir => readClaudeFolder(dir, ctx.cancellable)),
-            ...ownSignInSources(this.id, this.name, this._ownSignIns(), this._tokens, CLAUDE_OAUTH, ctx,
+            ...folderSources(this.name, extraFolders(this._deps.settings, this.id), ctx.env,
+                dir => readClaudeFolder(dir, ctx.cancellable)),
+            ...ownSignInSources(this.id, this.name, ownSignIns(this._deps.settings, this.id), this._deps.ownTokens, CLAUDE_OAUTH, ctx,
                 (tokens, source): ClaudeCredentials => ({source, accessToken: tokens.accessToken,
                     expiresAt: tokens.expiresAt, scopes: null, subscriptionType: null, rateLimitTier: null})),
         ];
@@ -279,16 +328,11 @@ export class ClaudeProvider implements Provider {
                 ? missingScopeError()
                 : new ProviderError('auth', _('Claude refused access to usage data (403).'), reloginHint()),
         });
-        const usage = parseClaudeUsage(response.body);
+        const windows = parseClaudeUsage(response.body);
         const email = await this._email(ctx, key, headers);
-
-        const extra = usage.spendLimits[0] ?? null;
         return {
-            ...quotaSnapshot(this.id, credentials.source, email ?? label, usage.windows),
+            ...quotaSnapshot(this.id, credentials.source, email ?? label, windows),
             plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier),
-            cost: extra?.used ?? null,
-            currency: extra?.currency ?? null,
-            spendLimits: usage.spendLimits,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),
         };

@@ -7,6 +7,7 @@ import GLib from 'gi://GLib';
 
 import {quotaSnapshot} from '../contract.js';
 import type {Balance, QuotaWindow, UsageSnapshot} from '../contract.js';
+import {attempt, expiry, ok, ownSignInFindings, warn, type Finding} from '../diagnosis.js';
 import type {Environment} from '../environment.js';
 import {ProviderError, isCancelled} from '../errors.js';
 import {listDirectory, readTail, readTextFile} from '../files.js';
@@ -17,12 +18,15 @@ import {
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims, jwtExpiry} from '../jwt.js';
-import type {OAuthClient, OwnTokenStore} from '../ownSignIn.js';
+import type {OAuthClient} from '../ownSignIn.js';
+import type {AccountsSection, SignIn} from '../prefsSection.js';
 import {
-    fetchAccounts, folderSources, gatedRequest, ownSignInSources, tokenFingerprint, unexpectedResponse,
+    configFolders, displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
+    tokenFingerprint, unexpectedResponse,
 } from '../provider.js';
-import type {AccountSource, FetchContext, Provider} from '../provider.js';
+import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
+import {Keys} from '../settings.js';
 
 export const CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
 /** The Codex CLI's public OAuth client; the browser comes back to a loopback port. */
@@ -53,8 +57,12 @@ export interface CodexCredentials {
     expiresAt: number | null;
 }
 
-export function codexHome(env: Environment): string {
-    return env.getenv('CODEX_HOME') ?? GLib.build_filenamev([env.homeDir, '.codex']);
+/**
+ * The Codex CLI's folders: CODEX_HOME (one, or several separated by commas), else ~/.codex.
+ * Quotas use the first sign-in found; local costs read the session logs of each.
+ */
+export function codexHomes(env: Environment): string[] {
+    return configFolders(env, 'CODEX_HOME', [GLib.build_filenamev([env.homeDir, '.codex'])]);
 }
 
 const loginHint = (): string => _('Run `codex login` to sign in with your ChatGPT account.');
@@ -83,6 +91,22 @@ export function parseCodexCredentials(json: unknown, source: string, home: strin
         plan: authClaims ? optionalString(authClaims, 'chatgpt_plan_type') : null,
         expiresAt: jwtExpiry(accessToken),
     };
+}
+
+/** The first sign-in of the Codex folders, as the CLI would use it. */
+export async function readDefaultCodexCredentials(env: Environment, cancellable: Gio.Cancellable | null):
+    Promise<CodexCredentials> {
+    const homes = codexHomes(env);
+    for (const [index, home] of homes.entries()) {
+        try {
+            return await readCodexCredentials(home, cancellable);
+        } catch (error) {
+            // A folder without a sign-in: the next one may hold it; the last one says why.
+            if (!(error instanceof ProviderError) || error.kind !== 'not-configured' || index === homes.length - 1)
+                throw error;
+        }
+    }
+    throw new ProviderError('not-configured', _('Not signed in to Codex.'), loginHint());
 }
 
 export async function readCodexCredentials(home: string, cancellable: Gio.Cancellable | null): Promise<CodexCredentials> {
@@ -253,25 +277,67 @@ function planLabel(plan: string | null): string | null {
     return plan === null ? null : capitalize(plan.replace(/_/g, ' '));
 }
 
+const codexSignIn = (found: CodexCredentials): SignIn => ({source: found.source,
+    identity: tokenFingerprint(found.accessToken), email: found.email, expiresAt: found.expiresAt, plan: found.plan});
+
 export class CodexProvider implements Provider {
-    readonly id = 'codex' as const;
+    readonly id = 'codex';
     readonly name = 'Codex';
-    readonly usagePageUrl = 'https://chatgpt.com/codex/settings/usage';
+    readonly links = {usage: 'https://chatgpt.com/codex/settings/usage', status: 'https://status.openai.com'};
+    readonly billing = false;
+    readonly refetchOn = [Keys.accountDirs, Keys.ownSignIns];
+    readonly endpoints = [CODEX_USAGE_URL];
+    readonly prefs: AccountsSection;
 
-    /** `ownSignIns()` lists the accounts signed in from the preferences (tokens in `tokens`). */
-    constructor(private readonly _tokens: OwnTokenStore | null = null,
-        private readonly _ownSignIns: () => readonly string[] = () => []) {}
+    constructor(private readonly _deps: ProviderDeps) {
+        this.prefs = {
+            kind: 'accounts',
+            page: 'providers',
+            title: _('Codex'),
+            description: _('ChatGPT plan limits read from the Codex CLI’s sign-in (auth.json), read only. ' +
+                'When the API cannot be reached, the newest Codex session log stands in.'),
+            switchTitle: _('Show Codex'),
+            switchSubtitle: _('5-hour and weekly limits, credits'),
+            readDefault: async (env, cancellable) => codexSignIn(await readDefaultCodexCredentials(env, cancellable)),
+            folder: {title: _('Add a Codex folder (CODEX_HOME)…'),
+                read: async (dir, cancellable) => codexSignIn(await readCodexCredentials(dir, cancellable))},
+            ownSignIn: {client: CODEX_OAUTH, title: _('Sign in with a ChatGPT account…'), callback: CODEX_CALLBACK},
+            expiredHint: _('token expired: run `codex` once to refresh it'),
+        };
+    }
 
-    watchedPaths(env: Environment, accountDirs: readonly string[]): string[] {
-        return [codexHome(env), ...accountDirs].map(home => GLib.build_filenamev([home, 'auth.json']));
+    watchedPaths(env: Environment): string[] {
+        return [...codexHomes(env), ...extraFolders(this._deps.settings, this.id)]
+            .map(home => GLib.build_filenamev([home, 'auth.json']));
+    }
+
+    async diagnose(env: Environment): Promise<Finding[]> {
+        const findings: Finding[] = [];
+        const defaultHome = (await readDefaultCodexCredentials(env, null).catch(() => null))?.home ?? codexHomes(env)[0];
+        for (const home of [...defaultHome ? [defaultHome] : [], ...extraFolders(this._deps.settings, this.id)]) {
+            const scope = `codex ${displayPath(home, env)}`;
+            findings.push(...await attempt(scope, async () => {
+                const found = await readCodexCredentials(home, null);
+                const log = await newestRollout(home, null);
+                const as = [found.email ? format(_('as %s'), found.email) : '', found.plan ? `(${found.plan})` : '']
+                    .filter(Boolean).join(' ');
+                return [ok(scope, as ? `${_('signed in')} ${as}` : _('signed in')),
+                    ...expiry(scope, found.expiresAt, env.now(), _('Run `codex` once so that it refreshes its sign-in.')),
+                    log ? ok(scope, format(_('session log fallback: %s'), displayPath(log, env)))
+                        : warn(scope, _('no session log to fall back on'), null)];
+            }));
+        }
+        findings.push(...await ownSignInFindings(this._deps.ownTokens, this.id, ownSignIns(this._deps.settings, this.id), 'codex'));
+        return findings;
     }
 
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
         const sources: AccountSource<CodexCredentials>[] = [
-            {id: 'default', label: this.name, read: () => readCodexCredentials(codexHome(ctx.env), ctx.cancellable)},
-            ...folderSources(this.name, ctx.accountDirs, ctx.env, home => readCodexCredentials(home, ctx.cancellable)),
+            {id: 'default', label: this.name, read: () => readDefaultCodexCredentials(ctx.env, ctx.cancellable)},
+            ...folderSources(this.name, extraFolders(this._deps.settings, this.id), ctx.env,
+                home => readCodexCredentials(home, ctx.cancellable)),
             // Shaped like auth.json, so that account id, e-mail and plan come from the same claims.
-            ...ownSignInSources(this.id, this.name, this._ownSignIns(), this._tokens, CODEX_OAUTH, ctx,
+            ...ownSignInSources(this.id, this.name, ownSignIns(this._deps.settings, this.id), this._deps.ownTokens, CODEX_OAUTH, ctx,
                 (tokens, source) => parseCodexCredentials(
                     {tokens: {access_token: tokens.accessToken, id_token: tokens.idToken}}, source, null)),
         ];

@@ -3,18 +3,26 @@
 
 import type Gio from 'gi://Gio';
 
-import {emptySnapshot, quotaSnapshot} from '../contract.js';
+import {quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, UsageSnapshot} from '../contract.js';
 import type {DeviceFlowEndpoints} from '../deviceFlow.js';
+import {fail, ok, warn, type Finding} from '../diagnosis.js';
 import {ProviderError} from '../errors.js';
 import type {HttpClient} from '../http.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime} from '../json.js';
-import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
-import type {FetchContext, Provider} from '../provider.js';
+import type {CustomSection} from '../prefsSection.js';
+import {errorSnapshot, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
+import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
-import type {SecretStore} from '../secrets.js';
+import {stringListKey} from '../settings.js';
+
+/** The GitHub logins signed in for Copilot; their tokens are in the keyring under the login. */
+export const COPILOT_ACCOUNTS = stringListKey('copilot-accounts');
+
+/** A GitHub login's account id (and the key of its name in `account-names`). */
+export const copilotAccountId = (login: string): string => `github:${login}`;
 
 export const COPILOT_USER_URL = 'https://api.github.com/copilot_internal/user';
 export const GITHUB_USER_URL = 'https://api.github.com/user';
@@ -110,33 +118,51 @@ interface CopilotAccount {
 }
 
 export class CopilotProvider implements Provider {
-    readonly id = 'copilot' as const;
+    readonly id = 'copilot';
     readonly name = 'Copilot';
-    readonly usagePageUrl = 'https://github.com/settings/copilot';
+    readonly links = {usage: 'https://github.com/settings/copilot', status: 'https://www.githubstatus.com'};
+    readonly billing = false;
+    readonly refetchOn = [COPILOT_ACCOUNTS];
+    readonly endpoints = [COPILOT_USER_URL];
+    /** The GitHub sign-in (device flow) has widgets of its own: prefs/copilot.ts. */
+    readonly prefs: CustomSection = {
+        kind: 'copilot',
+        page: 'providers',
+        title: _('Copilot'),
+        description: _('Premium requests, chat and completions of GitHub accounts you sign in here. ' +
+            'The token goes to your keyring; only the login is kept in the settings.'),
+        switchTitle: _('Show Copilot'),
+        switchSubtitle: _('Monthly premium requests with the reset date'),
+    };
 
-    /** `logins()` lists the GitHub accounts signed in from the preferences. */
-    constructor(private readonly _secrets: SecretStore, private readonly _logins: () => readonly string[]) {}
+    constructor(private readonly _deps: ProviderDeps) {}
 
     /** Our tokens live in the keyring, not in files. */
     watchedPaths(): string[] {
         return [];
     }
 
+    async diagnose(): Promise<Finding[]> {
+        const logins = this._deps.settings.get(COPILOT_ACCOUNTS);
+        if (logins.length === 0)
+            return [warn('copilot', _('not signed in'), _('Sign in with GitHub from the preferences.'))];
+        return Promise.all(logins.map(async login => await this._deps.secrets.lookup(this.id, login) !== null
+            ? ok(`copilot ${login}`, _('token in the keyring'))
+            : fail(`copilot ${login}`, _('no token in the keyring'), _('Sign in with GitHub again from the preferences.'))));
+    }
+
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const logins = this._logins();
+        const logins = this._deps.settings.get(COPILOT_ACCOUNTS);
         if (logins.length === 0) {
-            return Promise.resolve([{
-                ...emptySnapshot(this.id, 'default', this.name),
-                error: {kind: 'not-configured', message: _('Not signed in to GitHub.'),
-                    hint: _('Sign in from the preferences (Providers → Copilot).'), retryAt: null},
-            }]);
+            return Promise.resolve([errorSnapshot(this.id, 'default', this.name, new ProviderError('not-configured',
+                _('Not signed in to GitHub.'), _('Sign in from the preferences (Providers → Copilot).')))]);
         }
         return fetchAccounts(this.id, logins.map(login => ({
-            id: `github:${login}`,
+            id: copilotAccountId(login),
             label: login,
             read: async (): Promise<CopilotAccount> => {
                 // Not cancellable (see SecretStore); a cancelled refresh stops at its HTTP request.
-                const token = await this._secrets.lookup(this.id, login);
+                const token = await this._deps.secrets.lookup(this.id, login);
                 if (token === null) {
                     throw new ProviderError('auth', format(_('The keyring holds no GitHub token for %s.'), login),
                         signInHint());
@@ -145,7 +171,7 @@ export class CopilotProvider implements Provider {
             },
         })), {
             identity: account => tokenFingerprint(account.token),
-            accountId: account => `github:${account.login}`,
+            accountId: account => copilotAccountId(account.login),
             label: account => account.login,
             fetch: (account, label) => this._fetchAccount(ctx, account, label),
         });
@@ -160,7 +186,7 @@ export class CopilotProvider implements Provider {
         });
         const usage = parseCopilotUsage(response.body);
         return {
-            ...quotaSnapshot(this.id, `github:${account.login}`, label, usage.windows),
+            ...quotaSnapshot(this.id, copilotAccountId(account.login), label, usage.windows),
             plan: usage.plan,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),

@@ -4,14 +4,21 @@
 // suggestions and acceptances, lines. The report carries no money.
 
 import type {SpendSummary, UsageSnapshot} from '../contract.js';
-import {BILLING_KEY_ACCOUNT, fetchBilling, spendSnapshot, type BillingSettings} from '../billing.js';
+import {BILLING_KEY_ACCOUNT, BILLING_SETTINGS, fetchBilling, spendSettings, spendSnapshot} from '../billing.js';
+import {fail, ok, type Finding} from '../diagnosis.js';
 import {ProviderError} from '../errors.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumeric, optionalString, parseJson, type JsonObject} from '../json.js';
+import type {KeySection} from '../prefsSection.js';
 import {gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
-import type {FetchContext, Provider} from '../provider.js';
+import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
-import type {SecretStore} from '../secrets.js';
+import {booleanKey, enabledKey, stringKey} from '../settings.js';
+
+/** The organisation login (or enterprise slug) whose metrics are read. */
+export const COPILOT_ORG = stringKey('copilot-org');
+/** Whether it is an enterprise. */
+export const COPILOT_ORG_ENTERPRISE = booleanKey('copilot-org-enterprise');
 
 export interface CopilotOrgTarget {
     /** Organisation login or enterprise slug; empty when not set. */
@@ -108,21 +115,56 @@ const scopeHint = (): string => _('Use a token of an organisation owner or billi
     'policy must be enabled.');
 
 export class CopilotOrgProvider implements Provider {
-    readonly id = 'copilot-org' as const;
+    readonly id = 'copilot-org';
     readonly name = 'Copilot organisation';
     readonly billing = true;
-    readonly usagePageUrl = 'https://github.com/settings/copilot';
+    readonly links = {usage: 'https://github.com/settings/copilot', status: 'https://www.githubstatus.com'};
+    readonly refetchOn = [...BILLING_SETTINGS, COPILOT_ORG, COPILOT_ORG_ENTERPRISE];
+    readonly endpoints = ['https://api.github.com/'];
+    readonly prefs: KeySection;
 
-    constructor(private readonly _secrets: SecretStore, private readonly _settings: BillingSettings,
-        private readonly _target: () => CopilotOrgTarget) {}
+    constructor(private readonly _deps: ProviderDeps) {
+        this.prefs = {
+            kind: 'key',
+            page: 'spend',
+            title: _('Copilot organisation'),
+            description: _('Copilot usage metrics of the last 28 days for an organisation or enterprise: active users, ' +
+                'interactions, suggestions and acceptances. Needs a token of an owner or billing manager with the ' +
+                'manage_billing:copilot or read:org scope, and the usage metrics policy enabled.'),
+            switchTitle: _('Show Copilot organisation metrics'),
+            switchSubtitle: _('Active users, interactions, acceptance rate'),
+            keyTitle: _('GitHub token'),
+            keyVariables: [],
+            money: false,
+            organisation: {name: COPILOT_ORG, nameTitle: _('Organisation (or enterprise)'),
+                enterprise: COPILOT_ORG_ENTERPRISE, enterpriseTitle: _('It is an enterprise')},
+            cannotTest: () => this._target().name === '' ? _('Enter the organisation first.') : null,
+            test: (ctx, token) => this.fetchWithToken(ctx, token, this._target()),
+        };
+    }
+
+    private _target(): CopilotOrgTarget {
+        return {name: this._deps.settings.get(COPILOT_ORG).trim(), enterprise: this._deps.settings.get(COPILOT_ORG_ENTERPRISE)};
+    }
 
     watchedPaths(): string[] {
         return [];
     }
 
+    async diagnose(): Promise<Finding[]> {
+        if (!this._deps.settings.get(enabledKey(this.id)))
+            return [];
+        const target = this._target();
+        const token = await this._deps.secrets.lookup(this.id, BILLING_KEY_ACCOUNT).catch(() => null);
+        return [target.name === '' ? fail(this.id, _('no organisation set'), _('Enter it in the preferences (Spend).'))
+            : ok(this.id, format(target.enterprise ? _('enterprise %s') : _('organisation %s'), target.name)),
+        token !== null ? ok(this.id, _('token in the keyring'))
+            : fail(this.id, _('no token in the keyring'), _('Enter one in the preferences (Spend).'))];
+    }
+
     async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
         const target = this._target();
-        const token = target.name === '' ? null : await this._secrets.lookup(this.id, BILLING_KEY_ACCOUNT);
+        const token = target.name === '' ? null : await this._deps.secrets.lookup(this.id, BILLING_KEY_ACCOUNT);
         return fetchBilling(ctx, this.id, this.name, token === null ? null : {key: token, source: _('keyring')},
             _('Enter the organisation and a GitHub token in the preferences (Spend).'),
             key => this.fetchWithToken(ctx, key.key, target));
@@ -154,8 +196,7 @@ export class CopilotOrgProvider implements Provider {
         const none = {cost: 0, inputTokens: null, outputTokens: null, requests: null};
         const spend: SpendSummary = {hasCost: false, currency: '', today: none, last7Days: none, last30Days: none,
             monthToDate: none, parts: [], daily: [], runway: null, figures: copilotFigures(metrics)};
-        const snapshot = spendSnapshot(this.id, target.name, target.name, spend, this._settings.spend(this.id), now,
+        return spendSnapshot(this.id, target.name, target.name, spend, spendSettings(this._deps.settings, this.id), now,
             redactJson(response.body));
-        return {...snapshot, unit: 'requests', window: '28d'};
     }
 }

@@ -7,6 +7,7 @@ import GLib from 'gi://GLib';
 
 import {quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, UsageSnapshot} from '../contract.js';
+import {attempt, fail, ok, type Finding} from '../diagnosis.js';
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {findProgram, readTextFile} from '../files.js';
@@ -14,6 +15,7 @@ import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims} from '../jwt.js';
+import type {AccountsSection} from '../prefsSection.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -189,14 +191,45 @@ function deprecationError(text: string): ProviderError | null {
 }
 
 export class GeminiProvider implements Provider {
-    readonly id = 'gemini' as const;
+    readonly id = 'gemini';
     readonly name = 'Gemini';
-    readonly usagePageUrl = 'https://aistudio.google.com/usage';
+    readonly links = {usage: 'https://aistudio.google.com/usage', status: 'https://aistudio.google.com/status'};
+    readonly billing = false;
+    readonly refetchOn = [];
+    readonly endpoints = [GEMINI_QUOTA_URL];
+    readonly prefs: AccountsSection = {
+        kind: 'accounts',
+        page: 'providers',
+        title: _('Gemini'),
+        description: _('Code Assist quota read from the Gemini CLI’s Google sign-in, read only. ' +
+            'An expired access token is refreshed in memory; the CLI’s file is never written.'),
+        switchTitle: _('Show Gemini'),
+        switchSubtitle: _('Daily requests left per model'),
+        readDefault: async (env, cancellable) => {
+            const found = await readGeminiCredentials(env, cancellable);
+            return {source: found.source, identity: found.source, email: found.email, expiresAt: null, plan: null};
+        },
+        expiredHint: '',
+    };
     /** Access tokens we refreshed ourselves, in memory only, per refresh-token fingerprint. */
     private readonly _refreshed = new Map<string, {accessToken: string; expiresAt: number}>();
 
     watchedPaths(env: Environment): string[] {
         return [GLib.build_filenamev([geminiDir(env), 'oauth_creds.json'])];
+    }
+
+    diagnose(env: Environment): Promise<Finding[]> {
+        return attempt('gemini', async () => {
+            const found = await readGeminiCredentials(env, null);
+            const findings = [ok('gemini', found.email ? format(_('signed in as %s'), found.email) : _('signed in'))];
+            if (found.expiresAt !== null && found.expiresAt <= env.now()) {
+                findings.push(await findOAuthClient(env, null) !== null
+                    ? ok('gemini', _('access token expired; it will be refreshed in memory'))
+                    : fail('gemini', _('access token expired and the Gemini CLI was not found to refresh it'),
+                        _('Run `gemini` once, or set GEMINI_OAUTH_CLIENT_ID and GEMINI_OAUTH_CLIENT_SECRET.')));
+            }
+            return findings;
+        });
     }
 
     /** The Gemini CLI has a single configuration folder, so one account. */

@@ -71,10 +71,14 @@ export function parseOpenAIUsage(buckets: readonly JsonObject[], partsSince: num
 }
 
 export class OpenAIAdminProvider extends AdminKeyProvider {
-    readonly id = 'openai' as const;
+    readonly id = 'openai';
     readonly name = 'OpenAI API';
-    readonly usagePageUrl = 'https://platform.openai.com/usage';
+    readonly links = {usage: 'https://platform.openai.com/usage', status: 'https://status.openai.com'};
+    readonly endpoints = [OPENAI_COSTS_URL];
     protected readonly keyVariables = OPENAI_KEY_VARIABLES;
+    readonly prefs = this.keySection({title: this.name, keyTitle: _('Admin key (sk-admin-…)'),
+        description: _('Organisation costs and completions usage from the OpenAI Admin API. Admin keys are made at ' +
+            'platform.openai.com → Settings → Organization → Admin keys. OPENAI_ADMIN_KEY is used when set (never stored).')});
 
     protected setUpHint(): string {
         return _('Enter an OpenAI Admin key in the preferences (Spend), or set OPENAI_ADMIN_KEY.');

@@ -1,5 +1,5 @@
-// GitHub Copilot in the preferences: our own GitHub sign-in (device flow). The token goes
-// straight to the keyring; only the login is kept in GSettings.
+// Copilot's own preferences widgets: our own GitHub sign-in (device flow). The token goes
+// straight to the keyring; only the login is kept in the settings.
 
 import Adw from 'gi://Adw';
 import Gdk from 'gi://Gdk';
@@ -13,8 +13,10 @@ import {systemEnvironment} from '../core/environment.js';
 import {ProviderError, isCancelled, onCancelled} from '../core/errors.js';
 import {HttpClient} from '../core/http.js';
 import {_, format} from '../core/i18n.js';
-import {GITHUB_DEVICE_FLOW, githubLogin} from '../core/providers/copilot.js';
+import type {CustomSection} from '../core/prefsSection.js';
+import {COPILOT_ACCOUNTS, GITHUB_DEVICE_FLOW, copilotAccountId, githubLogin} from '../core/providers/copilot.js';
 import {SecretStore} from '../core/secrets.js';
+import {enabledKey, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
 import {keyringAccountRow, startRow, toast} from './providerGroup.js';
@@ -25,16 +27,14 @@ class CopilotGroup extends Adw.PreferencesGroup {
     private readonly _secrets = new SecretStore();
     private _signIn: Gio.Cancellable | null = null;
 
-    constructor(private readonly _settings: Gio.Settings, private readonly _http: HttpClient,
+    constructor(private readonly _settings: Settings, section: CustomSection, private readonly _http: HttpClient,
         private readonly _cancellable: Gio.Cancellable) {
-        super({title: _('GitHub Copilot'),
-            description: _('Premium requests, chat and completions of your personal Copilot plan. ' +
-                'Sign in with GitHub here; the token is kept in your keyring.')});
-        const enabled = new Adw.SwitchRow({title: _('Show Copilot'), subtitle: _('Monthly quotas and their reset date')});
-        _settings.bind('copilot-enabled', enabled, 'active', Gio.SettingsBindFlags.DEFAULT);
+        super({title: section.title, description: section.description});
+        const enabled = new Adw.SwitchRow({title: section.switchTitle, subtitle: section.switchSubtitle});
+        _settings.bind(enabledKey('copilot'), enabled, 'active');
         this.add(enabled);
-        const handler = _settings.connect('changed::copilot-accounts', () => this._rebuild());
-        this.connect('destroy', () => _settings.disconnect(handler));
+        const stop = _settings.onChange([COPILOT_ACCOUNTS], () => this._rebuild());
+        this.connect('destroy', stop);
         onCancelled(_cancellable, () => this._signIn?.cancel());
         this._rebuild();
     }
@@ -42,7 +42,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
     private _rebuild(): void {
         for (const row of this._rows.splice(0))
             this.remove(row);
-        for (const login of this._settings.get_strv('copilot-accounts'))
+        for (const login of this._settings.get(COPILOT_ACCOUNTS))
             this._add(this._accountRow(login));
         this._add(startRow(_('Sign in with GitHub…'), _('Opens github.com to approve the meter with a one-time code'),
             () => void this._startSignIn()));
@@ -54,7 +54,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
     }
 
     private _accountRow(login: string): Adw.ExpanderRow {
-        return keyringAccountRow(this._settings, accountNameKey('copilot', `github:${login}`), login,
+        return keyringAccountRow(this._settings, accountNameKey('copilot', copilotAccountId(login)), login,
             this._secrets.lookup('copilot', login).then(token => token !== null),
             _('Signed in; the token is in your keyring'), () => void this._signOut(login));
     }
@@ -67,7 +67,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
                 return;
             toast(this, format(_('Could not remove the token: %s'), String(error)));
         }
-        this._settings.set_strv('copilot-accounts', this._settings.get_strv('copilot-accounts').filter(l => l !== login));
+        this._settings.set(COPILOT_ACCOUNTS, this._settings.get(COPILOT_ACCOUNTS).filter(l => l !== login));
     }
 
     /** Shows the code, opens the verification page on request, and polls until GitHub answers. */
@@ -97,8 +97,8 @@ class CopilotGroup extends Adw.PreferencesGroup {
             const token = await pollForToken(this._http, GITHUB_DEVICE_FLOW, code, () => env.now(), cancellable);
             const login = await githubLogin(this._http, token, cancellable);
             await this._secrets.store('copilot', login, format(_('AI Usage Meter: GitHub token for %s'), login), token);
-            const logins = this._settings.get_strv('copilot-accounts').filter(l => l !== login);
-            this._settings.set_strv('copilot-accounts', [...logins, login]);
+            const logins = this._settings.get(COPILOT_ACCOUNTS).filter(l => l !== login);
+            this._settings.set(COPILOT_ACCOUNTS, [...logins, login]);
             toast(this, format(_('Signed in to GitHub as %s.'), login));
         } catch (error) {
             if (error instanceof ProviderError)

@@ -1,0 +1,64 @@
+// A provider's part of the preferences, as data: the provider module says what to show and how
+// to read or test its sign-in; prefs/sections.ts turns each kind into widgets. A provider of an
+// existing kind needs no preferences code of its own.
+
+import type Gio from 'gi://Gio';
+
+import type {UsageSnapshot} from './contract.js';
+import type {Environment} from './environment.js';
+import type {OAuthClient} from './ownSignIn.js';
+import type {FetchContext} from './provider.js';
+import type {SettingKey} from './settings.js';
+
+/** A sign-in as the preferences show it: where it was read, never the token. */
+export interface SignIn {
+    /** The account id: where the credentials were read. */
+    source: string;
+    /** A fingerprint of the token, to refuse a folder that holds an account already shown. */
+    identity: string;
+    plan: string | null;
+    email: string | null;
+    expiresAt: number | null;
+}
+
+interface SectionText {
+    /** Which page it goes on: subscription quotas, or API spend. */
+    page: 'providers' | 'spend';
+    title: string;
+    description: string;
+    switchTitle: string;
+    switchSubtitle: string;
+}
+
+/** A CLI's own sign-in, extra configuration folders and our own sign-in (Claude, Codex, Gemini). */
+export interface AccountsSection extends SectionText {
+    kind: 'accounts';
+    readDefault: (env: Environment, cancellable: Gio.Cancellable) => Promise<SignIn>;
+    /** For CLIs that take another configuration folder (CLAUDE_CONFIG_DIR, CODEX_HOME). */
+    folder?: {title: string; read: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>};
+    /** Our own sign-in, for providers that allow one. */
+    ownSignIn?: {client: OAuthClient; title: string; callback?: {port: number; path: string}};
+    expiredHint: string;
+}
+
+/** A key of the provider's own (an admin key), kept in the keyring, with a Test button. */
+export interface KeySection extends SectionText {
+    kind: 'key';
+    keyTitle: string;
+    /** Environment variables that are used instead when set (never stored). */
+    keyVariables: readonly string[];
+    /** A monthly budget and a balance can be entered (money providers). */
+    money: boolean;
+    /** An organisation the key reads (Copilot metrics): its name and whether it is an enterprise. */
+    organisation?: {name: SettingKey<string>; nameTitle: string; enterprise: SettingKey<boolean>; enterpriseTitle: string};
+    /** Why the key cannot be tested yet (e.g. no organisation entered), or null. */
+    cannotTest: () => string | null;
+    test: (ctx: FetchContext, key: string) => Promise<UsageSnapshot>;
+}
+
+/** A section whose widgets are the provider's own, in prefs/<kind>.ts (Copilot's GitHub sign-in). */
+export interface CustomSection extends SectionText {
+    kind: 'copilot';
+}
+
+export type PrefsSection = AccountsSection | KeySection | CustomSection;
