@@ -1,12 +1,13 @@
 // Text for the terminal and for status bars, from the same contract and formatting as the panel.
 
-import {peakPercent} from '../core/contract.js';
+import {peakPercent, reportsNoLimits} from '../core/contract.js';
 import type {ProviderId, SpendSummary, UsageSnapshot} from '../core/contract.js';
 import {
     formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatRunway, formatTokens, formatUpdated, levelFor,
     panelText,
 } from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
+import {_} from '../core/i18n.js';
 import {spendOfPeriod, windowsOfPeriod, type Period} from '../core/normalized.js';
 
 const BAR_WIDTH = 20;
@@ -42,6 +43,8 @@ export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: Prov
                 formatPace(window, now)?.text ?? null].filter(d => d !== null).join(', ');
             lines.push(`  ${window.label.padEnd(width)} ${bar(window.usedPercent)} ${limitValue(window)}${details ? `  ${details}` : ''}`);
         }
+        if (reportsNoLimits(snapshot))
+            lines.push(`  ${_('No limits reported')}`);
         if (period === null) {
             for (const balance of snapshot.balances)
                 lines.push(`  ${balance.label.padEnd(width)} ${formatBalance(balance)}`);

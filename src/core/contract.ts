@@ -139,6 +139,15 @@ export function moneyWindow(id: string, label: string, used: number, limit: numb
     return {id, label, usedPercent: limit > 0 ? (used / limit) * 100 : 0, resetsAt, windowSeconds, money: {used, limit, currency}};
 }
 
+/**
+ * A successful answer that holds no limit (a plan without quotas today, an account the provider
+ * reports nothing for): a calm state that keeps the plan and account, never an error.
+ */
+export function reportsNoLimits(snapshot: UsageSnapshot): boolean {
+    return snapshot.error === null && snapshot.updatedAt !== null && snapshot.windows.length === 0 &&
+        snapshot.balances.length === 0 && snapshot.spend === null;
+}
+
 /** The highest used percentage across limits; drives warning/critical styles. */
 export function peakPercent(snapshot: UsageSnapshot): number | null {
     return snapshot.windows.length > 0 ? Math.max(...snapshot.windows.map(w => w.usedPercent)) : null;

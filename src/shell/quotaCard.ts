@@ -5,7 +5,7 @@ import St from 'gi://St';
 
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
-import {peakPercent} from '../core/contract.js';
+import {peakPercent, reportsNoLimits} from '../core/contract.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
@@ -52,6 +52,12 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             if (pace !== null)
                 box.add_child(new St.Label({text: pace.text, style_class: pace.runsOut ? 'aum-detail aum-pace-over' : 'aum-detail'}));
             item.add_child(box);
+            this.addMenuItem(item);
+        }
+
+        if (reportsNoLimits(snapshot)) {
+            const item = staticItem('aum-window');
+            item.add_child(new St.Label({text: _('No limits reported'), style_class: 'aum-detail'}));
             this.addMenuItem(item);
         }
 
