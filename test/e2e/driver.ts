@@ -70,11 +70,15 @@ async function extensionState(): Promise<number> {
     return Number(infoDict['state'] ?? -1);
 }
 
-async function screenshot(name: string): Promise<boolean> {
+/** Takes a screenshot for the README. Not an assertion: only a failure to take it is counted. */
+async function screenshot(name: string, what: string): Promise<void> {
     const path = `${OUT}/${name}`;
     const [ok] = await shellCall('/org/gnome/Shell/Screenshot', 'org.gnome.Shell.Screenshot', 'Screenshot',
         new GLib.Variant('(bbs)', [false, false, path])) as [boolean, string];
-    return ok && GLib.file_test(path, GLib.FileTest.EXISTS);
+    if (ok && GLib.file_test(path, GLib.FileTest.EXISTS))
+        info(`screenshot of ${what}: ${name}`);
+    else
+        check(`screenshot of ${what} (${name})`, false);
 }
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
@@ -330,7 +334,7 @@ async function main(): Promise<void> {
             notifications.some(([title, body]) => title === 'Claude 5h limit at 72%' && body.startsWith('e2e@example.com · resets in')));
         check('only limits at or above the warning level notify (Codex 7d at 63% does not)', !notifications
             .some(([title]) => title.startsWith('Codex')));
-        check('screenshot of the notification banner', await screenshot('notification.png'));
+        await screenshot('notification.png', 'the notification banner');
         // Banners would cover the menu screenshots; block them from here on.
         await shellEval('Main.messageTray.bannerBlocked = true; true');
         await sleep(500);
@@ -381,7 +385,7 @@ async function main(): Promise<void> {
         check('menu shows the pace of the 5-hour window (72% after 2 h 46 m runs out before the reset)',
             texts.includes('at this pace, runs out in 1 h 3 m'));
         check('menu shows the pace of the weekly window', texts.some(t => /^on pace for \d+% at reset$/.test(t)));
-        check('screenshot of the open menu', await screenshot('panel-menu.png'));
+        await screenshot('panel-menu.png', 'the open menu');
         const fits = await shellEval(`(() => { const item = ${menuItem('Preferences')};
             const [, y] = item.get_transformed_position();
             return {bottom: y + item.height, screen: global.stage.height}; })()`) as {bottom: number; screen: number};
@@ -404,7 +408,7 @@ async function main(): Promise<void> {
         check('one scanner worker runs outside the Shell process', processesWith(WORKER).length === 1,
             processesWith(WORKER).join('\n'));
         await scrollIntoView('Claude Code');
-        check('screenshot of the local costs', await screenshot('menu-local-usage.png'));
+        await screenshot('menu-local-usage.png', 'the local costs');
         await shellEval(`${INDICATOR}._cards.actor.get_parent().vadjustment.value = 0; true`);
 
         // --- "Open Claude usage page" opens the page in the default browser and closes the menu ---
@@ -431,7 +435,7 @@ async function main(): Promise<void> {
         check('a 429 keeps the last data, marked "as of"', limited.some(t => t.startsWith('as of ')) &&
             limited.includes('72%'));
         check('the panel keeps the last values while rate limited', (await panelLabel())?.text === EXPECTED_LABEL);
-        check('screenshot of the rate-limited card', await screenshot('menu-rate-limited.png'));
+        await screenshot('menu-rate-limited.png', 'the rate-limited card');
         await shellEval(`${INDICATOR}.menu.close(); true`);
 
         // --- Claude Code refreshes its own token: picked up at once, without polling ---
@@ -467,7 +471,7 @@ async function main(): Promise<void> {
             !setUp.includes('Not signed in to Codex.'), JSON.stringify(setUp));
         await shellEval(`${INDICATOR}.menu.open(); true`);
         await scrollIntoView('Set up Codex…');
-        check('screenshot of the menu with a provider to set up', await screenshot('menu-set-up.png'));
+        await screenshot('menu-set-up.png', 'the menu with a provider to set up');
         await shellEval(`${INDICATOR}.menu.close(); true`);
 
         // --- more Claude accounts: an extra CLAUDE_CONFIG_DIR folder, and one signed in from the
@@ -498,7 +502,7 @@ async function main(): Promise<void> {
             .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-WORK-ACCOUNT-e2e'));
         await shellEval(`${INDICATOR}.menu.open(); true`);
         await sleep(300);
-        check('screenshot of the menu with three Claude accounts', await screenshot('menu-claude-accounts.png'));
+        await screenshot('menu-claude-accounts.png', 'the menu with three Claude accounts');
         await shellEval(`${INDICATOR}.menu.close(); ${settingsJs}.reset('account-dirs'); ${settingsJs}.reset('own-signins'); true`);
         const oneAccount = await waitFor(menuTexts, t => !t.includes('Claude · Work') && !t.includes('Claude · Own'), 8000);
         check('removing the folder and the sign-in removes their cards',
@@ -538,7 +542,7 @@ async function main(): Promise<void> {
         check('the budget at the warning level notifies', budgetAlert.includes('OpenAI API monthly budget at 78%'),
             JSON.stringify(budgetAlert));
         await scrollIntoView('OpenAI API');
-        check('screenshot of the spend cards', await screenshot('menu-spend.png'));
+        await screenshot('menu-spend.png', 'the spend cards');
         const billed = server.requestsTo(OPENAI_COSTS).length;
         await shellEval(`${INDICATOR}.emit('refresh-requested'); true`);
         await waitFor(() => Promise.resolve(server.requestsTo(OPENAI_COSTS).length), n => n > billed, 5000);
@@ -569,7 +573,7 @@ async function main(): Promise<void> {
         wins => (wins ?? []).some(w => w.title === 'AI Usage Meter' && w.w > 0 && w.visible), 20000);
         check('the preferences window opens', (prefs ?? []).some(w => w.title === 'AI Usage Meter'), JSON.stringify(prefs));
         await sleep(2500); // the window maps before it is drawn
-        check('screenshot of the preferences window', await screenshot('preferences.png'));
+        await screenshot('preferences.png', 'the preferences window');
         await shellEval(`global.get_window_actors().forEach(a => a.meta_window.get_title() === 'AI Usage Meter' &&
             a.meta_window.delete(global.get_current_time())); true`);
 
