@@ -55,12 +55,13 @@ const MAX_HELPERS = 3;
  * scan state is kept in the cache folder, so that the next start reads only what changed.
  */
 function newScanner(env: Environment, watch: boolean): LogScanner {
+    // The worker answers first from its saved state (see LogScanner); the one-shot CLI never does.
     const program = GLib.filename_from_uri(import.meta.url)[0].replace(/scan\.js$/, 'main.js');
     const gjs = GLib.file_read_link('/proc/self/exe');
     // The worker (watch) runs beside GNOME Shell: it leaves one core free for it, whose frames
     // would stutter otherwise. A scan run from the command line may use every core.
     const count = Math.min(MAX_HELPERS, GLib.get_num_processors() - (watch ? 2 : 1));
-    return new LogScanner({env, watch, collectGarbage: () => System.gc(), statePath: scanStatePath(env),
+    return new LogScanner({env, watch, answerFromState: watch, collectGarbage: () => System.gc(), statePath: scanStatePath(env),
         helper: {argv: [gjs, '-m', program, 'scan', '--share'], count}});
 }
 
@@ -116,8 +117,10 @@ export async function serveScans(env: Environment): Promise<void> {
     const input = new Gio.DataInputStream({base_stream: new InputStream({fd: 0, close_fd: false})});
     for (;;) {
         const [line] = await input.read_line_async(GLib.PRIORITY_DEFAULT, null);
-        if (line === null)
+        if (line === null) {
+            persist(scanner, true); // a clean stop keeps everything read
             return;
+        }
         let reply: string;
         try {
             reply = JSON.stringify(await scanner.scan(null));

@@ -150,18 +150,35 @@ describe('LogScanner', () => {
         const first = scanner();
         const cold = await first.scan(null);
         first.persist();
-        expect(cold.scanner).toEqual({fullScans: 1, restores: 0, restored: false, filesRead: 1});
+        expect(cold.scanner).toEqual({fullScans: 1, restores: 0, restored: false, fromSavedState: false, filesRead: 1});
 
         const restarted = scanner();
         const warm = await restarted.scan(null);
         expect(warm.bytesRead).toBe(0);
-        expect(warm.scanner).toEqual({fullScans: 1, restores: 1, restored: true, filesRead: 0});
+        expect(warm.scanner).toEqual({fullScans: 1, restores: 1, restored: true, fromSavedState: false, filesRead: 0});
         expect(source(warm, 'claude').allTime).toEqual(source(cold, 'claude').allTime);
 
         appendFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 500, time: NOW - HOUR})}\n`);
         const grown = await restarted.scan(null);
         expect(source(grown, 'claude').allTime.output).toBe(500); // the better copy replaced the kept one
         expect(grown.scanner?.fullScans).toBe(1);
+    });
+
+    it('as a worker, answers first from the saved state alone, then reads what changed', async () => {
+        const path = join(project, 's.jsonl');
+        writeFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 30, time: NOW - HOUR})}\n`);
+        const first = scanner();
+        await first.scan(null);
+        first.persist();
+        appendFile(path, `${assistantLine({id: 'm2', requestId: 'r2', output: 12, time: NOW - HOUR})}\n`);
+        const worker = new LogScanner({env, statePath: scanStatePath(env), answerFromState: true});
+        const early = await worker.scan(null);
+        expect(early.scanner?.fromSavedState).toBeTrue();
+        expect(source(early, 'claude').allTime.output).toBe(30);
+        const next = await worker.scan(null);
+        expect(next.scanner?.fromSavedState).toBeFalse();
+        expect(source(next, 'claude').allTime.output).toBe(42);
+        expect(next.scanner?.fullScans).toBe(1);
     });
 
     it('scans everything again when the saved state is corrupt, or a file was rewritten in place', async () => {

@@ -98,6 +98,8 @@ export interface ScannerReport {
     restores: number;
     /** This scanner started from the saved state. */
     restored: boolean;
+    /** This answer is the saved state alone, before the logs were looked at: ask again for what changed. */
+    fromSavedState: boolean;
     /** Files read (in part) by this scan. */
     filesRead: number;
 }

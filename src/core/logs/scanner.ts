@@ -39,6 +39,12 @@ export interface ScannerOptions {
     helper?: {argv: string[]; count: number};
     /** Where to keep the scan state; none: every scanner starts from nothing. */
     statePath?: string;
+    /**
+     * A restarted worker's first answer comes from the saved state alone, before the tree is
+     * listed (the numbers as last saved; exact when nothing changed since). The answer says so
+     * (`scanner.fromSavedState`), and the asker scans again at once for what changed.
+     */
+    answerFromState?: boolean;
 }
 
 interface Grown {
@@ -67,6 +73,7 @@ export class LogScanner {
     /** Nothing read yet since the start or a reset: the next read is a full scan. */
     private _fromNothing = true;
     private _restoreTried = false;
+    private readonly _answerFromState: boolean;
     private _restored = false;
     private _fingerprint = '';
     private _dirty = false;
@@ -82,6 +89,7 @@ export class LogScanner {
         this._tree = new LogTree(options.watch ?? false, () => this._env.now());
         this._helper = options.helper && options.helper.count > 0 ? options.helper : null;
         this._statePath = options.statePath ?? null;
+        this._answerFromState = options.answerFromState ?? false;
     }
 
     /** Stops watching the folders. */
@@ -102,7 +110,8 @@ export class LogScanner {
         if (fingerprint !== this._fingerprint) {
             this._fingerprint = fingerprint;
             this._reset();
-            this._restore();
+            if (this._restore() && this._answerFromState)
+                return this._report(await this._summarize(roots, cancellable), started, 0, 0, true);
         }
         let listing = this._tree.listChanged(roots);
         if (listing && this._invalidates(listing)) {
@@ -125,10 +134,13 @@ export class LogScanner {
         }
         const bytesRead = await this._read(grown, cancellable);
         this._dirty ||= bytesRead > 0;
-        const usage = await this._summarize(roots, cancellable);
+        return this._report(await this._summarize(roots, cancellable), started, bytesRead, grown.length, false);
+    }
+
+    private _report(usage: LocalUsage, started: number, bytesRead: number, filesRead: number, fromSavedState: boolean): LocalUsage {
         usage.bytesRead = bytesRead;
         usage.scanMs = (GLib.get_monotonic_time() - started) / 1000;
-        usage.scanner = {...this._counters, restored: this._restored, filesRead: grown.length};
+        usage.scanner = {...this._counters, restored: this._restored, fromSavedState, filesRead};
         return usage;
     }
 
@@ -145,13 +157,13 @@ export class LogScanner {
     }
 
     /** Continues from the saved state, once per scanner, when it fits the current fingerprint. */
-    private _restore(): void {
+    private _restore(): boolean {
         if (this._restoreTried || !this._statePath)
-            return;
+            return false;
         this._restoreTried = true;
         const state = loadState(this._statePath, this._fingerprint);
         if (!state)
-            return;
+            return false;
         this._files = state.files;
         this._ids = new Map([...state.files.keys()].map((p, i) => [p, i]));
         this._fromNothing = false;
@@ -159,6 +171,7 @@ export class LogScanner {
         this._store = state.store;
         this._counters = {...state.counters, restores: state.counters.restores + 1};
         this._restored = this._dirty = true;
+        return true;
     }
 
     private _reset(): void {
@@ -316,7 +329,7 @@ export class LogScanner {
         const sources: SourceUsage[] = [];
         for (const source of ['claude', 'codex'] as const) {
             // Only days with new entries are merged: a refresh stays cheap on years of logs.
-            const days = new Map([...storeDays(this._store, source)].filter(([day]) => touched.has(day)));
+            const days = storeDays(this._store, source, touched);
             changed = mergeDays(history, source, days, dayKey(now)) || changed;
             sources.push(summarizeSource(this._store, this._labels, {source, kept: history[source],
                 roots: roots.filter(r => r.source === source).map(r => r.path),

@@ -35,14 +35,15 @@ function add(t: Totals, store: UsageStore, e: number): void {
 const isSource = (store: UsageStore, e: number, source: LogSource): boolean =>
     (((store.flags[e] ?? 0) & CODEX) !== 0) === (source === 'codex');
 
-/** The per-day totals of one source, every day in the store. */
-export function storeDays(store: UsageStore, source: LogSource): Map<string, DayTotals> {
+/** The per-day totals of one source: every day in the store, or only those named in `only`. */
+export function storeDays(store: UsageStore, source: LogSource, only: ReadonlySet<string> | null = null): Map<string, DayTotals> {
     const days: (DayTotals | undefined)[] = [];
     const models: (ModelTotals | undefined)[][] = [];
+    const wanted = new Uint8Array(store.days.length).map((_, d) => only === null || only.has(store.days[d] ?? '') ? 1 : 0);
     for (let e = 0; e < store.count; e++) {
-        if (!isSource(store, e, source))
-            continue;
         const d = store.day[e] ?? 0;
+        if (wanted[d] === 0 || !isSource(store, e, source))
+            continue;
         const m = store.model[e] ?? 0;
         const day = days[d] ??= {date: store.days[d] ?? '', ...emptyTotals(), models: []};
         const dayModels = models[d] ??= [];
@@ -82,8 +83,10 @@ export interface SourceInput {
 export function summarizeSource(store: UsageStore, labels: readonly FileLabels[], input: SourceInput, now: number): SourceUsage {
     const {source, kept} = input;
     const today = dayKey(now);
+    const todayId = store.days.indexOf(today);
     const monthStart = startOfMonth(now);
     const monthStartDay = dayKey(monthStart);
+    const weekAgo = now - WEEK;
     const allTime = emptyTotals();
     const sessions = new Set<string>();
     const projects = new Map<string, ProjectTotals>();
@@ -96,10 +99,9 @@ export function summarizeSource(store: UsageStore, labels: readonly FileLabels[]
         const label = labels[store.file[e] ?? 0] ?? {source, project: '', session: ''};
         add(allTime, store, e);
         lastActivity = Math.max(lastActivity ?? time, time);
-        const day = store.days[store.day[e] ?? 0] ?? '';
-        if (day === today)
+        if (store.day[e] === todayId)
             sessions.add(label.session);
-        if (day >= monthStartDay && time >= monthStart) {
+        if (time >= monthStart) {
             let p = projects.get(label.project);
             if (!p) {
                 p = {project: label.project, cost: 0, tokens: 0};
@@ -108,7 +110,7 @@ export function summarizeSource(store: UsageStore, labels: readonly FileLabels[]
             p.cost += Number.isNaN(store.cost[e] ?? Number.NaN) ? 0 : store.cost[e] ?? 0;
             p.tokens += store.size(e);
         }
-        if (source === 'claude' && time > now - WEEK && time <= now)
+        if (source === 'claude' && time > weekAgo && time <= now)
             recent.push(entryObject(store, e, label));
     }
     const month = Object.values(kept).filter(d => d.date >= monthStartDay && d.date <= today);
