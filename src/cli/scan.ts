@@ -11,11 +11,11 @@ import {readToEnd} from '../core/files.js';
 import {formatClock, formatMoney, formatTokens} from '../core/format.js';
 import {LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {readShare, serializeShare, type ShareFile} from '../core/logs/claudeShare.js';
-import {COLLECT_EVERY_BYTES, LogScanner} from '../core/logs/scanner.js';
+import {COLLECT_EVERY_BYTES, LogScanner, scanStatePath} from '../core/logs/scanner.js';
 import {isObject, parseJson} from '../core/json.js';
+import {PriceList, parsePriceOverrides} from '../core/pricing.js';
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
-
 
 function money(t: Totals): string {
     const unpriced = t.unpricedTokens > 0 ? ` + ${formatTokens(t.unpricedTokens)} tokens unpriced` : '';
@@ -51,50 +51,76 @@ const MAX_HELPERS = 3;
 
 /**
  * The scanner for this process: mapped files are released by collecting garbage now and then;
- * a large first scan uses the other cores through helpers (this program with `scan --share`).
+ * a large scan uses the other cores through helpers (this program with `scan --share`); the
+ * scan state is kept in the cache folder, so that the next start reads only what changed.
  */
 function newScanner(env: Environment, watch: boolean): LogScanner {
+    // The worker answers first from its saved state (see LogScanner); the one-shot CLI never does.
     const program = GLib.filename_from_uri(import.meta.url)[0].replace(/scan\.js$/, 'main.js');
     const gjs = GLib.file_read_link('/proc/self/exe');
     // The worker (watch) runs beside GNOME Shell: it leaves one core free for it, whose frames
     // would stutter otherwise. A scan run from the command line may use every core.
     const count = Math.min(MAX_HELPERS, GLib.get_num_processors() - (watch ? 2 : 1));
-    return new LogScanner({env, watch, collectGarbage: () => System.gc(),
+    return new LogScanner({env, watch, answerFromState: watch, collectGarbage: () => System.gc(), statePath: scanStatePath(env),
         helper: {argv: [gjs, '-m', program, 'scan', '--share'], count}});
 }
 
 export async function runScan(env: Environment, json: boolean): Promise<void> {
-    const usage = await newScanner(env, false).scan(null);
+    const scanner = newScanner(env, false);
+    const usage = await scanner.scan(null);
     print(json ? JSON.stringify(usage, null, 2) : renderLocalUsage(usage));
+    persist(scanner, true);
 }
 
-/** Helper mode: reads the share (JSON list of files and offsets) on stdin, prints what it kept. */
+/**
+ * Helper mode: reads the share request (files with offsets, the user's price file) on stdin,
+ * writes what it kept to stdout as bytes (see serializeShare).
+ */
 export async function readShareFromInput(): Promise<void> {
-    const input = await readToEnd(await standardInput(), null);
+    const {InputStream, OutputStream} = await unixStreams();
+    const input = await readToEnd(new InputStream({fd: 0, close_fd: false}), null);
     const json = parseJson(new TextDecoder().decode(input));
-    const files = Array.isArray(json) ? json.filter((f): f is ShareFile => isObject(f) &&
+    const files = isObject(json) && Array.isArray(json['files']) ? json['files'].filter((f): f is ShareFile => isObject(f) &&
         typeof f['path'] === 'string' && typeof f['offset'] === 'number') : [];
-    print(serializeShare(readShare(files, () => System.gc(), COLLECT_EVERY_BYTES)));
+    const pricesText = isObject(json) && typeof json['pricesText'] === 'string' ? json['pricesText'] : null;
+    const prices = new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices);
+    const result = serializeShare(readShare(files, prices, () => System.gc(), COLLECT_EVERY_BYTES));
+    const stdout = new OutputStream({fd: 1, close_fd: false});
+    stdout.write_all(result, null);
+    stdout.flush(null);
 }
 
-/** Standard input as a stream: GioUnix.InputStream since GLib 2.80, Gio.UnixInputStream before. */
-async function standardInput(): Promise<Gio.InputStream> {
+/** Unix fd streams: GioUnix since GLib 2.80, Gio.Unix*Stream before. */
+async function unixStreams(): Promise<{InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}> {
     try {
-        const {default: GioUnix} = await import('gi://GioUnix') as {default: {InputStream: typeof Gio.UnixInputStream}};
-        return new GioUnix.InputStream({fd: 0, close_fd: false});
+        const {default: GioUnix} = await import('gi://GioUnix') as
+            {default: {InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}};
+        return GioUnix;
     } catch {
-        return new Gio.UnixInputStream({fd: 0, close_fd: false});
+        return {InputStream: Gio.UnixInputStream, OutputStream: Gio.UnixOutputStream};
+    }
+}
+
+/** Saves the scan state; a failure costs the next start a full scan, not this answer. */
+function persist(scanner: LogScanner, force: boolean): void {
+    try {
+        scanner.persist(force);
+    } catch (error) {
+        printerr(`cannot save the scan state: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
 
 /** The worker loop: a scan per input line, a JSON line per scan; errors are reported, not fatal. */
 export async function serveScans(env: Environment): Promise<void> {
     const scanner = newScanner(env, true);
-    const input = new Gio.DataInputStream({base_stream: await standardInput()});
+    const {InputStream} = await unixStreams();
+    const input = new Gio.DataInputStream({base_stream: new InputStream({fd: 0, close_fd: false})});
     for (;;) {
         const [line] = await input.read_line_async(GLib.PRIORITY_DEFAULT, null);
-        if (line === null)
+        if (line === null) {
+            persist(scanner, true); // a clean stop keeps everything read
             return;
+        }
         let reply: string;
         try {
             reply = JSON.stringify(await scanner.scan(null));
@@ -102,5 +128,6 @@ export async function serveScans(env: Environment): Promise<void> {
             reply = JSON.stringify({error: error instanceof Error ? error.message : String(error)});
         }
         print(reply); // g_print flushes: the extension reads each line as it comes
+        persist(scanner, false); // after the answer: saving never delays it
     }
 }

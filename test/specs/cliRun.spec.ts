@@ -3,6 +3,7 @@ import GLib from 'gi://GLib';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {readShare, readShareInHelper} from '../../src/core/logs/claudeShare.js';
+import {PriceList} from '../../src/core/pricing.js';
 import {makeTempDir, writeFile} from '../support/helpers.js';
 import {assistantLine} from '../support/logLines.js';
 
@@ -106,8 +107,10 @@ describe('the scan command', () => {
 
     it('lets a helper process read a share, with the same result as reading it here', async () => {
         const files = ['a', 'b'].map(name => ({path: `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`, offset: 0}));
-        const viaHelper = await readShareInHelper(['gjs', '-m', MAIN, 'scan', '--share'], files, null);
-        expect(viaHelper).toEqual(readShare(files, () => undefined, 1 << 30));
-        expect(await readShareInHelper(['false'], files, null)).toBeNull();
+        const viaHelper = await readShareInHelper(['gjs', '-m', MAIN, 'scan', '--share'], {files, pricesText: null}, null);
+        const readHere = readShare(files, new PriceList(), () => undefined, 1 << 30);
+        expect(viaHelper?.offsets).toEqual(readHere.offsets);
+        expect(viaHelper?.store.toBytes()).toEqual(readHere.store.toBytes());
+        expect(await readShareInHelper(['false'], {files, pricesText: null}, null)).toBeNull();
     });
 });

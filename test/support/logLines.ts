@@ -1,4 +1,7 @@
-// Claude Code and Codex log lines for fixtures, in the compact key order the tools write.
+// Claude Code and Codex log lines for fixtures, in the compact key order the tools write, and the
+// file helpers the log specs share.
+
+import Gio from 'gi://Gio';
 
 export interface AssistantOptions {
     id?: string;
@@ -66,4 +69,31 @@ export function codexTokenCount(o: {total?: Counts; last?: Counts; time?: number
         info['last_token_usage'] = usage(o.last);
     return JSON.stringify({timestamp: new Date(o.time ?? Date.UTC(2026, 10, 23, 10, 5)).toISOString(), type: 'event_msg',
         payload: {type: 'token_count', info, rate_limits: {primary: {used_percent: 26.5, window_minutes: 300}}}});
+}
+
+/** Deletes a folder a spec made, with everything in it (specs leave no temporary files). */
+export function removeTree(path: string): void {
+    const file = Gio.File.new_for_path(path);
+    let children: Gio.FileEnumerator;
+    try {
+        children = file.enumerate_children('standard::name,standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    } catch {
+        return;
+    }
+    for (let info = children.next_file(null); info !== null; info = children.next_file(null)) {
+        const child = `${path}/${info.get_name()}`;
+        if (info.get_file_type() === Gio.FileType.DIRECTORY)
+            removeTree(child);
+        else
+            Gio.File.new_for_path(child).delete(null);
+    }
+    children.close(null);
+    file.delete(null);
+}
+
+/** Appends in place, as a logging program does (writeFile replaces the file: a new inode). */
+export function appendFile(path: string, text: string): void {
+    const stream = Gio.File.new_for_path(path).append_to(Gio.FileCreateFlags.NONE, null);
+    stream.write_all(new TextEncoder().encode(text), null);
+    stream.close(null);
 }

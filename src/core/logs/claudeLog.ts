@@ -1,50 +1,213 @@
-// Claude Code transcripts: finding the billable lines and de-duplicating them.
+// Claude Code transcripts: reading the billable lines, byte by byte.
 //
 // Claude Code writes one line per content block; all lines of one API response share
 // `message.id` and `requestId`, and the early ones carry partial output counts. So entries are
 // de-duplicated across all files on message.id + requestId (message.id alone when there is no
-// requestId), keeping the non-sidechain copy, then the largest usage.
+// requestId), keeping the non-sidechain copy, then the largest usage (see usageStore).
+//
+// A line is read as JSON.parse would read it (the last of duplicate keys wins, escapes are
+// decoded) but without decoding it: the walker visits the top-level members, `message`,
+// `message.usage` and `usage.cache_creation`, and skips every other value — the message
+// content is nearly all of the line. Results go into one reused record: no object per line.
 
-import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime} from '../json.js';
-import type {ClaudeTokens} from '../pricing.js';
-import {encode, parseLineWithout, scanMarkedLines} from './jsonLines.js';
+import {decodeString, encode, readNumber, scanLines, skipString, skipValue, skipSpace, stringEscaped, walkObject} from './byteJson.js';
 
-export interface ClaudeEntry {
-    /** De-duplication key; null when the line has no message.id (never de-duplicated). */
-    key: string | null;
+/** What a billable line holds; `key` and the numbers are valid until the next line is read. */
+export interface ClaudeLine {
+    /** De-duplication key bytes (message.id, then NUL and requestId when present); null without message.id. */
+    key: Uint8Array | null;
     time: number;
     model: string;
-    tokens: ClaudeTokens;
+    input: number;
+    output: number;
+    cacheWrite5m: number;
+    cacheWrite1h: number;
+    cacheRead: number;
+    fast: boolean;
     /** `costUSD` written by old Claude Code versions; used instead of our price when present. */
     costUSD: number | null;
     sidechain: boolean;
 }
 
-/** Only lines containing this can be billable (compact JSON, as Claude Code writes it). */
-const CLAUDE_MARKERS = [encode('"usage":{')];
-const CONTENT_KEY = encode('"content":');
+export const newClaudeLine = (): ClaudeLine => ({key: null, time: 0, model: '', input: 0, output: 0, cacheWrite5m: 0,
+    cacheWrite1h: 0, cacheRead: 0, fast: false, costUSD: null, sidechain: false});
 
-const count = (usage: Record<string, unknown>, key: string): number => {
-    const n = optionalNumber(usage, key);
-    return n !== null && n > 0 ? n : 0;
+const names = (...keys: string[]): Uint8Array[] => keys.map(encode);
+const [MESSAGE, TIMESTAMP, REQUEST_ID, IS_SIDECHAIN] = [0, 1, 2, 3]; // then costUSD
+const TOP_KEYS = names('message', 'timestamp', 'requestId', 'isSidechain', 'costUSD');
+const [MODEL, ID] = [0, 1]; // then usage
+const MESSAGE_KEYS = names('model', 'id', 'usage');
+const [INPUT, OUTPUT, CACHE_WRITE, CACHE_READ, SPEED, CACHE_SPLIT] = [0, 1, 2, 3, 4, 5];
+const USAGE_KEYS = names('input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens',
+    'speed', 'cache_creation');
+const SPLIT_KEYS = names('ephemeral_1h_input_tokens');
+const TRUE = encode('true');
+const FAST = encode('"fast"');
+
+/** A string value's raw range in the line; start < 0 when the member is absent or not a string. */
+class StringRange {
+    start = -1;
+    end = -1;
+    escaped = false;
+
+    clear(): void {
+        this.start = -1;
+    }
+
+    /** Reads the value at `i` as a string (anything else clears it); returns the index after it. */
+    read(b: Uint8Array, i: number, end: number): number {
+        if (b[i] !== 0x22) {
+            this.start = -1;
+            return skipValue(b, i, end);
+        }
+        this.end = skipString(b, i, end);
+        this.start = i;
+        this.escaped = stringEscaped;
+        return this.end;
+    }
+
+    /** Present and not "" (as optionalString). */
+    get nonEmpty(): boolean {
+        return this.start >= 0 && this.end - this.start > 2;
+    }
+
+    /** The value's UTF-8 bytes (decoded when escaped). */
+    bytes(b: Uint8Array): Uint8Array {
+        return this.escaped ? encode(decodeString(b, this.start, this.end, true)) : b.subarray(this.start + 1, this.end - 1);
+    }
+}
+
+// The line being read. Module state rather than closures: the walkers run for every line.
+let bytes: Uint8Array = new Uint8Array(0);
+let lineEnd = 0;
+/** What the walkers found; an object, as the walkers set it from callbacks. */
+const found = {messageIsObject: false, usageIsObject: false, splitIsObject: false, sidechain: false, costUSD: null as number | null};
+function resetFound(): void {
+    found.messageIsObject = found.usageIsObject = found.sidechain = false;
+    found.costUSD = null;
+}
+const counts = new Float64Array(4);
+/** 1 where the count was a number. */
+const countSet = new Uint8Array(4);
+let fast = false;
+let write1h: number | null = null;
+const timestamp = new StringRange();
+const requestId = new StringRange();
+const messageId = new StringRange();
+const model = new StringRange();
+
+/** A number member: its value, or null when it is not a finite number. */
+function numberAt(i: number): {end: number; value: number | null} {
+    const end = skipValue(bytes, i, lineEnd);
+    const c = bytes[i] ?? 0;
+    numberResult.end = end;
+    numberResult.value = end < 0 || !(c === 0x2d || (c >= 0x30 && c <= 0x39)) ? null : readNumber(bytes, i, end);
+    return numberResult;
+}
+const numberResult: {end: number; value: number | null} = {end: 0, value: null};
+
+/** True when `[start, end)` holds exactly `literal`. */
+function isLiteral(start: number, end: number, literal: Uint8Array): boolean {
+    if (end - start !== literal.length)
+        return false;
+    for (let k = 0; k < literal.length; k++) {
+        if (bytes[start + k] !== literal[k])
+            return false;
+    }
+    return true;
+}
+
+function onSplit(_name: number, i: number): number {
+    const n = numberAt(i);
+    write1h = n.value;
+    return n.end;
+}
+
+function onUsage(name: number, i: number): number {
+    if (name === SPEED) {
+        const end = skipValue(bytes, i, lineEnd);
+        fast = end > 0 && bytes[i] === 0x22 && (isLiteral(i, end, FAST) ||
+            (stringEscaped && decodeString(bytes, i, end, true) === 'fast'));
+        return end;
+    }
+    if (name === CACHE_SPLIT) {
+        write1h = null;
+        found.splitIsObject = bytes[i] === 0x7b;
+        return found.splitIsObject ? walkObject(bytes, i, lineEnd, SPLIT_KEYS, onSplit) : skipValue(bytes, i, lineEnd);
+    }
+    const n = numberAt(i);
+    counts[name] = n.value ?? 0;
+    countSet[name] = n.value === null ? 0 : 1;
+    return n.end;
+}
+
+function onMessage(name: number, i: number): number {
+    if (name === MODEL)
+        return model.read(bytes, i, lineEnd);
+    if (name === ID)
+        return messageId.read(bytes, i, lineEnd);
+    found.usageIsObject = bytes[i] === 0x7b;
+    counts.fill(0);
+    countSet.fill(0);
+    fast = false;
+    found.splitIsObject = false;
+    write1h = null;
+    return found.usageIsObject ? walkObject(bytes, i, lineEnd, USAGE_KEYS, onUsage) : skipValue(bytes, i, lineEnd);
+}
+
+function onTop(name: number, i: number): number {
+    switch (name) {
+    case MESSAGE:
+        found.messageIsObject = bytes[i] === 0x7b;
+        found.usageIsObject = false;
+        model.clear();
+        messageId.clear();
+        return found.messageIsObject ? walkObject(bytes, i, lineEnd, MESSAGE_KEYS, onMessage) : skipValue(bytes, i, lineEnd);
+    case TIMESTAMP:
+        return timestamp.read(bytes, i, lineEnd);
+    case REQUEST_ID:
+        return requestId.read(bytes, i, lineEnd);
+    case IS_SIDECHAIN: {
+        const end = skipValue(bytes, i, lineEnd);
+        found.sidechain = isLiteral(i, end, TRUE);
+        return end;
+    }
+    default: {
+        const n = numberAt(i);
+        found.costUSD = n.value;
+        return n.end;
+    }
+    }
+}
+
+const digit = (at: number): number => (bytes[at] ?? 0) - 0x30;
+const twoDigits = (at: number): number => {
+    const a = digit(at);
+    const b = digit(at + 1);
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 };
 
-/** Turns a `message.usage` object into token counts; null when the required counts are missing. */
-function claudeTokens(usage: unknown): ClaudeTokens | null {
-    if (!isObject(usage) || optionalNumber(usage, 'input_tokens') === null || optionalNumber(usage, 'output_tokens') === null)
+/** The time of the timestamp string, as Date.parse reads it; fast for Claude Code's `…T…:…:….mmmZ`. */
+function timeOf(t: StringRange): number | null {
+    if (t.start < 0)
         return null;
-    const write = count(usage, 'cache_creation_input_tokens');
-    const split = optionalObject(usage, 'cache_creation');
-    // Without the TTL split every cache write is priced as a 5-minute write.
-    const write1h = split ? Math.min(write, count(split, 'ephemeral_1h_input_tokens')) : 0;
-    return {
-        input: count(usage, 'input_tokens'),
-        output: count(usage, 'output_tokens'),
-        cacheWrite5m: write - write1h,
-        cacheWrite1h: write1h,
-        cacheRead: count(usage, 'cache_read_input_tokens'),
-        fast: optionalString(usage, 'speed') === 'fast',
-    };
+    const s = t.start + 1;
+    if (!t.escaped && t.end - t.start === 26 && bytes[s + 4] === 0x2d && bytes[s + 10] === 0x54 && bytes[s + 19] === 0x2e &&
+        bytes[s + 23] === 0x5a) {
+        const year = twoDigits(s) * 100 + twoDigits(s + 2);
+        const month = twoDigits(s + 5);
+        const day = twoDigits(s + 8);
+        const hour = twoDigits(s + 11);
+        const minute = twoDigits(s + 14);
+        const second = twoDigits(s + 17);
+        const ms = twoDigits(s + 20) * 10 + digit(s + 22);
+        if (year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 &&
+            minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && ms >= 0 && digit(s + 22) >= 0 && digit(s + 22) <= 9 &&
+            bytes[s + 7] === 0x2d && bytes[s + 13] === 0x3a && bytes[s + 16] === 0x3a)
+            return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+    }
+    const ms = Date.parse(decodeString(bytes, t.start, t.end, t.escaped));
+    return Number.isNaN(ms) ? null : ms;
 }
 
 const models = new Map<string, string>();
@@ -56,51 +219,92 @@ const intern = (name: string): string => {
     models.set(name, name);
     return name;
 };
+const decoder = new TextDecoder();
+let lastModelBytes: Uint8Array = new Uint8Array(0);
+let lastModel = '';
 
-/**
- * Reads the billable entry of the line `[start, end)`; null when the line has none or is
- * malformed. The message's content, nearly all of the line, is skipped without being decoded.
- */
-export function parseClaudeLine(b: Uint8Array, start: number, end: number): ClaudeEntry | null {
-    const line = parseLineWithout(b, start, end, CONTENT_KEY);
-    const message = isObject(line) ? optionalObject(line, 'message') : null;
-    if (!isObject(line) || !message)
+/** The model name; the previous line's string again when the bytes are the same (nearly always). */
+function modelName(): string {
+    if (!model.nonEmpty)
+        return 'unknown';
+    const raw = model.bytes(bytes);
+    let same = raw.length === lastModelBytes.length;
+    for (let k = 0; same && k < raw.length; k++)
+        same = raw[k] === lastModelBytes[k];
+    if (same)
+        return lastModel;
+    lastModelBytes = raw.slice();
+    lastModel = intern(decoder.decode(raw));
+    return lastModel;
+}
+
+let keyScratch = new Uint8Array(256);
+
+function keyBytes(): Uint8Array | null {
+    if (!messageId.nonEmpty)
         return null;
-    const tokens = claudeTokens(message['usage']);
-    const time = parseIsoTime(line['timestamp']);
-    if (!tokens || time === null)
-        return null;
-    const messageId = optionalString(message, 'id');
-    const requestId = optionalString(line, 'requestId');
-    const cost = optionalNumber(line, 'costUSD');
-    return {
-        key: messageId === null ? null : requestId === null ? messageId : `${messageId}\u0000${requestId}`,
-        time,
-        model: intern(optionalString(message, 'model') ?? 'unknown'),
-        tokens,
-        costUSD: cost !== null && cost >= 0 ? cost : null,
-        sidechain: line['isSidechain'] === true,
-    };
+    const id = messageId.bytes(bytes);
+    const request = requestId.nonEmpty ? requestId.bytes(bytes) : null;
+    const length = id.length + (request ? request.length + 1 : 0);
+    if (keyScratch.length < length)
+        keyScratch = new Uint8Array(length * 2);
+    keyScratch.set(id);
+    if (request) {
+        keyScratch[id.length] = 0;
+        keyScratch.set(request, id.length + 1);
+    }
+    return keyScratch.subarray(0, length);
 }
 
 /**
- * Calls `onEntry` for every billable line of `[from, end)`; returns where the next read starts
- * (see scanMarkedLines).
+ * Reads the billable entry of the line `[start, end)` into `out`; false when the line has none
+ * (no `message.usage` with input and output counts, no parseable timestamp) or is malformed.
  */
-export const scanClaudeLines = (b: Uint8Array, from: number, end: number, onEntry: (entry: ClaudeEntry) => void): number =>
-    scanMarkedLines(b, from, end, CLAUDE_MARKERS, (start, stop) => {
-        const entry = parseClaudeLine(b, start, stop);
-        if (entry)
-            onEntry(entry);
-        return entry !== null;
+export function readClaudeLine(b: Uint8Array, start: number, end: number, out: ClaudeLine): boolean {
+    bytes = b;
+    lineEnd = end;
+    resetFound();
+    timestamp.clear();
+    requestId.clear();
+    const first = skipSpace(b, start, end);
+    const after = walkObject(b, first, end, TOP_KEYS, onTop);
+    if (after < 0 || skipSpace(b, after, end) !== end || !found.messageIsObject || !found.usageIsObject || countSet[INPUT] !== 1 || countSet[OUTPUT] !== 1)
+        return false;
+    const time = timeOf(timestamp);
+    if (time === null)
+        return false;
+    const positive = (n: number): number => n > 0 ? n : 0;
+    const write = positive(counts[CACHE_WRITE] ?? 0);
+    // Without the TTL split every cache write is priced as a 5-minute write.
+    const oneHour = found.splitIsObject ? Math.min(write, positive(write1h ?? 0)) : 0;
+    out.key = keyBytes();
+    out.time = time;
+    out.model = modelName();
+    out.input = positive(counts[INPUT] ?? 0);
+    out.output = positive(counts[OUTPUT] ?? 0);
+    out.cacheWrite5m = write - oneHour;
+    out.cacheWrite1h = oneHour;
+    out.cacheRead = positive(counts[CACHE_READ] ?? 0);
+    out.fast = fast;
+    out.costUSD = found.costUSD !== null && found.costUSD >= 0 ? found.costUSD : null;
+    out.sidechain = found.sidechain;
+    return true;
+}
+
+/**
+ * Calls `onLine` for every billable line of `[from, end)` (the record is reused); returns
+ * where the next read starts (see scanLines).
+ */
+export function scanClaudeLines(b: Uint8Array, from: number, end: number, onLine: (line: ClaudeLine) => void): number {
+    const line = newClaudeLine();
+    return scanLines(b, from, end, true, (start, stop) => {
+        if (!readClaudeLine(b, start, stop, line))
+            return false;
+        onLine(line);
+        return true;
     });
+}
 
 /** All tokens of a response, the measure of which streamed copy is the final one. */
-export const claudeSize = (t: ClaudeTokens): number => t.input + t.output + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead;
-
-/** True when `candidate` should replace `kept` as the copy of one response that counts. */
-export function preferEntry(candidate: {sidechain: boolean; size: number}, kept: {sidechain: boolean; size: number}): boolean {
-    if (candidate.sidechain !== kept.sidechain)
-        return !candidate.sidechain;
-    return candidate.size > kept.size;
-}
+export const claudeSize = (t: {input: number; output: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number}): number =>
+    t.input + t.output + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead;

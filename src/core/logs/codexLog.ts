@@ -5,7 +5,7 @@
 // and identical events (time, model, counts) from different files count once (the caller keeps
 // the set). `input_tokens` includes the cached input; `output_tokens` includes reasoning.
 
-import {encode, parseLineWithout, scanMarkedLines} from './jsonLines.js';
+import {decodeString, encode, scanLines, skipSpace, skipValue, stringEscaped, walkObject} from './byteJson.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, type JsonObject} from '../json.js';
 
 export interface CodexCounts {
@@ -101,17 +101,82 @@ export function readCodexLine(line: unknown, state: CodexFileState): CodexEvent 
     return {key: `${time}|${model}|${c.input}|${c.cached}|${c.output}|${c.reasoning}|${c.total}`, time, model, counts: c};
 }
 
-const CODEX_MARKERS = ['"token_count"', '"turn_context"', '"session_meta"'].map(encode);
-// session_meta carries the whole system prompt (10–30 KB) that we never need.
-const INSTRUCTIONS_KEY = encode('"base_instructions":');
+const decoder = new TextDecoder();
+const TYPE = 0; // then payload
+const TOP_KEYS = ['type', 'payload'].map(encode);
+const PAYLOAD_KEYS = ['type', 'cwd'].map(encode);
+/** The line types that matter, as raw JSON strings. */
+const SESSION_META = encode('"session_meta"');
+const TURN_CONTEXT = encode('"turn_context"');
+const EVENT_MSG = encode('"event_msg"');
+const TOKEN_COUNT = encode('"token_count"');
 
-/** Calls `onEvent` for every billable event of `[from, end)`; returns where the next read starts. */
+const sameBytes = (b: Uint8Array, start: number, end: number, literal: Uint8Array): boolean =>
+    end - start === literal.length && literal.every((c, k) => b[start + k] === c);
+
+/**
+ * Which kind of line `[start, end)` is, from its top-level `type` and `payload.type`, without
+ * reading the rest: Codex writes `type` before `payload`, so a response item (nearly all the
+ * bytes) is dismissed after a few dozen bytes. The session_meta payload's `cwd` is read here:
+ * that payload carries the whole system prompt (10–30 KB), which is never decoded.
+ */
+function classify(b: Uint8Array, start: number, end: number): {kind: 'other' | 'meta' | 'parse' | 'malformed'; cwd: string | null} {
+    // Set from the walkers' callbacks.
+    const seen = {type: new Uint8Array(0) as Uint8Array, payloadType: null as [number, number] | null, cwd: null as string | null, dismissed: false};
+    const onPayload = (name: number, i: number): number => {
+        const valueEnd = skipValue(b, i, end);
+        if (name === TYPE)
+            seen.payloadType = [i, valueEnd];
+        else if (b[i] === 0x22 && valueEnd > i)
+            seen.cwd = decodeString(b, i, valueEnd, stringEscaped) || null;
+        return valueEnd;
+    };
+    const onTop = (name: number, i: number): number => {
+        if (name === TYPE) {
+            const valueEnd = skipValue(b, i, end);
+            const type = b.subarray(i, valueEnd < 0 ? i : valueEnd);
+            seen.type = type;
+            seen.dismissed = !sameBytes(type, 0, type.length, SESSION_META) && !sameBytes(type, 0, type.length, TURN_CONTEXT) &&
+                !sameBytes(type, 0, type.length, EVENT_MSG);
+            return seen.dismissed ? -1 : valueEnd;
+        }
+        return b[i] === 0x7b ? walkObject(b, i, end, PAYLOAD_KEYS, onPayload) : skipValue(b, i, end);
+    };
+    const after = walkObject(b, skipSpace(b, start, end), end, TOP_KEYS, onTop);
+    if (seen.dismissed)
+        return {kind: 'other', cwd: null};
+    if (after < 0 || skipSpace(b, after, end) !== end)
+        return {kind: 'malformed', cwd: null};
+    const t = seen.type;
+    if (sameBytes(t, 0, t.length, SESSION_META))
+        return {kind: 'meta', cwd: seen.cwd};
+    const p = seen.payloadType;
+    const isTokenCount = p !== null && sameBytes(b, p[0], p[1], TOKEN_COUNT);
+    return {kind: sameBytes(t, 0, t.length, TURN_CONTEXT) || isTokenCount ? 'parse' : 'other', cwd: null};
+}
+
+/**
+ * Calls `onEvent` for every billable event of `[from, end)`; returns where the next read starts
+ * (see scanLines). Only turn contexts and token counts, small lines, are parsed as JSON.
+ */
 export const scanCodexLines = (b: Uint8Array, from: number, end: number, state: CodexFileState,
     onEvent: (event: CodexEvent) => void): number =>
-    scanMarkedLines(b, from, end, CODEX_MARKERS, (start, stop) => {
-        const line = parseLineWithout(b, start, stop, INSTRUCTIONS_KEY);
+    scanLines(b, from, end, false, (start, stop) => {
+        const {kind, cwd} = classify(b, start, stop);
+        if (kind === 'meta') {
+            state.cwd = cwd ?? state.cwd;
+            return true;
+        }
+        if (kind !== 'parse')
+            return kind === 'other' && stop < end; // an unfinished last line is read next time
+        let line: unknown;
+        try {
+            line = JSON.parse(decoder.decode(b.subarray(start, stop)));
+        } catch {
+            return false;
+        }
         const event = readCodexLine(line, state);
         if (event)
             onEvent(event);
-        return isObject(line);
+        return true;
     });

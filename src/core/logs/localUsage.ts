@@ -84,16 +84,31 @@ export interface SourceUsage {
     projects: ProjectTotals[];
     block: Block | null;
     lastActivity: number | null;
-    /** Everything in the logs on disk now (not the kept history). */
+    /** Everything read from the logs, including transcripts deleted since (not the kept history). */
     allTime: Totals;
     /** The last 30 days, from the logs and our kept history, oldest first. */
     days: DayTotals[];
+}
+
+/** The scanner's own counters: how this answer was reached. */
+export interface ScannerReport {
+    /** Scans that read every file from the start, since the saved state was first made. */
+    fullScans: number;
+    /** Worker starts that continued from the saved state. */
+    restores: number;
+    /** This scanner started from the saved state. */
+    restored: boolean;
+    /** This answer is the saved state alone, before the logs were looked at: ask again for what changed. */
+    fromSavedState: boolean;
+    /** Files read (in part) by this scan. */
+    filesRead: number;
 }
 
 export interface LocalUsage {
     generatedAt: number;
     scanMs: number;
     bytesRead: number;
+    scanner?: ScannerReport;
     priceTableDate: string;
     /** Problems with the user's price overrides file. */
     priceErrors: string[];
@@ -151,33 +166,6 @@ export function dayKey(time: number): string {
 
 const byCost = <T extends {cost: number}>(a: T, b: T): number => b.cost - a.cost;
 
-/** Per-day totals with a by-model breakdown, from entries. */
-export function dayTotals(entries: readonly UsageEntry[]): Map<string, DayTotals> {
-    const days = new Map<string, DayTotals>();
-    const models = new Map<string, Map<string, ModelTotals>>();
-    for (const e of entries) {
-        const date = e.day;
-        let day = days.get(date);
-        let dayModels = models.get(date);
-        if (!day || !dayModels) {
-            day = {date, ...emptyTotals(), models: []};
-            dayModels = new Map();
-            days.set(date, day);
-            models.set(date, dayModels);
-        }
-        addEntry(day, e);
-        let m = dayModels.get(e.model);
-        if (!m) {
-            m = {model: e.model, priced: e.cost !== null, ...emptyTotals()};
-            dayModels.set(e.model, m);
-        }
-        addEntry(m, e);
-    }
-    for (const [date, day] of days)
-        day.models = [...models.get(date)?.values() ?? []].sort(byCost);
-    return days;
-}
-
 /** Sums days into one total with a merged by-model breakdown. */
 export function sumDays(days: readonly DayTotals[]): {totals: Totals; models: ModelTotals[]} {
     const totals = emptyTotals();
@@ -229,23 +217,6 @@ export function currentBlock(entries: readonly UsageEntry[], now: number): Block
         costPerHour, tokensPerMinute,
         projectedCost: totals.cost + costPerHour * Math.max(0, end - now) / HOUR,
     };
-}
-
-/** Month-to-date cost per project, top five. */
-export function topProjects(entries: readonly UsageEntry[], since: number, count = 5): ProjectTotals[] {
-    const projects = new Map<string, ProjectTotals>();
-    for (const e of entries) {
-        if (e.time < since)
-            continue;
-        let p = projects.get(e.project);
-        if (!p) {
-            p = {project: e.project, cost: 0, tokens: 0};
-            projects.set(e.project, p);
-        }
-        p.cost += e.cost ?? 0;
-        p.tokens += entryTokens(e);
-    }
-    return [...projects.values()].sort((a, b) => b.cost - a.cost || b.tokens - a.tokens).slice(0, count);
 }
 
 export function startOfToday(now: number): number {

@@ -81,6 +81,8 @@ export class LocalUsageMonitor {
             try {
                 const usage = await this._scan();
                 this._set({usage, error: null});
+                // A restarted worker answers from its saved state first: ask at once for what changed since.
+                this._again ||= usage.scanner?.fromSavedState === true;
             } catch (error) {
                 if (isCancelled(error) || this._cancellable.is_cancelled())
                     return;

@@ -2,9 +2,9 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import type {LocalUsage, SourceUsage} from '../../src/core/logs/localUsage.js';
-import {LogScanner, logRoots} from '../../src/core/logs/scanner.js';
+import {LogScanner, scanStatePath} from '../../src/core/logs/scanner.js';
 import {makeTempDir, testEnvironment, writeFile, type TestEnvironment} from '../support/helpers.js';
-import {assistantLine, codexTokenCount, codexTurn, userLine} from '../support/logLines.js';
+import {appendFile, assistantLine, codexTokenCount, codexTurn, removeTree, userLine} from '../support/logLines.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -16,17 +16,12 @@ const source = (usage: LocalUsage, id: 'claude' | 'codex'): SourceUsage => {
     return found;
 };
 
-/** Appends in place, as a logging program does (writeFile replaces the file: a new inode). */
-function appendFile(path: string, text: string): void {
-    const stream = Gio.File.new_for_path(path).append_to(Gio.FileCreateFlags.NONE, null);
-    stream.write_all(new TextEncoder().encode(text), null);
-    stream.close(null);
-}
-
 describe('LogScanner', () => {
     let home: string;
     let env: TestEnvironment;
     let project: string;
+    /** A scanner as the worker makes one: keeping its state in the cache folder. */
+    const scanner = (): LogScanner => new LogScanner({env, statePath: scanStatePath(env)});
 
     beforeEach(() => {
         home = makeTempDir();
@@ -34,15 +29,7 @@ describe('LogScanner', () => {
         env.clock = NOW;
         project = join(home, '.claude', 'projects', `${home.replace(/[/.]/g, '-')}-src-app`);
     });
-
-    it('finds Claude and Codex logs where the tools keep them, or only where CLAUDE_CONFIG_DIR says', () => {
-        expect(logRoots(env).map(r => r.path)).toEqual([join(home, '.config', 'claude', 'projects'), join(home, '.claude', 'projects'),
-            join(home, '.codex', 'sessions'), join(home, '.codex', 'archived_sessions')]);
-        env.vars['CLAUDE_CONFIG_DIR'] = '~/work-claude, /srv/claude/projects';
-        env.vars['CODEX_HOME'] = '/srv/codex';
-        expect(logRoots(env).map(r => r.path)).toEqual([join(home, 'work-claude', 'projects'), '/srv/claude/projects',
-            '/srv/codex/sessions', '/srv/codex/archived_sessions']);
-    });
+    afterEach(() => removeTree(home));
 
     it('de-duplicates streamed chunks, resumed copies and subagent copies across files', async () => {
         const t = NOW - 2 * HOUR;
@@ -59,7 +46,7 @@ describe('LogScanner', () => {
         ].join('\n') + '\n');
         writeFile(join(project, 'one', 'subagents', 'agent-a.jsonl'),
             `${assistantLine({id: 'm4', requestId: 'r4', output: 40, time: t + 4000, sidechain: true})}\n`);
-        const claude = source(await new LogScanner({env}).scan(null), 'claude');
+        const claude = source(await scanner().scan(null), 'claude');
         expect(claude.allTime.entries).toBe(4);
         expect(claude.allTime.output).toBe(500 + 100 + 50 + 40);
         expect(claude.files).toBe(3);
@@ -74,7 +61,7 @@ describe('LogScanner', () => {
 
     it('shows unknown models unpriced, with their tokens', async () => {
         writeFile(join(project, 'a.jsonl'), `${assistantLine({id: 'm', requestId: 'r', model: 'glm-9-local', input: 10, output: 5, time: NOW - HOUR})}\n`);
-        const claude = source(await new LogScanner({env}).scan(null), 'claude');
+        const claude = source(await scanner().scan(null), 'claude');
         expect(claude.today.cost).toBe(0);
         expect(claude.today.unpricedTokens).toBe(15);
         expect(claude.models).toEqual([jasmine.objectContaining({model: 'glm-9-local', priced: false, unpricedTokens: 15})]);
@@ -85,27 +72,27 @@ describe('LogScanner', () => {
         const first = `${assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - HOUR})}\n`;
         const second = assistantLine({id: 'm2', requestId: 'r2', output: 20, time: NOW - HOUR});
         writeFile(path, first + second.slice(0, 100));
-        const scanner = new LogScanner({env});
-        let usage = await scanner.scan(null);
+        const incremental = scanner();
+        let usage = await incremental.scan(null);
         expect(source(usage, 'claude').allTime.output).toBe(10);
 
         appendFile(path, `${second.slice(100)}\n`);
-        usage = await scanner.scan(null);
+        usage = await incremental.scan(null);
         expect(usage.bytesRead).toBe(new TextEncoder().encode(`${second}\n`).length);
         expect(source(usage, 'claude').allTime.output).toBe(30);
 
-        usage = await scanner.scan(null);
+        usage = await incremental.scan(null);
         expect(usage.bytesRead).toBe(0);
 
         writeFile(path, `${assistantLine({id: 'm9', requestId: 'r9', output: 7, time: NOW - HOUR})}\n`); // replaced
-        usage = await scanner.scan(null);
+        usage = await incremental.scan(null);
         expect(source(usage, 'claude').allTime.output).toBe(7);
 
         const shorter = `${assistantLine({id: 'm8', requestId: 'r8', output: 1, time: NOW - HOUR})}\n`;
         const stream = Gio.File.new_for_path(path).replace(null, false, Gio.FileCreateFlags.NONE, null); // same inode, cut short
         stream.write_all(new TextEncoder().encode(shorter.slice(0, 20)), null);
         stream.close(null);
-        usage = await scanner.scan(null);
+        usage = await incremental.scan(null);
         expect(source(usage, 'claude').allTime.output).toBe(0);
     });
 
@@ -113,13 +100,14 @@ describe('LogScanner', () => {
         const path = join(project, 'old.jsonl');
         writeFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - 3 * 24 * HOUR})}\n` +
             `${assistantLine({id: 'm2', requestId: 'r2', output: 20, time: NOW - HOUR})}\n`);
-        const scanner = new LogScanner({env});
-        await scanner.scan(null);
+        const incremental = scanner();
+        await incremental.scan(null);
         GLib.unlink(path);
-        expect(source(await scanner.scan(null), 'claude').month.output).toBe(30);
+        expect(source(await incremental.scan(null), 'claude').month.output).toBe(30);
+        incremental.persist();
 
-        const restarted = source(await new LogScanner({env}).scan(null), 'claude');
-        expect(restarted.allTime.entries).toBe(0);
+        const restarted = source(await scanner().scan(null), 'claude');
+        expect(restarted.allTime.entries).toBe(2); // the saved state remembers what the deleted file gave
         expect(restarted.month.output).toBe(30);
         expect(restarted.today.output).toBe(20);
         expect(restarted.days.map(d => [d.date, d.output])).toEqual([['2026-11-20', 10], ['2026-11-23', 20]]);
@@ -137,7 +125,7 @@ describe('LogScanner', () => {
         writeFile(join(day, 'rollout-fork.jsonl'), lines + codexTokenCount({total: [3000, 200, 300], last: [2000, 0, 200],
             time: Date.UTC(2026, 10, 23, 11)}) + '\n');
         writeFile(join(home, '.codex', 'archived_sessions', 'rollout-a.jsonl'), lines);
-        const codex = source(await new LogScanner({env}).scan(null), 'codex');
+        const codex = source(await scanner().scan(null), 'codex');
         expect(codex.allTime.entries).toBe(2);
         expect([codex.allTime.input, codex.allTime.cacheRead, codex.allTime.output]).toEqual([800 + 2000, 200, 300]);
         expect(codex.projects.map(p => p.project)).toEqual(['app']); // the latest turn's folder
@@ -149,25 +137,79 @@ describe('LogScanner', () => {
     it('applies the user price file and reports its mistakes', async () => {
         writeFile(join(project, 'a.jsonl'), `${assistantLine({id: 'm', requestId: 'r', model: 'my-model', input: 1_000_000, output: 0, time: NOW - HOUR})}\n`);
         writeFile(join(home, '.config', 'ai-usage-meter', 'prices.json'), '{"my-model": {"input": 2, "output": 8}, "bad": {}}');
-        const usage = await new LogScanner({env}).scan(null);
+        const usage = await scanner().scan(null);
         expect(source(usage, 'claude').today.cost).toBeCloseTo(2, 9);
         expect(usage.priceErrors.length).toBe(1);
         expect(usage.priceErrors[0]).toContain('bad');
     });
 
-    it('notices appended lines through the folder monitor without listing everything again', async () => {
-        const path = join(project, 'watched.jsonl');
-        writeFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - HOUR})}\n`);
-        const scanner = new LogScanner({env, watch: true});
-        try {
-            await scanner.scan(null);
-            appendFile(path, `${assistantLine({id: 'm2', requestId: 'r2', output: 5, time: NOW - HOUR})}\n`);
-            writeFile(join(project, 'new-session', 'subagents', 'agent-x.jsonl'),
-                `${assistantLine({id: 'm3', requestId: 'r3', output: 1, time: NOW - HOUR, sidechain: true})}\n`);
-            await new Promise(resolve => setTimeout(resolve, 300));
-            expect(source(await scanner.scan(null), 'claude').allTime.output).toBe(16);
-        } finally {
-            scanner.close();
-        }
+    it('continues from its saved state after a restart: nothing read again, the same totals', async () => {
+        const path = join(project, 's.jsonl');
+        writeFile(path, [assistantLine({id: 'm1', requestId: 'r1', output: 3, time: NOW - HOUR}),
+            assistantLine({id: 'm1', requestId: 'r1', output: 300, time: NOW - HOUR})].join('\n') + '\n');
+        const first = scanner();
+        const cold = await first.scan(null);
+        first.persist();
+        expect(cold.scanner).toEqual({fullScans: 1, restores: 0, restored: false, fromSavedState: false, filesRead: 1});
+
+        const restarted = scanner();
+        const warm = await restarted.scan(null);
+        expect(warm.bytesRead).toBe(0);
+        expect(warm.scanner).toEqual({fullScans: 1, restores: 1, restored: true, fromSavedState: false, filesRead: 0});
+        expect(source(warm, 'claude').allTime).toEqual(source(cold, 'claude').allTime);
+
+        appendFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 500, time: NOW - HOUR})}\n`);
+        const grown = await restarted.scan(null);
+        expect(source(grown, 'claude').allTime.output).toBe(500); // the better copy replaced the kept one
+        expect(grown.scanner?.fullScans).toBe(1);
+    });
+
+    it('as a worker, answers first from the saved state alone, then reads what changed', async () => {
+        const path = join(project, 's.jsonl');
+        writeFile(path, `${assistantLine({id: 'm1', requestId: 'r1', output: 30, time: NOW - HOUR})}\n`);
+        const first = scanner();
+        await first.scan(null);
+        first.persist();
+        appendFile(path, `${assistantLine({id: 'm2', requestId: 'r2', output: 12, time: NOW - HOUR})}\n`);
+        const worker = new LogScanner({env, statePath: scanStatePath(env), answerFromState: true});
+        const early = await worker.scan(null);
+        expect(early.scanner?.fromSavedState).toBeTrue();
+        expect(source(early, 'claude').allTime.output).toBe(30);
+        const next = await worker.scan(null);
+        expect(next.scanner?.fromSavedState).toBeFalse();
+        expect(source(next, 'claude').allTime.output).toBe(42);
+        expect(next.scanner?.fullScans).toBe(1);
+    });
+
+    it('scans everything again when the saved state is corrupt, or a file was rewritten in place', async () => {
+        const path = join(project, 's.jsonl');
+        const line = assistantLine({id: 'm1', requestId: 'r1', output: 10, time: NOW - HOUR});
+        writeFile(path, `${line}\n`);
+        const first = scanner();
+        await first.scan(null);
+        first.persist();
+        const statePath = scanStatePath(env);
+        const [, bytes] = GLib.file_get_contents(statePath);
+        GLib.file_set_contents(statePath, bytes.subarray(0, bytes.length - 1));
+        const afterCorruption = await scanner().scan(null);
+        expect(afterCorruption.scanner?.restored).toBeFalse();
+        expect(source(afterCorruption, 'claude').allTime.output).toBe(10);
+
+        // Same inode, same length and more: only the bytes before the old end tell.
+        const stream = Gio.File.new_for_path(path).replace(null, false, Gio.FileCreateFlags.NONE, null);
+        stream.write_all(new TextEncoder().encode(`${line.replace('"output_tokens":10', '"output_tokens":20')}\n${line}\n`), null);
+        stream.close(null);
+        const rewritten = await first.scan(null);
+        expect(source(rewritten, 'claude').allTime.output).toBe(20);
+    });
+
+    it('prices everything again when the user price file changes', async () => {
+        writeFile(join(project, 'a.jsonl'), `${assistantLine({id: 'm', requestId: 'r', model: 'my-model', input: 1_000_000, output: 0, time: NOW - HOUR})}\n`);
+        const s = scanner();
+        expect(source(await s.scan(null), 'claude').today.unpricedTokens).toBe(1_000_000);
+        s.persist();
+        writeFile(join(home, '.config', 'ai-usage-meter', 'prices.json'), '{"my-model": {"input": 2, "output": 8}}');
+        expect(source(await s.scan(null), 'claude').allTime.cost).toBeCloseTo(2, 9);
+        expect(source(await scanner().scan(null), 'claude').allTime.cost).toBeCloseTo(2, 9);
     });
 });

@@ -1,0 +1,219 @@
+// Where the logs are and which of them changed: the log roots from the environment, a listing
+// of every *.jsonl under them, and folder monitors (inotify through Gio.FileMonitor) so that a
+// long-running worker's refresh looks only at the files that changed — listing thousands of
+// files costs more than reading what a session appended. It falls back to a full listing when
+// the monitors cannot tell (before the first listing, after a folder could not be watched, and
+// every ten minutes in case a change went unnoticed). Synchronous: worker processes only.
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+
+import type {Environment} from '../environment.js';
+import type {LogSource} from './localUsage.js';
+
+export interface Root {
+    source: LogSource;
+    /** The folder scanned recursively for *.jsonl. */
+    path: string;
+}
+
+/** A log file as listed: its root, size and identity (device and inode). */
+export interface ListedFile {
+    root: Root;
+    size: number;
+    identity: string;
+}
+
+export type Listing = Map<string, ListedFile>;
+
+/** Comma-separated folders, `~` expanded. */
+function pathList(value: string, home: string): string[] {
+    return value.split(',').map(p => p.trim()).filter(p => p !== '')
+        .map(p => p === '~' || p.startsWith('~/') ? home + p.slice(1) : p);
+}
+
+/**
+ * Where the logs are: `$CLAUDE_CONFIG_DIR` (comma-separated; each a config folder holding
+ * `projects/`, or `projects/` itself; when set, only those), else `~/.config/claude` and
+ * `~/.claude`; Codex in `sessions/` and `archived_sessions/` of `$CODEX_HOME` (comma-separated)
+ * or `~/.codex`.
+ */
+export function logRoots(env: Environment): Root[] {
+    const claudeDirs = env.getenv('CLAUDE_CONFIG_DIR');
+    const claude = claudeDirs
+        ? pathList(claudeDirs, env.homeDir).map(p => GLib.path_get_basename(p) === 'projects' ? p : GLib.build_filenamev([p, 'projects']))
+        : [GLib.build_filenamev([env.configDir, 'claude', 'projects']), GLib.build_filenamev([env.homeDir, '.claude', 'projects'])];
+    const codexHomes = pathList(env.getenv('CODEX_HOME') ?? '', env.homeDir);
+    const codex = (codexHomes.length > 0 ? codexHomes : [GLib.build_filenamev([env.homeDir, '.codex'])])
+        .flatMap(home => ['sessions', 'archived_sessions'].map(dir => GLib.build_filenamev([home, dir])));
+    return [...claude.map(path => ({source: 'claude' as const, path})), ...codex.map(path => ({source: 'codex' as const, path}))];
+}
+
+/** Project and session of a log file, from its place under the root. */
+export function logNames(root: Root, path: string, homeDir: string): {project: string; session: string} {
+    const relative = path.slice(root.path.length + 1).split('/');
+    if (root.source === 'codex')
+        return {project: '', session: relative.join('/').replace(/\.jsonl$/, '')};
+    const home = `${homeDir.replace(/[/.]/g, '-')}-`;
+    const folder = relative.length > 1 ? relative[0] ?? '' : '';
+    const project = folder.startsWith(home) ? folder.slice(home.length) : folder.replace(/^-/, '');
+    const session = relative.length > 2 ? relative[1] ?? '' : (relative[relative.length - 1] ?? '').replace(/\.jsonl$/, '');
+    return {project, session};
+}
+
+const ATTRIBUTES = 'standard::name,standard::type,standard::size,unix::device,unix::inode';
+
+const listed = (root: Root, info: Gio.FileInfo): ListedFile => ({root, size: info.get_size(),
+    identity: `${info.get_attribute_uint32('unix::device')}:${info.get_attribute_uint64('unix::inode')}`});
+
+/** Every *.jsonl under `dir` (recursively), and every folder seen. */
+function findLogs(root: Root, dir: string, files: Listing, dirs: Set<string>): void {
+    let children: Gio.FileEnumerator;
+    try {
+        children = Gio.File.new_for_path(dir).enumerate_children(ATTRIBUTES, Gio.FileQueryInfoFlags.NONE, null);
+    } catch {
+        return; // missing or unreadable: nothing to scan there
+    }
+    dirs.add(dir);
+    for (let info = children.next_file(null); info !== null; info = children.next_file(null)) {
+        const path = `${dir}/${info.get_name()}`;
+        if (info.get_file_type() === Gio.FileType.DIRECTORY)
+            findLogs(root, path, files, dirs);
+        else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl') && !files.has(path))
+            files.set(path, listed(root, info));
+    }
+    children.close(null);
+}
+
+/** A file's or folder's info; null when it is gone. */
+function queryInfo(path: string): Gio.FileInfo | null {
+    try {
+        return Gio.File.new_for_path(path).query_info(ATTRIBUTES, Gio.FileQueryInfoFlags.NONE, null);
+    } catch {
+        return null;
+    }
+}
+
+const FULL_LISTING_EVERY_MS = 10 * 60_000;
+
+/** The log files under the roots: all of them, or (when watching) those that changed. */
+export class LogTree {
+    private readonly _monitor: TreeMonitor | null;
+    private readonly _now: () => number;
+    private _listedAt = -Infinity;
+
+    constructor(watch: boolean, now: () => number) {
+        this._monitor = watch ? new TreeMonitor() : null;
+        this._now = now;
+    }
+
+    /** True when the last listing is recent and the monitors can tell what changed since. */
+    get canListChanges(): boolean {
+        return this._monitor !== null && this._now() - this._listedAt < FULL_LISTING_EVERY_MS;
+    }
+
+    /** Every log file under the roots; starts watching their folders when asked to. */
+    listAll(roots: readonly Root[]): Listing {
+        const files: Listing = new Map();
+        const dirs = new Set<string>();
+        for (const root of roots)
+            findLogs(root, root.path, files, dirs);
+        this._monitor?.watch(dirs);
+        this._listedAt = this._now();
+        return files;
+    }
+
+    /** Only the files the folder monitors saw change; null when they cannot tell. */
+    listChanged(roots: readonly Root[]): Listing | null {
+        const changed = this.canListChanges ? this._monitor?.takeChanges() ?? null : null;
+        if (changed === null)
+            return null;
+        const files: Listing = new Map();
+        const newDirs = new Set<string>();
+        for (const path of changed) {
+            const root = roots.find(r => path.startsWith(`${r.path}/`));
+            const info = root ? queryInfo(path) : null;
+            if (!root || !info)
+                continue;
+            if (info.get_file_type() === Gio.FileType.DIRECTORY)
+                findLogs(root, path, files, newDirs);
+            else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl'))
+                files.set(path, listed(root, info));
+        }
+        this._monitor?.add(newDirs);
+        return files;
+    }
+
+    close(): void {
+        this._monitor?.close();
+    }
+}
+
+const NOTIFY = new Set([
+    Gio.FileMonitorEvent.CHANGED, Gio.FileMonitorEvent.CHANGES_DONE_HINT, Gio.FileMonitorEvent.CREATED,
+    Gio.FileMonitorEvent.MOVED_IN, Gio.FileMonitorEvent.RENAMED, Gio.FileMonitorEvent.ATTRIBUTE_CHANGED,
+]);
+
+/** Folder monitors collecting the paths that changed. */
+export class TreeMonitor {
+    private readonly _monitors = new Map<string, {monitor: Gio.FileMonitor; handler: number}>();
+    private _changed = new Set<string>();
+    private _complete = false;
+
+    /** Watches exactly these folders (adding new ones, dropping gone ones). */
+    watch(dirs: Iterable<string>): void {
+        const wanted = new Set(dirs);
+        for (const [dir, {monitor, handler}] of this._monitors) {
+            if (!wanted.has(dir)) {
+                monitor.disconnect(handler);
+                monitor.cancel();
+                this._monitors.delete(dir);
+            }
+        }
+        this._complete = true;
+        this.add(wanted);
+    }
+
+    /** Also watches these folders (new ones found between full listings). */
+    add(dirs: Iterable<string>): void {
+        for (const dir of dirs) {
+            if (this._monitors.has(dir))
+                continue;
+            try {
+                const monitor = Gio.File.new_for_path(dir).monitor_directory(Gio.FileMonitorFlags.WATCH_MOVES, null);
+                monitor.set_rate_limit(50);
+                const handler = monitor.connect('changed', (_m, file, other, event) => {
+                    if (!NOTIFY.has(event))
+                        return;
+                    const path = (event === Gio.FileMonitorEvent.RENAMED ? other : file)?.get_path();
+                    if (path)
+                        this._changed.add(path);
+                });
+                this._monitors.set(dir, {monitor, handler});
+            } catch {
+                this._complete = false; // e.g. out of inotify watches: list everything each time
+            }
+        }
+    }
+
+    /**
+     * The paths created or changed since the last call (files and folders), or null when only a
+     * full listing can tell. Events already queued are delivered first.
+     */
+    takeChanges(): string[] | null {
+        const context = GLib.MainContext.default();
+        // Bounded: a source that is always ready (an idle of the host program) must not keep us here.
+        for (let i = 0; i < 1000 && context.pending(); i++)
+            context.iteration(false);
+        if (!this._complete)
+            return null;
+        const changed = [...this._changed];
+        this._changed = new Set();
+        return changed;
+    }
+
+    close(): void {
+        this.watch([]);
+        this._complete = false;
+    }
+}

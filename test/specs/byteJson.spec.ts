@@ -1,0 +1,72 @@
+import {readNumber, scanLines, skipString, skipValue, walkObject, encode} from '../../src/core/logs/byteJson.js';
+
+const lines = (text: string, usageOnly: boolean): {found: string[]; next: number} => {
+    const b = encode(text);
+    const found: string[] = [];
+    const next = scanLines(b, 0, b.length, usageOnly, (start, end) => {
+        found.push(new TextDecoder().decode(b.subarray(start, end)));
+        return true;
+    });
+    return {found, next};
+};
+
+describe('byte-level JSON', () => {
+    it('finds the end of values with escapes, nesting and strings holding brackets', () => {
+        const text = '{"a":"x\\\\\\"}]","b":[1,{"c":"]"}]} tail';
+        expect(skipValue(encode(text), 0, text.length)).toBe(text.indexOf(' tail'));
+        expect(skipValue(encode('{"a":"unterminated}'), 0, 19)).toBe(-1);
+        const long = `"${'abcd→'.repeat(40)}\\"${'x'.repeat(41)}"`;
+        expect(skipString(encode(long), 0, encode(long).length)).toBe(encode(long).length);
+        expect(skipString(encode('"tab\there"'), 0, 10)).toBe(-1); // a raw control character
+    });
+
+    it('reads numbers as JSON.parse does, and rejects what JSON does not allow', () => {
+        const read = (text: string): number | null => readNumber(encode(text), 0, text.length);
+        expect(read('12345')).toBe(12345);
+        expect(read('-7')).toBe(-7);
+        expect(read('1.5e3')).toBe(1500);
+        expect(read('12345678901234567890')).toBe(Number('12345678901234567890'));
+        expect(read('01')).toBeNull();
+        expect(read('1.')).toBeNull();
+    });
+
+    it('walks the members of an object, decoding escaped keys, the last duplicate winning', () => {
+        const text = '{"skip":{"id":"inner"},"\\u0069d":"first","id":"second"}';
+        const seen: string[] = [];
+        const b = encode(text);
+        const end = walkObject(b, 0, b.length, [encode('id')], (_name, at) => {
+            const after = skipValue(b, at, b.length);
+            seen.push(new TextDecoder().decode(b.subarray(at, after)));
+            return after;
+        });
+        expect(end).toBe(b.length);
+        expect(seen).toEqual(['"first"', '"second"']);
+        expect(walkObject(encode('{"a":1,}'), 0, 8, [], () => -1)).toBe(-1);
+    });
+});
+
+describe('finding lines', () => {
+    const usage = '{"message":{"usage":{"input_tokens":1}}}';
+
+    it('offers only lines holding "usage":{, wherever the words fall', () => {
+        for (let pad = 0; pad < 9; pad++) {
+            const text = `${'x'.repeat(pad)}\n{"type":"user","message":{"content":"hi"}}\n${usage}\n{"a":{}}\n${usage}\n`;
+            expect(lines(text, true).found).toEqual([usage, usage]);
+        }
+    });
+
+    it('offers every line when asked, and leaves an unfinished last line unless it is accepted', () => {
+        expect(lines('a\nb\nc', false).found).toEqual(['a', 'b', 'c']);
+        const b = encode(`${usage}\n${usage.slice(0, 20)}`);
+        const next = scanLines(b, 0, b.length, true, (_start, end) => end < b.length);
+        expect(next).toBe(usage.length + 1);
+    });
+
+    it('starts at any offset', () => {
+        const text = `${usage}\n${usage}\n`;
+        const b = encode(text);
+        let count = 0;
+        expect(scanLines(b, usage.length + 1, b.length, true, () => ++count > 0)).toBe(b.length);
+        expect(count).toBe(1);
+    });
+});
