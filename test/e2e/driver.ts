@@ -577,6 +577,21 @@ async function main(): Promise<void> {
         await shellEval(`global.get_window_actors().forEach(a => a.meta_window.get_title() === 'AI Usage Meter' &&
             a.meta_window.delete(global.get_current_time())); true`);
 
+        // --- the worker's own counters, from the header line of its saved scan state ---
+        const SCAN_STATE = `${HOME}/.cache/ai-usage-meter/local-scan-state`;
+        const scanCounters = (): Promise<{fullScans: number; restores: number} | null> => {
+            try {
+                const [, bytes] = GLib.file_get_contents(SCAN_STATE);
+                const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0x0a)))) as
+                    {counters?: {fullScans: number; restores: number}};
+                return Promise.resolve(header.counters ?? null);
+            } catch {
+                return Promise.resolve(null);
+            }
+        };
+        const countersBefore = await scanCounters();
+        check('the worker saved its scan state after its first scan', countersBefore !== null, SCAN_STATE);
+
         // --- disable: everything goes, nothing keeps running ---
         await shellCall('/org/gnome/Shell', 'org.gnome.Shell.Extensions', 'DisableExtension', new GLib.Variant('(s)', [UUID]));
         check('state is INACTIVE after disable', await waitFor(extensionState, s => s === 2, 5000) === 2);
@@ -598,6 +613,16 @@ async function main(): Promise<void> {
         const again = await waitFor(panelLabel, l => l?.text === WITHOUT_CODEX_LABEL, 15000);
         check('the label is back after enabling again', again?.text === WITHOUT_CODEX_LABEL, JSON.stringify(again));
         check('the extension reports no error', await shellEval(`Main.extensionManager.lookup('${UUID}').error`) === '');
+
+        // --- local costs at once after disable/enable, without a full rescan ---
+        const localAgain = await waitFor(menuTexts, t => t.includes('Claude Code') && t.includes('gpt-5-codex'), 5000);
+        check('local costs are back right after enabling again', localAgain.includes('Claude Code') && localAgain.includes('gpt-5-codex'));
+        const countersAfter = await waitFor(scanCounters, c => c !== null && c.restores === (countersBefore?.restores ?? 0) + 1, 5000);
+        check('the new worker continued from its saved state (restores + 1)',
+            countersAfter?.restores === (countersBefore?.restores ?? 0) + 1, JSON.stringify({countersBefore, countersAfter}));
+        check('no full rescan after disable/enable (fullScans unchanged)',
+            countersAfter?.fullScans === countersBefore?.fullScans, JSON.stringify({countersBefore, countersAfter}));
+        check('one scanner worker runs again', processesWith(WORKER).length === 1, processesWith(WORKER).join('\n'));
 
         // --- credentials are read only ---
         const [, now] = GLib.file_get_contents(CREDENTIALS);

@@ -9,6 +9,8 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
 import type {Environment} from '../environment.js';
+import {claudeFolders} from '../providers/claude.js';
+import {codexHomes} from '../providers/codex.js';
 import type {LogSource} from './localUsage.js';
 
 export interface Root {
@@ -26,26 +28,15 @@ export interface ListedFile {
 
 export type Listing = Map<string, ListedFile>;
 
-/** Comma-separated folders, `~` expanded. */
-function pathList(value: string, home: string): string[] {
-    return value.split(',').map(p => p.trim()).filter(p => p !== '')
-        .map(p => p === '~' || p.startsWith('~/') ? home + p.slice(1) : p);
-}
-
 /**
- * Where the logs are: `$CLAUDE_CONFIG_DIR` (comma-separated; each a config folder holding
- * `projects/`, or `projects/` itself; when set, only those), else `~/.config/claude` and
- * `~/.claude`; Codex in `sessions/` and `archived_sessions/` of `$CODEX_HOME` (comma-separated)
- * or `~/.codex`.
+ * Where the logs are: `projects/` of each Claude Code folder and `sessions/` and
+ * `archived_sessions/` of each Codex folder — the folders the providers use for their sign-in,
+ * so CLAUDE_CONFIG_DIR and CODEX_HOME mean the same everywhere (one folder or a comma-separated
+ * list). A listed folder may be `projects/` itself.
  */
 export function logRoots(env: Environment): Root[] {
-    const claudeDirs = env.getenv('CLAUDE_CONFIG_DIR');
-    const claude = claudeDirs
-        ? pathList(claudeDirs, env.homeDir).map(p => GLib.path_get_basename(p) === 'projects' ? p : GLib.build_filenamev([p, 'projects']))
-        : [GLib.build_filenamev([env.configDir, 'claude', 'projects']), GLib.build_filenamev([env.homeDir, '.claude', 'projects'])];
-    const codexHomes = pathList(env.getenv('CODEX_HOME') ?? '', env.homeDir);
-    const codex = (codexHomes.length > 0 ? codexHomes : [GLib.build_filenamev([env.homeDir, '.codex'])])
-        .flatMap(home => ['sessions', 'archived_sessions'].map(dir => GLib.build_filenamev([home, dir])));
+    const claude = claudeFolders(env).map(p => GLib.path_get_basename(p) === 'projects' ? p : GLib.build_filenamev([p, 'projects']));
+    const codex = codexHomes(env).flatMap(home => ['sessions', 'archived_sessions'].map(dir => GLib.build_filenamev([home, dir])));
     return [...claude.map(path => ({source: 'claude' as const, path})), ...codex.map(path => ({source: 'codex' as const, path}))];
 }
 

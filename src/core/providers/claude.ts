@@ -57,12 +57,12 @@ export interface ClaudeCredentials {
 
 /**
  * Claude Code's configuration folders: CLAUDE_CONFIG_DIR (one, or several separated by commas),
- * else ~/.claude and ~/.config/claude. Quotas use the first sign-in found; local costs read the
+ * else ~/.config/claude and ~/.claude. Quotas use the first sign-in found; local costs read the
  * projects/ logs of each.
  */
 export function claudeFolders(env: Environment): string[] {
-    return configFolders(env, 'CLAUDE_CONFIG_DIR', [GLib.build_filenamev([env.homeDir, '.claude']),
-        GLib.build_filenamev([env.configDir, 'claude'])]);
+    return configFolders(env, 'CLAUDE_CONFIG_DIR', [GLib.build_filenamev([env.configDir, 'claude']),
+        GLib.build_filenamev([env.homeDir, '.claude'])]);
 }
 
 /** Credential files in the order Claude Code uses them; ~/.claude last, where it keeps them by default. */
