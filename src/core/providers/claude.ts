@@ -214,15 +214,16 @@ export function parseClaudeUsage(json: unknown): QuotaWindow[] {
 
     // The 2026 `limits[]` describes the same limits as the legacy keys: it wins, each shows once.
     const windows = limitsArray(json);
-    const seen = new Set(windows.map(w => w.id));
+    const seen = new Set(windows.flatMap(w => [w.id, w.label]));
     const aliased = new Set(ALIASES.flatMap(a => a.keys));
     const add = (key: string, label?: string): void => {
         const bucket = optionalObject(json, key);
         const window = bucket === null || KEYS_THAT_ARE_NOT_WINDOWS.has(key) ? null : legacyWindow(key, bucket);
-        if (window === null || seen.has(window.id))
+        const shown = window === null || label === undefined ? window : {...window, label};
+        if (shown === null || seen.has(shown.id) || seen.has(shown.label))
             return;
-        seen.add(window.id);
-        windows.push(label === undefined ? window : {...window, label});
+        seen.add(shown.id).add(shown.label);
+        windows.push(shown);
     };
     for (const key of Object.keys(json).filter(k => !aliased.has(k)))
         add(key);
