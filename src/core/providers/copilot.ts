@@ -68,13 +68,13 @@ export function copilotPlan(sku: string | null, plan: string | null): string | n
     const text = `${sku ?? ''} ${plan ?? ''}`;
     if (sku?.includes('free') === true)
         return _('Free');
-    if (/max/.test(text))
+    if (text.includes('max'))
         return 'Max';
     if (/plus|individual_pro/.test(text))
         return 'Pro+';
-    if (/business/.test(text))
+    if (text.includes('business'))
         return 'Business';
-    if (/enterprise/.test(text))
+    if (text.includes('enterprise'))
         return 'Enterprise';
     if (plan === 'individual')
         return sku === null ? null : 'Pro';

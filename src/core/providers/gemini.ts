@@ -255,7 +255,7 @@ export class GeminiProvider implements Provider {
         description: _('Code Assist quota read from the Gemini CLI’s Google sign-in, read only. ' +
             'An expired access token is refreshed in memory; the CLI’s file is never written.'),
         switchTitle: _('Show Gemini'),
-        switchSubtitle: _('Daily requests left per model'),
+        switchSubtitle: _('Daily requests left per model family (Pro, Flash, Flash-Lite)'),
         readDefault: async (env, cancellable) => {
             const found = await readGeminiCredentials(env, cancellable);
             return {source: found.source, identity: found.source, email: found.email, expiresAt: null, plan: null};
