@@ -3,7 +3,7 @@
 import {peakPercent, reportsNoLimits} from '../core/contract.js';
 import type {ProviderId, SpendSummary, UsageSnapshot} from '../core/contract.js';
 import {
-    formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatRunway, formatTokens, formatUpdated, levelFor,
+    formatBalance, formatLimitValue, formatMoney, formatPace, formatPercent, formatResets, formatRunway, formatTokens, formatUpdated, levelFor,
     panelText,
 } from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
@@ -22,11 +22,9 @@ function title(snapshot: UsageSnapshot, providerName: string): string {
     return snapshot.plan ? `${account} (${snapshot.plan})` : account;
 }
 
-/** The value of a limit: money limits in money, others in percent. */
+/** The value of a limit: money limits in money, credit limits in credits, others in percent. */
 function limitValue(window: UsageSnapshot['windows'][number]): string {
-    const money = window.money;
-    return money ? `${formatMoney(money.used, money.currency)} / ${formatMoney(money.limit, money.currency)}`
-        : formatPercent(window.usedPercent).padStart(4);
+    return window.money || window.credits ? formatLimitValue(window) : formatLimitValue(window).padStart(4);
 }
 
 /**
@@ -46,6 +44,8 @@ export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: Prov
         if (reportsNoLimits(snapshot))
             lines.push(`  ${_('No limits reported')}`);
         if (period === null) {
+            if (snapshot.note !== null)
+                lines.push(`  ${snapshot.note}`);
             for (const balance of snapshot.balances)
                 lines.push(`  ${balance.label.padEnd(width)} ${formatBalance(balance)}`);
             if (snapshot.spend !== null)

@@ -21,6 +21,11 @@ export interface QuotaWindow {
      * spent of how much. `usedPercent` is derived from it. Absent for other limits.
      */
     money?: {used: number; limit: number; currency: string};
+    /**
+     * A limit counted in the provider's credits (a team credit cap, AI credits): what is used of
+     * how many. Credits are not money, so they never carry a currency. Absent for other limits.
+     */
+    credits?: {used: number; limit: number};
 }
 
 /** A prepaid balance, e.g. Codex credits. */
@@ -105,6 +110,8 @@ export interface UsageSnapshot {
     /** True when the data is older than the last attempt (shown "as of HH:MM"). */
     stale: boolean;
     error: UsageErrorInfo | null;
+    /** A line that explains the numbers, already worded (e.g. an organisation bills per token). */
+    note: string | null;
     /** The provider's response with secrets redacted, for `show --json` and debugging. */
     raw: unknown;
 }
@@ -123,6 +130,7 @@ export function emptySnapshot(provider: ProviderId, accountId: string, accountLa
         updatedAt: null,
         stale: false,
         error: null,
+        note: null,
         raw: null,
     };
 }
@@ -137,6 +145,12 @@ export function quotaSnapshot(provider: ProviderId, accountId: string, accountLa
 export function moneyWindow(id: string, label: string, used: number, limit: number, currency: string,
     resetsAt: number | null, windowSeconds: number | null): QuotaWindow {
     return {id, label, usedPercent: limit > 0 ? (used / limit) * 100 : 0, resetsAt, windowSeconds, money: {used, limit, currency}};
+}
+
+/** A limit counted in credits, with its percentage; never money. */
+export function creditsWindow(id: string, label: string, used: number, limit: number, resetsAt: number | null,
+    windowSeconds: number | null): QuotaWindow {
+    return {id, label, usedPercent: limit > 0 ? (used / limit) * 100 : 0, resetsAt, windowSeconds, credits: {used, limit}};
 }
 
 /**

@@ -77,7 +77,21 @@ export function formatPace(window: QuotaWindow, now: number): {text: string; run
 export function formatBalance(balance: Balance): string {
     if (balance.unlimited)
         return _('unlimited');
-    return balance.currency === null ? String(Math.round(balance.amount * 100) / 100) : formatMoney(balance.amount, balance.currency);
+    return balance.currency === null ? formatAmount(balance.amount) : formatMoney(balance.amount, balance.currency);
+}
+
+/** 359.6, 1,000, 50,000,000: credits and counts, at most two decimals. */
+export function formatAmount(amount: number): string {
+    return (Math.round(amount * 100) / 100).toLocaleString('en-US');
+}
+
+/** A limit's value: "$7.63 / $20.00" for money, "36.8 / 1,000 credits" for credits, else "42%". */
+export function formatLimitValue(window: QuotaWindow): string {
+    if (window.money)
+        return `${formatMoney(window.money.used, window.money.currency)} / ${formatMoney(window.money.limit, window.money.currency)}`;
+    if (window.credits)
+        return format(_('%s / %s credits'), formatAmount(window.credits.used), formatAmount(window.credits.limit));
+    return formatPercent(window.usedPercent);
 }
 
 export function formatMoney(amount: number, currency: string): string {

@@ -75,6 +75,10 @@ export function tokenFingerprint(token: string): string {
 export interface StatusHints {
     /** What to do after a 401. */
     unauthorized: string;
+    /** Optional special case for 401 (e.g. an error the provider retries once with a new token). */
+    rejected?: (response: HttpResponse) => ProviderError;
+    /** Optional special case for 404 (e.g. the account has no such subscription). */
+    notFound?: (response: HttpResponse) => ProviderError;
     /** Optional special case for 403 (e.g. a missing scope); defaults to an auth error. */
     forbidden?: (response: HttpResponse) => ProviderError;
 }
@@ -102,17 +106,36 @@ export async function gatedRequest(ctx: FetchContext, key: string, request: Http
             throw unexpectedResponse(_('The response is not JSON.'));
         return response;
     }
-    if (response.status === 401)
-        throw new ProviderError('auth', _('The server rejected the credentials (401).'), hints.unauthorized);
+    if (response.status === 401) {
+        throw hints.rejected?.(response) ??
+            new ProviderError('auth', _('The server rejected the credentials (401).'), hints.unauthorized);
+    }
     if (response.status === 403) {
+        if (looksLikeWebPage(response.text))
+            throw webPageError(request.url, response.status);
         throw hints.forbidden?.(response) ??
             new ProviderError('auth', _('Access denied (403).'), hints.unauthorized);
     }
+    if (response.status === 404 && hints.notFound !== undefined)
+        throw hints.notFound(response);
     if (response.status >= 500) {
         throw new ProviderError('server', format(_('The server had a problem (%d).'), response.status),
             _('This is usually temporary; the next refresh will try again.'));
     }
     throw unexpectedResponse(format(_('Unexpected status %d: %s'), response.status, response.text.slice(0, 200)));
+}
+
+/** An HTML page where data was expected: a browser check (Cloudflare), a login wall, an outage page. */
+function looksLikeWebPage(text: string): boolean {
+    return /^\s*(<!doctype html|<html)/i.test(text);
+}
+
+/** A web page instead of data is an availability problem, not a sign-in problem: the credentials stay. */
+function webPageError(url: string, status: number): ProviderError {
+    const host = /^https?:\/\/([^/?#]+)/.exec(url)?.[1] ?? url;
+    return new ProviderError('server',
+        format(_('%s answered with a web page, such as a browser check, instead of data (%d).'), host, status),
+        _('This is not a sign-in problem; the next refresh will try again.'));
 }
 
 export function unexpectedResponse(detail: string): ProviderError {

@@ -7,7 +7,7 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import {peakPercent, reportsNoLimits} from '../core/contract.js';
 import type {UsageSnapshot} from '../core/contract.js';
-import {formatBalance, formatMoney, formatPace, formatPercent, formatResets, formatUpdated, levelFor} from '../core/format.js';
+import {formatBalance, formatLimitValue, formatPace, formatResets, formatUpdated, levelFor} from '../core/format.js';
 import type {Thresholds} from '../core/format.js';
 import {_, format} from '../core/i18n.js';
 import {addSpendItems} from './spendSection.js';
@@ -38,11 +38,7 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             const item = staticItem('aum-window');
             const box = verticalBox({x_expand: true});
             const windowLevel = levelFor(window.usedPercent, context.thresholds);
-            // A money limit reads in money ("$123.45 / $200.00"), other limits in percent.
-            const money = window.money;
-            const value = money ? `${formatMoney(money.used, money.currency)} / ${formatMoney(money.limit, money.currency)}`
-                : formatPercent(window.usedPercent);
-            box.add_child(valueRow(window.label, value, `aum-window-row aum-${windowLevel}`));
+            box.add_child(valueRow(window.label, formatLimitValue(window), `aum-window-row aum-${windowLevel}`));
             const bar = new UsageBar();
             bar.setValue(window.usedPercent, windowLevel);
             box.add_child(bar);
@@ -64,6 +60,14 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
         for (const balance of snapshot.balances) {
             const item = staticItem('aum-window');
             item.add_child(valueRow(balance.label, formatBalance(balance), 'aum-window-row'));
+            this.addMenuItem(item);
+        }
+
+        if (snapshot.note !== null) {
+            const item = staticItem('aum-window');
+            const label = new St.Label({text: snapshot.note, style_class: 'aum-detail'});
+            label.clutter_text.line_wrap = true;
+            item.add_child(label);
             this.addMenuItem(item);
         }
 

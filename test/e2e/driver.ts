@@ -374,11 +374,11 @@ async function main(): Promise<void> {
         const texts = await menuTexts();
         info(`menu: ${JSON.stringify(texts)}`);
         const expected = ['Claude · e2e@example.com', 'Max 20x', '5h', '72%', 'resets in 2 h 13 m', '7d', '22%',
-            '7d Sonnet', '7d Cowork', 'Extra usage', '$12.34 / $50.00', 'Refresh', 'Preferences',
+            '7d Sonnet', '7d Daily Routines', 'Extra usage', '$12.34 / $50.00', 'Refresh', 'Preferences',
             'Open Claude usage page', 'Codex · codex@example.com', 'Plus', '41%', '63%', '5h GPT-5.3-Codex-Spark',
             'Credits', '125.5', 'Open Codex usage page', 'Gemini · gemini@example.com', 'Code Assist Standard',
-            '2.5-pro', '50%', '2.5-flash', '2.5-flash-lite', 'Open Gemini usage page', 'Copilot · octocat', 'Individual',
-            'Premium requests', '30%', 'Open Copilot usage page'];
+            'Pro', '50%', 'Flash', 'Flash-Lite', 'Open Gemini usage page', 'Copilot · octocat',
+            'AI credits', '90 / 300 credits', 'Chat', 'unlimited', 'Open Copilot usage page'];
         for (const text of expected)
             check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
         check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));

@@ -13,7 +13,7 @@ describe('parseClaudeUsage()', () => {
         expect(usage.map(w => [w.id, w.label, w.usedPercent])).toEqual([
             ['five_hour', '5h', 72.4],
             ['seven_day', '7d', 22],
-            ['seven_day_cowork', '7d Cowork', 18],
+            ['seven_day_cowork', '7d Daily Routines', 18],
             ['seven_day_sonnet', '7d Sonnet', 5],
             ['extra_usage', 'Extra usage', 24.68],
         ]);
@@ -51,7 +51,7 @@ describe('parseClaudeUsage()', () => {
             thirty_day_design: {utilization: 40, resets_at: '2026-12-01T00:00:00Z'},
             weekly_routines: {utilization: 3},
         });
-        expect(usage.map(w => w.label)).toEqual(['5h', '30d Design', 'Weekly routines']);
+        expect(usage.map(w => w.label)).toEqual(['5h', '30d Design', 'Other limit (weekly_routines)']);
         expect(usage[1]?.windowSeconds).toBe(30 * 86400);
         expect(usage[2]?.windowSeconds).toBeNull();
         expect(usage[2]?.resetsAt).toBeNull();
@@ -82,12 +82,12 @@ describe('parseClaudeUsage()', () => {
                 'garbage',
             ],
         });
-        expect(usage.map(w => [w.label, w.usedPercent])).toEqual([['7d', 30], ['7d Sonnet', 5], ['7d Fable', 40]]);
+        expect(usage.map(w => [w.label, w.usedPercent])).toEqual([['5h', 12], ['7d', 30], ['7d Fable', 40], ['7d Sonnet', 6]]);
     });
 
-    it('reports a parse error when there is nothing to show', async () => {
-        expect((await parseError({})).kind).toBe('parse');
-        expect((await parseError({five_hour: null, extra_usage: {is_enabled: false}})).kind).toBe('parse');
+    it('reads an answer with nothing to show as no limits, not as an error', () => {
+        expect(parseClaudeUsage({})).toEqual([]);
+        expect(parseClaudeUsage({five_hour: null, extra_usage: {is_enabled: false}})).toEqual([]);
     });
 
     it('reports a parse error for a body that is not an object', async () => {

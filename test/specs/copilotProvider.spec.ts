@@ -21,10 +21,11 @@ const CODE = 'github.com/login/device/code';
 const TOKEN = 'github.com/login/oauth/access_token';
 
 describe('parseCopilotUsage()', () => {
-    it('shows premium requests and skips unlimited quotas', () => {
+    it('shows AI credits as a bar and unlimited quotas as such, without guessing the plan from "individual" alone', () => {
         const usage = parseCopilotUsage(fixtureJson('copilot/user-individual.json'));
-        expect(usage.plan).toBe('Individual');
-        expect(usage.windows.map(w => [w.label, w.usedPercent])).toEqual([['Premium requests', 30]]);
+        expect(usage.plan).toBeNull();
+        expect(usage.windows.map(w => [w.label, w.usedPercent])).toEqual([['AI credits', 30]]);
+        expect(usage.balances.map(b => [b.label, b.unlimited])).toEqual([['Chat', true], ['Completions', true]]);
         expect(usage.windows[0]?.resetsAt).toBe(Date.UTC(2100, 0, 1));
     });
 
@@ -38,9 +39,9 @@ describe('parseCopilotUsage()', () => {
         expect(usage.windows[0]?.usedPercent).toBeCloseTo(110, 6);
     });
 
-    it('treats a zero entitlement with nothing left as a placeholder, not a limit', async () => {
-        const error = await providerErrorFrom(() => parseCopilotUsage({quota_snapshots: {chat: {entitlement: 0, remaining: 0}}}));
-        expect(error.kind).toBe('parse');
+    it('treats a zero entitlement with nothing left as a placeholder, not a limit', () => {
+        const usage = parseCopilotUsage({quota_snapshots: {chat: {entitlement: 0, remaining: 0}}});
+        expect([usage.windows, usage.balances]).toEqual([[], []]);
     });
 });
 

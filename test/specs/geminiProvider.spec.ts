@@ -15,17 +15,18 @@ const OAUTH_JS = "const OAUTH_CLIENT_ID = 'fixture-client.apps.googleusercontent
     "const OAUTH_CLIENT_SECRET = 'FIXTURE-client-secret';\n";
 
 describe('parseGeminiQuota()', () => {
-    it('keeps the lowest fraction per model and orders pro, flash, flash-lite', () => {
+    it('keeps the lowest fraction per family and orders pro, flash, flash-lite', () => {
         const windows = parseGeminiQuota(fixtureJson('gemini/quota.json'));
         expect(windows.map(w => [w.label, Math.round(w.usedPercent)])).toEqual(
-            [['2.5-pro', 50], ['2.5-flash', 3], ['2.5-flash-lite', 0]]);
+            [['Pro', 50], ['Flash', 3], ['Flash-Lite', 0]]);
         expect(windows[0]?.windowSeconds).toBe(86400);
         expect(windows[0]?.resetsAt).toBe(Date.UTC(2100, 0, 2, 7));
     });
 
-    it('fails on an empty or missing bucket list', async () => {
-        expect((await providerErrorFrom(() => parseGeminiQuota({buckets: []}))).kind).toBe('parse');
-        expect((await providerErrorFrom(() => parseGeminiQuota({}))).kind).toBe('parse');
+    it('reads an empty or missing bucket list as no limits, and only a non-object as a parse error', async () => {
+        expect(parseGeminiQuota({buckets: []})).toEqual([]);
+        expect(parseGeminiQuota({})).toEqual([]);
+        expect((await providerErrorFrom(() => parseGeminiQuota('x'))).kind).toBe('parse');
     });
 });
 
@@ -131,7 +132,7 @@ describe('GeminiProvider', () => {
         server.route(LOAD, {status: 403, body: fixtureJson('gemini/ineligible.json')});
         const [snapshot] = await provider.fetch(fetchContext(env, http));
         expect(snapshot?.error?.kind).toBe('not-configured');
-        expect(snapshot?.error?.message).toContain('no longer serves');
+        expect(snapshot?.error?.hint).toContain('Antigravity');
     });
 
     it('maps 401 to "sign in again"', async () => {

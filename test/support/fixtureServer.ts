@@ -80,7 +80,7 @@ export class FixtureServer {
         for (const [name, value] of Object.entries(route.headers ?? {}))
             message.get_response_headers().replace(name, value);
         const text = typeof route.body === 'string' ? route.body : JSON.stringify(route.body);
-        message.set_response('application/json', Soup.MemoryUse.COPY, new TextEncoder().encode(text));
+        message.set_response(route.headers?.['content-type'] ?? 'application/json', Soup.MemoryUse.COPY, new TextEncoder().encode(text));
     }
 
     destroy(): void {

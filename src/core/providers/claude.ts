@@ -146,7 +146,16 @@ const NUMBER_WORDS: Record<string, number> = {
 const UNIT_SECONDS: Record<string, [string, number]> = {
     hour: ['h', 3600], day: ['d', 86400], week: ['w', 604800], month: ['mo', 2592000],
 };
-const KEYS_THAT_ARE_NOT_WINDOWS = new Set(['extra_usage', 'limits']);
+const KEYS_THAT_ARE_NOT_WINDOWS = new Set(['extra_usage', 'limits', 'spend', 'seven_day_breakdown',
+    // Shares the main weekly limit (CodexBar ignores it too); a row of its own would count it twice.
+    'seven_day_omelette']);
+/** Aliases of one limit, in order of preference: the first that has a value is shown, once, under `label`. */
+const ALIASES: readonly {keys: readonly string[]; label: () => string}[] = [
+    {keys: ['seven_day_routines', 'seven_day_cowork'], label: () => `7d ${_('Daily Routines')}`},
+];
+/** A codename key known to hold a model-scoped weekly limit. */
+const SCOPED_WEEKLY_CODENAME = 'iguana_necktie';
+const WEEK_SECONDS = 7 * 86400;
 
 /** `five_hour` → 5h, `seven_day_opus` → 7d Opus, `something_new` → Something new. */
 export function describeBucket(key: string): {label: string; windowSeconds: number | null} {
@@ -166,27 +175,63 @@ function humanize(key: string): string {
     return capitalize(text);
 }
 
-function bucketOrder(key: string): number {
-    return key === 'five_hour' ? 0 : key === 'seven_day' ? 1 : 2;
+/** Known windows first (session, week, the rest), then the money cap, codenames last: never the headline. */
+function bucketOrder(window: QuotaWindow): number {
+    if (window.money !== undefined)
+        return 3;
+    if (window.id.startsWith('other:'))
+        return 4;
+    return window.id === 'five_hour' ? 0 : window.id === 'seven_day' ? 1 : 2;
 }
 
-/** Reads every bucket the endpoint returns, including ones we have never seen, and the extra-usage cap. */
+/**
+ * One legacy bucket as a window. A key that does not read as a window length is a codename:
+ * Anthropic keeps such keys at 0 for features not in use, so a zero one is hidden and a used
+ * one is shown generically, under its own name.
+ */
+function legacyWindow(key: string, bucket: JsonObject): QuotaWindow | null {
+    const used = optionalNumber(bucket, 'utilization');
+    if (used === null)
+        return null;
+    const resetsAt = parseIsoTime(bucket['resets_at']);
+    if (key === SCOPED_WEEKLY_CODENAME)
+        return {id: key, label: _('7d scoped'), usedPercent: used, resetsAt, windowSeconds: WEEK_SECONDS};
+    const {label, windowSeconds} = describeBucket(key);
+    if (windowSeconds !== null)
+        return {id: key, label, usedPercent: used, resetsAt, windowSeconds};
+    if (used === 0)
+        return null;
+    return {id: `other:${key}`, label: format(_('Other limit (%s)'), key), usedPercent: used, resetsAt, windowSeconds: null};
+}
+
+/**
+ * Reads every limit the endpoint returns, including ones we have never seen, and the extra-usage
+ * cap. An answer with no limit at all (every bucket null) is a success with no windows.
+ */
 export function parseClaudeUsage(json: unknown): QuotaWindow[] {
     if (!isObject(json))
         throw unexpectedResponse(_('the usage response is not an object'));
 
-    const windows: QuotaWindow[] = [];
-    const keys = Object.keys(json).filter(k => !KEYS_THAT_ARE_NOT_WINDOWS.has(k))
-        .sort((a, b) => bucketOrder(a) - bucketOrder(b) || a.localeCompare(b));
-    for (const key of keys) {
+    // The 2026 `limits[]` describes the same limits as the legacy keys: it wins, each shows once.
+    const windows = limitsArray(json);
+    const seen = new Set(windows.flatMap(w => [w.id, w.label]));
+    const aliased = new Set(ALIASES.flatMap(a => a.keys));
+    const add = (key: string, label?: string): void => {
         const bucket = optionalObject(json, key);
-        const used = bucket ? optionalNumber(bucket, 'utilization') : null;
-        if (bucket === null || used === null)
-            continue;
-        const {label, windowSeconds} = describeBucket(key);
-        windows.push({id: key, label, usedPercent: used, resetsAt: parseIsoTime(bucket['resets_at']), windowSeconds});
+        const window = bucket === null || KEYS_THAT_ARE_NOT_WINDOWS.has(key) ? null : legacyWindow(key, bucket);
+        const shown = window === null || label === undefined ? window : {...window, label};
+        if (shown === null || seen.has(shown.id) || seen.has(shown.label))
+            return;
+        seen.add(shown.id).add(shown.label);
+        windows.push(shown);
+    };
+    for (const key of Object.keys(json).filter(k => !aliased.has(k)))
+        add(key);
+    for (const alias of ALIASES) {
+        const key = alias.keys.find(k => optionalNumber(optionalObject(json, k) ?? {}, 'utilization') !== null);
+        if (key !== undefined)
+            add(key, alias.label());
     }
-    windows.push(...scopedLimits(json, new Set(windows.map(w => w.label))));
 
     const extra = optionalObject(json, 'extra_usage');
     if (extra && optionalBoolean(extra, 'is_enabled') === true) {
@@ -194,34 +239,43 @@ export function parseClaudeUsage(json: unknown): QuotaWindow[] {
         const limit = optionalNumber(extra, 'monthly_limit');
         if (used !== null && limit !== null) {
             // The endpoint reports minor units (cents); the cap resets with the month.
-            windows.push(moneyWindow('extra_usage', _('Extra usage'), used / 100, limit / 100,
+            const scale = 10 ** (optionalNumber(extra, 'decimal_places') ?? 2);
+            windows.push(moneyWindow('extra_usage', _('Extra usage'), used / scale, limit / scale,
                 optionalString(extra, 'currency') ?? 'USD', null, null));
         }
     }
-
-    if (windows.length === 0)
-        throw unexpectedResponse(_('no usage windows in the response'));
-    return windows;
+    return windows.sort((a, b) => bucketOrder(a) - bucketOrder(b) || a.label.localeCompare(b.label));
 }
 
-/** `limits[]` entries scoped to one model, e.g. a weekly limit for a single model family. */
-function scopedLimits(json: JsonObject, seenLabels: Set<string>): QuotaWindow[] {
+/**
+ * The `limits[]` entries: the session, the week, model-scoped weeks (a scoped entry without a
+ * model name is not given one: it is skipped) and kinds we have never seen, shown under their
+ * own name. `is_active` is false on limits that are enforced, so it hides nothing.
+ */
+function limitsArray(json: JsonObject): QuotaWindow[] {
     const limits = json['limits'];
     if (!Array.isArray(limits))
         return [];
     const windows: QuotaWindow[] = [];
     for (const entry of limits) {
-        if (!isObject(entry) || optionalString(entry, 'kind') !== 'weekly_scoped')
+        const kind = isObject(entry) ? optionalString(entry, 'kind') : null;
+        const percent = isObject(entry) ? optionalNumber(entry, 'percent') : null;
+        if (!isObject(entry) || kind === null || percent === null)
             continue;
+        const resetsAt = parseIsoTime(entry['resets_at']);
         const model = optionalObject(optionalObject(entry, 'scope') ?? {}, 'model');
         const name = model ? optionalString(model, 'display_name') : null;
-        const percent = optionalNumber(entry, 'percent');
-        const label = name ? `7d ${name}` : null;
-        if (label === null || percent === null || seenLabels.has(label))
-            continue;
-        seenLabels.add(label);
-        windows.push({id: `limits:${name ?? ''}`, label, usedPercent: percent,
-            resetsAt: parseIsoTime(entry['resets_at']), windowSeconds: 7 * 86400});
+        let window: QuotaWindow | null;
+        if (kind === 'session')
+            window = {id: 'five_hour', label: '5h', usedPercent: percent, resetsAt, windowSeconds: 5 * 3600};
+        else if (kind === 'weekly_all')
+            window = {id: 'seven_day', label: '7d', usedPercent: percent, resetsAt, windowSeconds: WEEK_SECONDS};
+        else if (kind === 'weekly_scoped')
+            window = name === null ? null : {id: `limits:${name}`, label: `7d ${name}`, usedPercent: percent, resetsAt, windowSeconds: WEEK_SECONDS};
+        else
+            window = {id: `other:${kind}`, label: format(_('Other limit (%s)'), kind), usedPercent: percent, resetsAt, windowSeconds: null};
+        if (window !== null && !windows.some(w => w.id === window.id))
+            windows.push(window);
     }
     return windows;
 }

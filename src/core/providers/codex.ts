@@ -5,7 +5,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {quotaSnapshot} from '../contract.js';
+import {creditsWindow, quotaSnapshot} from '../contract.js';
 import type {Balance, QuotaWindow, UsageSnapshot} from '../contract.js';
 import {attempt, expiry, ok, ownSignInFindings, warn, type Finding} from '../diagnosis.js';
 import type {Environment} from '../environment.js';
@@ -159,6 +159,23 @@ function windowsOf(rateLimit: JsonObject | null, idPrefix: string, name: string)
         .sort(byLength);
 }
 
+/**
+ * A team or EDU credit cap (`individual_limit`), its numbers often strings: credits, not money.
+ * Null when there is no cap (a null limit is not a cap of 0).
+ */
+function creditLimit(json: JsonObject | null): QuotaWindow | null {
+    const limit = json ? optionalNumeric(json, 'limit') : null;
+    if (json === null || limit === null || limit <= 0)
+        return null;
+    const remainingPercent = optionalNumeric(json, 'remaining_percent');
+    const used = optionalNumeric(json, 'used') ??
+        (remainingPercent !== null ? limit * (1 - remainingPercent / 100) : null);
+    if (used === null)
+        return null;
+    const resetAt = optionalNumeric(json, 'reset_at') ?? optionalNumeric(json, 'resets_at');
+    return creditsWindow('credit_limit', _('Credit limit'), used, limit, resetAt !== null ? resetAt * 1000 : null, null);
+}
+
 export interface CodexUsage {
     plan: string | null;
     windows: QuotaWindow[];
@@ -168,7 +185,12 @@ export interface CodexUsage {
 export function parseCodexUsage(json: unknown): CodexUsage {
     if (!isObject(json))
         throw unexpectedResponse(_('the usage response is not an object'));
-    const windows = windowsOf(optionalObject(json, 'rate_limit'), '', '');
+    const rateLimit = optionalObject(json, 'rate_limit');
+    const windows = windowsOf(rateLimit, '', '');
+    const creditCap = creditLimit(optionalObject(optionalObject(json, 'spend_control') ?? {}, 'individual_limit') ??
+        optionalObject(rateLimit ?? {}, 'individual_limit'));
+    if (creditCap !== null)
+        windows.push(creditCap);
     const additional = json['additional_rate_limits'];
     if (Array.isArray(additional)) {
         for (const [index, entry] of additional.entries()) {
@@ -187,8 +209,6 @@ export function parseCodexUsage(json: unknown): CodexUsage {
         if (unlimited || (optionalBoolean(credits, 'has_credits') === true && balance !== null))
             balances.push({label: _('Credits'), amount: balance ?? 0, currency: null, unlimited});
     }
-    if (windows.length === 0 && balances.length === 0)
-        throw unexpectedResponse(_('no rate limits in the response'));
     return {plan: optionalString(json, 'plan_type'), windows, balances};
 }
 

@@ -3,8 +3,8 @@
 
 import type Gio from 'gi://Gio';
 
-import {quotaSnapshot} from '../contract.js';
-import type {QuotaWindow, UsageSnapshot} from '../contract.js';
+import {creditsWindow, quotaSnapshot} from '../contract.js';
+import type {Balance, QuotaWindow, UsageSnapshot} from '../contract.js';
 import type {DeviceFlowEndpoints} from '../deviceFlow.js';
 import {fail, ok, warn, type Finding} from '../diagnosis.js';
 import {ProviderError} from '../errors.js';
@@ -12,6 +12,7 @@ import type {HttpClient} from '../http.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime} from '../json.js';
+import type {JsonObject} from '../json.js';
 import type {CustomSection} from '../prefsSection.js';
 import {errorSnapshot, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
@@ -43,64 +44,115 @@ const EDITOR_HEADERS = {
 const signInHint = (): string => _('Sign in to GitHub again from the preferences (Providers → Copilot).');
 
 const QUOTA_LABELS: Record<string, () => string> = {
-    premium_interactions: () => _('Premium requests'),
+    // Still called premium_interactions, counted in AI credits since 2026-06-01.
+    premium_interactions: () => _('AI credits'),
     chat: () => _('Chat'),
     completions: () => _('Completions'),
 };
+const quotaLabel = (key: string): string => QUOTA_LABELS[key]?.() ?? capitalize(key.replace(/_/g, ' '));
 
-/** `2026-10-01` (a UTC date) or an ISO timestamp. */
+/** `2026-10-01` (a UTC date), an ISO timestamp, or epoch seconds. */
 function parseResetDate(value: unknown): number | null {
+    if (typeof value === 'number' && Number.isFinite(value))
+        return value * 1000;
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value))
         return Date.parse(`${value}T00:00:00Z`);
     return parseIsoTime(value);
 }
 
+/**
+ * The plan from GitHub's own fields: the SKU decides, as `copilot_plan` says `individual` for
+ * both Free and Pro. An unknown plan is shown as GitHub names it; a bare `individual` not at all.
+ */
+export function copilotPlan(sku: string | null, plan: string | null): string | null {
+    const text = `${sku ?? ''} ${plan ?? ''}`;
+    if (sku?.includes('free') === true)
+        return _('Free');
+    if (text.includes('max'))
+        return 'Max';
+    if (/plus|individual_pro/.test(text))
+        return 'Pro+';
+    if (text.includes('business'))
+        return 'Business';
+    if (text.includes('enterprise'))
+        return 'Enterprise';
+    if (plan === 'individual')
+        return sku === null ? null : 'Pro';
+    return plan === null ? null : capitalize(plan.replace(/_/g, ' '));
+}
+
+/** -1, "-1" and "unlimited" all mean no limit. */
+const isUnlimitedValue = (value: unknown): boolean => value === -1 || value === '-1' || value === 'unlimited';
+
 export interface CopilotUsage {
     plan: string | null;
     windows: QuotaWindow[];
+    balances: Balance[];
+    note: string | null;
+}
+
+/**
+ * One quota snapshot: a bar when it has an allowance (AI credits in credits), "unlimited", a
+ * count of credits used when the seat is billed per use, or nothing for a zero placeholder.
+ */
+function readSnapshot(key: string, value: JsonObject, resetsAt: number | null, windows: QuotaWindow[], balances: Balance[]): void {
+    const entitlement = optionalNumeric(value, 'entitlement');
+    const remaining = optionalNumeric(value, 'quota_remaining') ?? optionalNumeric(value, 'remaining');
+    const creditsUsed = optionalNumeric(value, 'credits_used');
+    const label = quotaLabel(key);
+    if (entitlement === null || entitlement <= 0) {
+        if (creditsUsed !== null && creditsUsed > 0)
+            balances.push({label: _('AI credits used this cycle'), amount: creditsUsed, currency: null, unlimited: false});
+        else if (optionalBoolean(value, 'unlimited') === true || isUnlimitedValue(value['entitlement']) || isUnlimitedValue(value['remaining']))
+            balances.push({label, amount: 0, currency: null, unlimited: true});
+        return;
+    }
+    const percentRemaining = optionalNumeric(value, 'percent_remaining');
+    const used = creditsUsed ?? (remaining !== null ? entitlement - remaining : null);
+    if (used === null && percentRemaining === null)
+        return;
+    // GitHub's percentage wins: it may run past 100 % when overage is allowed.
+    const usedPercent = percentRemaining !== null ? 100 - percentRemaining : ((used ?? 0) / entitlement) * 100;
+    windows.push(key === 'premium_interactions'
+        ? {...creditsWindow(key, label, used ?? entitlement * usedPercent / 100, entitlement, resetsAt, null), usedPercent}
+        : {id: key, label, usedPercent, resetsAt, windowSeconds: null});
+    const overage = optionalNumeric(value, 'overage_count');
+    if (overage !== null && overage > 0)
+        balances.push({label: format(_('%s beyond the allowance'), label), amount: overage, currency: null, unlimited: false});
 }
 
 export function parseCopilotUsage(json: unknown): CopilotUsage {
     if (!isObject(json))
         throw unexpectedResponse(_('the Copilot response is not an object'));
-    const resetsAt = parseResetDate(json['quota_reset_date']);
+    const resetsAt = parseResetDate(json['quota_reset_date_utc'] ?? json['quota_reset_date']);
     const windows: QuotaWindow[] = [];
-    let unlimited = false;
+    const balances: Balance[] = [];
     const snapshots = optionalObject(json, 'quota_snapshots');
     for (const [key, value] of Object.entries(snapshots ?? {})) {
-        if (!isObject(value))
-            continue;
-        if (optionalBoolean(value, 'unlimited') === true) {
-            unlimited = true;
-            continue;
-        }
-        const entitlement = optionalNumeric(value, 'entitlement');
-        const remaining = optionalNumeric(value, 'remaining');
-        let percentRemaining = optionalNumeric(value, 'percent_remaining');
-        if (percentRemaining === null && entitlement !== null && entitlement > 0 && remaining !== null)
-            percentRemaining = (remaining / entitlement) * 100;
-        // A zero entitlement with nothing left is a placeholder (token-billed plans), not a limit.
-        if (percentRemaining === null || (entitlement === 0 && (remaining ?? 0) === 0))
-            continue;
-        windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key.replace(/_/g, ' '),
-            usedPercent: Math.max(0, 100 - percentRemaining), resetsAt, windowSeconds: null});
+        if (isObject(value))
+            readSnapshot(key, value, resetsAt, windows, balances);
     }
-    // The free plan reports monthly allowances and what is left of them.
-    const monthly = optionalObject(json, 'monthly_quotas');
+    // Free plans from before 2026-06 report allowances and what is left of them; newer answers
+    // keep stale copies of these beside quota_snapshots, which then win.
+    const monthly = snapshots === null ? optionalObject(json, 'monthly_quotas') : null;
     const left = optionalObject(json, 'limited_user_quotas');
-    for (const [key, total] of Object.entries(monthly ?? {})) {
+    const limitedResetsAt = parseResetDate(json['limited_user_reset_date']) ?? resetsAt;
+    for (const key of Object.keys(monthly ?? {})) {
+        const total = monthly ? optionalNumeric(monthly, key) : null;
         const remaining = left ? optionalNumeric(left, key) : null;
-        if (typeof total !== 'number' || total <= 0 || remaining === null || windows.some(w => w.id === key))
+        if (total === null || total <= 0 || remaining === null)
             continue;
-        windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key, usedPercent: Math.max(0, (1 - remaining / total) * 100),
-            resetsAt, windowSeconds: null});
+        windows.push({id: key, label: quotaLabel(key), usedPercent: Math.max(0, (1 - remaining / total) * 100),
+            resetsAt: limitedResetsAt, windowSeconds: null});
     }
     const order = (id: string): number => id === 'premium_interactions' ? 0 : id === 'chat' ? 1 : 2;
     windows.sort((a, b) => order(a.id) - order(b.id));
-    if (windows.length === 0 && !unlimited)
-        throw unexpectedResponse(_('no Copilot quotas in the response'));
-    const plan = optionalString(json, 'copilot_plan');
-    return {plan: plan === null ? null : capitalize(plan), windows};
+    const sku = optionalString(json, 'access_type_sku');
+    const plan = copilotPlan(sku, optionalString(json, 'copilot_plan'));
+    // A seat billed per token has no personal allowance: say so instead of empty bars (Free has one).
+    const note = optionalBoolean(json, 'token_based_billing') === true && windows.length === 0 && sku?.includes('free') !== true
+        ? _('Your organisation is billed per token for this seat, so it has no personal quota.') : null;
+    return {plan, windows, balances, note};
 }
 
 /** The GitHub login a token belongs to; labels the account and keys its keyring entry. */
@@ -129,10 +181,10 @@ export class CopilotProvider implements Provider {
         kind: 'copilot',
         page: 'providers',
         title: _('Copilot'),
-        description: _('Premium requests, chat and completions of GitHub accounts you sign in here. ' +
+        description: _('AI credits, chat and completions of GitHub accounts you sign in here. ' +
             'The token goes to your keyring; only the login is kept in the settings.'),
         switchTitle: _('Show Copilot'),
-        switchSubtitle: _('Monthly premium requests with the reset date'),
+        switchSubtitle: _('Monthly AI credits with the reset date'),
     };
 
     constructor(private readonly _deps: ProviderDeps) {}
@@ -183,11 +235,15 @@ export class CopilotProvider implements Provider {
             unauthorized: signInHint(),
             forbidden: () => new ProviderError('auth', format(_('GitHub refused Copilot data for %s (403).'), account.login),
                 _('Check that this account has a Copilot subscription, or sign in again.')),
+            notFound: () => new ProviderError('not-configured', _('This GitHub account has no Copilot subscription.'),
+                _('Copilot Free is enough: turn it on at github.com/settings/copilot, or sign in with another account.')),
         });
         const usage = parseCopilotUsage(response.body);
         return {
             ...quotaSnapshot(this.id, copilotAccountId(account.login), label, usage.windows),
             plan: usage.plan,
+            balances: usage.balances,
+            note: usage.note,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),
         };

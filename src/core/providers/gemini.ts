@@ -24,6 +24,7 @@ const CODE_ASSIST = 'https://cloudcode-pa.googleapis.com/v1internal';
 export const GEMINI_LOAD_URL = `${CODE_ASSIST}:loadCodeAssist`;
 export const GEMINI_QUOTA_URL = `${CODE_ASSIST}:retrieveUserQuota`;
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+export const GOOGLE_PROJECTS_URL = 'https://cloudresourcemanager.googleapis.com/v1/projects';
 /** Where the Gemini CLI keeps its OAuth client, relative to a node_modules folder. */
 const OAUTH_MODULE = '@google/gemini-cli-core/dist/src/code_assist/oauth2.js';
 /** Refresh a little before the expiry so that a request never races it. */
@@ -128,36 +129,59 @@ export async function findOAuthClient(env: Environment, cancellable: Gio.Cancell
     return null;
 }
 
-/** Lowest remaining fraction per model, as used-percent windows: pro, flash, flash-lite, then others. */
+const FAMILIES = [
+    {id: 'pro', label: 'Pro'},
+    {id: 'flash', label: 'Flash'},
+    {id: 'flash-lite', label: 'Flash-Lite'},
+] as const;
+
+/** `gemini-2.5-flash-lite_vertex` → flash-lite; models outside the three families (embeddings) → null. */
+export function geminiFamily(modelId: string): string | null {
+    const model = modelId.replace(/_vertex$/, '');
+    if (!model.startsWith('gemini-'))
+        return null;
+    return model.includes('flash-lite') ? 'flash-lite' : model.includes('flash') ? 'flash' : model.includes('pro') ? 'pro' : null;
+}
+
+/**
+ * One window per family (Pro, Flash, Flash-Lite) at its most-spent bucket, with that bucket's
+ * reset. `_vertex` twins and other token types fold into their model. A listed bucket without
+ * `remainingFraction` is exhausted (proto3 leaves zero out), never 0 % used. An answer without
+ * buckets is a success with no windows.
+ */
 export function parseGeminiQuota(json: unknown): QuotaWindow[] {
-    const buckets = isObject(json) ? json['buckets'] : undefined;
-    if (!Array.isArray(buckets))
-        throw unexpectedResponse(_('no quota buckets in the response'));
-    const byModel = new Map<string, {fraction: number; resetsAt: number | null}>();
+    if (!isObject(json))
+        throw unexpectedResponse(_('the quota response is not an object'));
+    const buckets = Array.isArray(json['buckets']) ? json['buckets'] : [];
+    const lowest = new Map<string, {fraction: number; resetsAt: number | null}>();
     for (const bucket of buckets) {
-        if (!isObject(bucket))
+        const model = isObject(bucket) ? optionalString(bucket, 'modelId') : null;
+        const family = model === null ? null : geminiFamily(model);
+        if (!isObject(bucket) || family === null)
             continue;
-        const model = optionalString(bucket, 'modelId');
-        const fraction = optionalNumber(bucket, 'remainingFraction');
-        if (model === null || fraction === null)
-            continue;
-        const known = byModel.get(model);
+        const fraction = optionalNumber(bucket, 'remainingFraction') ?? 0;
+        const known = lowest.get(family);
         if (known === undefined || fraction < known.fraction)
-            byModel.set(model, {fraction, resetsAt: parseIsoTime(bucket['resetTime'])});
+            lowest.set(family, {fraction, resetsAt: parseIsoTime(bucket['resetTime'])});
     }
-    if (byModel.size === 0)
-        throw unexpectedResponse(_('no quota buckets in the response'));
-    const rank = (model: string): number =>
-        model.includes('flash-lite') ? 2 : model.includes('flash') ? 1 : model.includes('pro') ? 0 : 3;
-    return [...byModel.entries()]
-        .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-        .map(([model, {fraction, resetsAt}]) => ({
-            id: model,
-            label: model.replace(/^gemini-/, ''),
-            usedPercent: Math.max(0, (1 - fraction) * 100),
-            resetsAt,
-            windowSeconds: DAY_SECONDS,
-        }));
+    return FAMILIES.flatMap(({id, label}) => {
+        const found = lowest.get(id);
+        return found === undefined ? [] : [{id, label, usedPercent: Math.max(0, (1 - found.fraction) * 100),
+            resetsAt: found.resetsAt, windowSeconds: DAY_SECONDS}];
+    });
+}
+
+/**
+ * The project of a free-tier account that has none in loadCodeAssist: the one AI Studio made
+ * (`gen-lang-client-…`), else one labelled `generative-language`; deleted projects never.
+ */
+export function pickGeminiProject(json: unknown): string | null {
+    const projects = isObject(json) && Array.isArray(json['projects']) ? json['projects'].filter(isObject) : [];
+    const live = projects.filter(p => (optionalString(p, 'lifecycleState') ?? 'ACTIVE') === 'ACTIVE');
+    const id = (p: JsonObject): string | null => optionalString(p, 'projectId');
+    const byPrefix = live.find(p => id(p)?.startsWith('gen-lang-client-') === true);
+    const byLabel = live.find(p => optionalObject(p, 'labels')?.['generative-language'] !== undefined);
+    return (byPrefix ? id(byPrefix) : null) ?? (byLabel ? id(byLabel) : null);
 }
 
 export interface CodeAssistInfo {
@@ -181,14 +205,41 @@ export function parseLoadCodeAssist(json: unknown, hostedDomain: string | null):
     return {project, plan};
 }
 
-/** Google stopped serving Gemini CLI quotas to personal accounts; say so plainly. */
-function deprecationError(text: string): ProviderError | null {
-    if (!/UNSUPPORTED_CLIENT|IneligibleTier|Antigravity/i.test(text))
-        return null;
+/** Google stopped serving Gemini CLI quotas to personal accounts on 2026-06-18; say so plainly. */
+function antigravityError(): ProviderError {
     return new ProviderError('not-configured',
-        _('Google no longer serves Gemini CLI quotas for this account type.'),
-        _('Personal Google accounts lost Gemini CLI access; Workspace and paid Code Assist accounts still work.'));
+        _('Google stopped serving Gemini CLI to personal accounts on 2026-06-18.'),
+        _('Antigravity is its successor for personal Google accounts: use it (and the meter’s Antigravity card) instead. ' +
+            'Workspace and paid Code Assist accounts still work here.'));
 }
+
+/** An error body (403 or 400) that names the end of consumer access. */
+function isUnsupportedClient(response: {text: string}): boolean {
+    return /UNSUPPORTED_CLIENT|IneligibleTierError/.test(response.text);
+}
+
+/** A loadCodeAssist answer (HTTP 200) with no current tier and an ineligible one: the same end of access. */
+export function isIneligibleAccount(json: unknown): boolean {
+    if (!isObject(json) || optionalObject(json, 'currentTier') !== null || optionalObject(json, 'paidTier') !== null)
+        return false;
+    const ineligible = Array.isArray(json['ineligibleTiers']) ? json['ineligibleTiers'].filter(isObject) : [];
+    return ineligible.length > 0;
+}
+
+/** Google's own words for another refusal (a service disabled for the account), with its appeal link. */
+function googleRefusal(response: {body: unknown}): ProviderError {
+    const error = isObject(response.body) ? optionalObject(response.body, 'error') : null;
+    const message = error ? optionalString(error, 'message') : null;
+    const details = error && Array.isArray(error['details']) ? error['details'].filter(isObject) : [];
+    const appeal = details.map(d => optionalString(optionalObject(d, 'metadata') ?? {}, 'appeal_url')).find(u => u !== null);
+    if (message === null)
+        return new ProviderError('auth', _('Google refused access to the quota (403).'), signInHint());
+    return new ProviderError('auth', format(_('Google refused access: %s'), message),
+        appeal ? format(_('Google offers an appeal: %s'), appeal) : _('Signing in again does not change this.'));
+}
+
+/** A 401: the access token was refused though it has not expired; refreshed once and retried once. */
+class TokenRejected extends ProviderError {}
 
 export class GeminiProvider implements Provider {
     readonly id = 'gemini';
@@ -204,7 +255,7 @@ export class GeminiProvider implements Provider {
         description: _('Code Assist quota read from the Gemini CLI’s Google sign-in, read only. ' +
             'An expired access token is refreshed in memory; the CLI’s file is never written.'),
         switchTitle: _('Show Gemini'),
-        switchSubtitle: _('Daily requests left per model'),
+        switchSubtitle: _('Daily requests left per model family (Pro, Flash, Flash-Lite)'),
         readDefault: async (env, cancellable) => {
             const found = await readGeminiCredentials(env, cancellable);
             return {source: found.source, identity: found.source, email: found.email, expiresAt: null, plan: null};
@@ -213,6 +264,8 @@ export class GeminiProvider implements Provider {
     };
     /** Access tokens we refreshed ourselves, in memory only, per refresh-token fingerprint. */
     private readonly _refreshed = new Map<string, {accessToken: string; expiresAt: number}>();
+    /** Fingerprints of the CLI's access tokens Google refused before they expired. */
+    private readonly _rejected = new Set<string>();
 
     watchedPaths(env: Environment): string[] {
         return [GLib.build_filenamev([geminiDir(env), 'oauth_creds.json'])];
@@ -244,22 +297,37 @@ export class GeminiProvider implements Provider {
     }
 
     private async _fetchAccount(ctx: FetchContext, credentials: GeminiCredentials, label: string): Promise<UsageSnapshot> {
-        const token = await this._accessToken(ctx, credentials);
+        try {
+            return await this._fetchWith(ctx, credentials, label, await this._accessToken(ctx, credentials));
+        } catch (error) {
+            if (!(error instanceof TokenRejected) || credentials.accessToken === null)
+                throw error;
+            this._rejected.add(tokenFingerprint(credentials.accessToken));
+            return await this._fetchWith(ctx, credentials, label, await this._accessToken(ctx, credentials));
+        }
+    }
+
+    private async _fetchWith(ctx: FetchContext, credentials: GeminiCredentials, label: string,
+        token: string): Promise<UsageSnapshot> {
         const key = tokenFingerprint(token);
         const headers = {Authorization: `Bearer ${token}`};
+        // The file's token is refused once: it is refreshed in memory and the fetch tried again, once.
+        const firstTry = credentials.accessToken !== null && token === credentials.accessToken;
         const hints = {
             unauthorized: signInHint(),
-            forbidden: (r: {text: string}) => deprecationError(r.text) ??
-                new ProviderError('auth', _('Google refused access to the quota (403).'), signInHint()),
+            rejected: firstTry && credentials.refreshToken !== null
+                ? () => new TokenRejected('auth', _('The server rejected the credentials (401).'), signInHint())
+                : undefined,
+            forbidden: (r: {text: string; body: unknown}) => isUnsupportedClient(r) ? antigravityError() : googleRefusal(r),
         };
         const load = await gatedRequest(ctx, key, {method: 'POST', url: GEMINI_LOAD_URL, headers,
             json: {metadata: {ideType: 'GEMINI_CLI', pluginType: 'GEMINI'}}}, hints);
-        const deprecated = deprecationError(load.text);
-        if (deprecated !== null)
-            throw deprecated;
+        if (isIneligibleAccount(load.body))
+            throw antigravityError();
         const info = parseLoadCodeAssist(load.body, credentials.hostedDomain);
+        const project = info.project ?? await this._discoverProject(ctx, key, headers);
         const quota = await gatedRequest(ctx, key, {method: 'POST', url: GEMINI_QUOTA_URL, headers,
-            json: info.project !== null ? {project: info.project} : {}}, hints);
+            json: project !== null ? {project} : {}}, hints);
         return {
             ...quotaSnapshot(this.id, credentials.source, label, parseGeminiQuota(quota.body)),
             plan: info.plan,
@@ -268,10 +336,24 @@ export class GeminiProvider implements Provider {
         };
     }
 
-    /** The file's token while it is valid; otherwise one we refresh and keep in memory. */
+    /** A free-tier account's project, from its Cloud projects; null when none fits (the quota is asked without). */
+    private async _discoverProject(ctx: FetchContext, key: string, headers: Record<string, string>): Promise<string | null> {
+        try {
+            const response = await gatedRequest(ctx, `${key}:projects`, {url: GOOGLE_PROJECTS_URL, headers},
+                {unauthorized: signInHint()});
+            return pickGeminiProject(response.body);
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+            return null;
+        }
+    }
+
+    /** The file's token while it is valid and was not refused; otherwise one we refresh and keep in memory. */
     private async _accessToken(ctx: FetchContext, credentials: GeminiCredentials): Promise<string> {
         const now = ctx.env.now();
-        if (credentials.accessToken !== null && (credentials.expiresAt === null || credentials.expiresAt - EXPIRY_MARGIN_MS > now))
+        if (credentials.accessToken !== null && !this._rejected.has(tokenFingerprint(credentials.accessToken)) &&
+            (credentials.expiresAt === null || credentials.expiresAt - EXPIRY_MARGIN_MS > now))
             return credentials.accessToken;
         if (credentials.refreshToken === null)
             throw new ProviderError('expired', _('The Gemini CLI sign-in has expired.'), signInHint());
