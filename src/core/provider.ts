@@ -14,6 +14,7 @@ import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
 import {_, format} from './i18n.js';
 import type {OAuthClient, OwnTokenStore, OwnTokens} from './ownSignIn.js';
 import {redact} from './redact.js';
+import {formatLocal} from './time.js';
 
 export interface FetchContext {
     http: HttpClient;
@@ -93,7 +94,7 @@ export function unexpectedResponse(detail: string): ProviderError {
 }
 
 function rateLimitedError(retryAt: number): ProviderError {
-    const time = GLib.DateTime.new_from_unix_local(Math.ceil(retryAt / 1000)).format('%H:%M') ?? '';
+    const time = formatLocal(retryAt, '%H:%M') ?? '?';
     return new ProviderError('rate-limited', _('Rate limited by the provider.'),
         format(_('Automatic refreshes pause until %s.'), time), retryAt);
 }

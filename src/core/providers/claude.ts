@@ -13,8 +13,8 @@ import {readTextFile} from '../files.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
-    isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, optionalStringArray, parseIsoTime,
-    parseJson,
+    isObject, optionalBoolean, optionalNumber, optionalObject, optionalPercent, optionalString, optionalStringArray,
+    parseIsoTime, parseJson,
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
@@ -175,7 +175,7 @@ export function parseClaudeUsage(json: unknown): ClaudeUsage {
         .sort((a, b) => bucketOrder(a) - bucketOrder(b) || a.localeCompare(b));
     for (const key of keys) {
         const bucket = optionalObject(json, key);
-        const used = bucket ? optionalNumber(bucket, 'utilization') : null;
+        const used = bucket ? optionalPercent(bucket, 'utilization') : null;
         if (bucket === null || used === null)
             continue;
         const {label, windowSeconds} = describeBucket(key);
@@ -211,7 +211,7 @@ function scopedLimits(json: JsonObject, seenLabels: Set<string>): QuotaWindow[] 
             continue;
         const model = optionalObject(optionalObject(entry, 'scope') ?? {}, 'model');
         const name = model ? optionalString(model, 'display_name') : null;
-        const percent = optionalNumber(entry, 'percent');
+        const percent = optionalPercent(entry, 'percent');
         const label = name ? `7d ${name}` : null;
         if (label === null || percent === null || seenLabels.has(label))
             continue;

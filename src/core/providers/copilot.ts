@@ -10,7 +10,9 @@ import {ProviderError} from '../errors.js';
 import type {HttpClient} from '../http.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime} from '../json.js';
+import {
+    isObject, optionalBoolean, optionalNumeric, optionalObject, optionalPercent, optionalString, parseIsoTime, sanePercent,
+} from '../json.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -68,9 +70,9 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
         }
         const entitlement = optionalNumeric(value, 'entitlement');
         const remaining = optionalNumeric(value, 'remaining');
-        let percentRemaining = optionalNumeric(value, 'percent_remaining');
+        let percentRemaining = optionalPercent(value, 'percent_remaining');
         if (percentRemaining === null && entitlement !== null && entitlement > 0 && remaining !== null)
-            percentRemaining = (remaining / entitlement) * 100;
+            percentRemaining = sanePercent((remaining / entitlement) * 100);
         // A zero entitlement with nothing left is a placeholder (token-billed plans), not a limit.
         if (percentRemaining === null || (entitlement === 0 && (remaining ?? 0) === 0))
             continue;
@@ -82,10 +84,11 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
     const left = optionalObject(json, 'limited_user_quotas');
     for (const [key, total] of Object.entries(monthly ?? {})) {
         const remaining = left ? optionalNumeric(left, key) : null;
-        if (typeof total !== 'number' || total <= 0 || remaining === null || windows.some(w => w.id === key))
+        const usedPercent = typeof total === 'number' && total > 0 && remaining !== null
+            ? sanePercent((1 - remaining / total) * 100) : null;
+        if (usedPercent === null || windows.some(w => w.id === key))
             continue;
-        windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key, usedPercent: Math.max(0, (1 - remaining / total) * 100),
-            resetsAt, windowSeconds: null});
+        windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key, usedPercent, resetsAt, windowSeconds: null});
     }
     const order = (id: string): number => id === 'premium_interactions' ? 0 : id === 'chat' ? 1 : 2;
     windows.sort((a, b) => order(a.id) - order(b.id));

@@ -11,7 +11,7 @@ import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {findProgram, readTextFile} from '../files.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
+import {isObject, optionalFraction, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims} from '../jwt.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
@@ -136,7 +136,7 @@ export function parseGeminiQuota(json: unknown): QuotaWindow[] {
         if (!isObject(bucket))
             continue;
         const model = optionalString(bucket, 'modelId');
-        const fraction = optionalNumber(bucket, 'remainingFraction');
+        const fraction = optionalFraction(bucket, 'remainingFraction');
         if (model === null || fraction === null)
             continue;
         const known = byModel.get(model);

@@ -4,7 +4,7 @@
 import type {UsageSnapshot} from '../contract.js';
 import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
 import {_} from '../i18n.js';
-import {isObject, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
+import {isObject, optionalEpochSeconds, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
 import type {FetchContext} from '../provider.js';
 import {last30DaysStart, spendParts, spendWindowEnd, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
 
@@ -14,8 +14,8 @@ export const OPENAI_KEY_VARIABLES = ['OPENAI_ADMIN_KEY'];
 const KEYS_PAGE = 'platform.openai.com/settings/organization/admin-keys';
 
 const bucketStart = (bucket: JsonObject): number | null => {
-    const start = optionalNumeric(bucket, 'start_time');
-    return start === null ? null : utcDayStart(start * 1000);
+    const start = optionalEpochSeconds(bucket, 'start_time');
+    return start === null ? null : utcDayStart(start);
 };
 
 /**
