@@ -4,7 +4,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {ProviderError, isCancelled, onCancelled} from './errors.js';
+import {ProviderError, cancelledError, isCancelled, onCancelled} from './errors.js';
 import type {HttpClient} from './http.js';
 import {_, format} from './i18n.js';
 import {isObject, optionalNumber, optionalString} from './json.js';
@@ -59,7 +59,7 @@ function sleep(seconds: number, cancellable: Gio.Cancellable): Promise<void> {
         handler = onCancelled(cancellable, () => {
             GLib.source_remove(id);
             // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a GLib.Error, as every cancelled Gio call rejects with
-            reject(new Gio.IOErrorEnum({code: Gio.IOErrorEnum.CANCELLED, message: 'cancelled'}));
+            reject(cancelledError());
         });
     });
 }

@@ -37,9 +37,9 @@ export function optionalNumeric(obj: JsonObject, key: string): number | null {
 }
 
 /**
- * A used (or remaining) percentage as a limit can be: a negative one is a rounding artefact
- * and reads as 0; above MAX_PERCENT it is impossible, and null (the window is not shown).
- * Between 100 and MAX_PERCENT it is over-use, kept (shown as critical).
+ * A used percentage as a limit can be: a negative one is a rounding artefact and reads as 0;
+ * above MAX_PERCENT it is impossible, and null (the window is not shown). Between 100 and
+ * MAX_PERCENT it is over-use, kept (shown as critical).
  */
 export function sanePercent(value: number | null): number | null {
     if (value === null || !Number.isFinite(value) || value > MAX_PERCENT)
@@ -47,8 +47,9 @@ export function sanePercent(value: number | null): number | null {
     return Math.max(0, value);
 }
 
+/** A used percentage sent as a JSON number (see sanePercent()). */
 export function optionalPercent(obj: JsonObject, key: string): number | null {
-    return sanePercent(optionalNumeric(obj, key));
+    return sanePercent(optionalNumber(obj, key));
 }
 
 /** A fraction of a whole (0–1), e.g. what is left of a quota; null outside that range. */

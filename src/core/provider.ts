@@ -10,6 +10,7 @@ import {emptySnapshot} from './contract.js';
 import type {ProviderId, UsageSnapshot} from './contract.js';
 import type {Environment} from './environment.js';
 import {ProviderError, isCancelled} from './errors.js';
+import {notJsonError} from './http.js';
 import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
 import {_, format} from './i18n.js';
 import type {OAuthClient, OwnTokenStore, OwnTokens} from './ownSignIn.js';
@@ -72,7 +73,7 @@ export async function gatedRequest(ctx: FetchContext, key: string, request: Http
     if (response.status >= 200 && response.status < 300) {
         ctx.gate.recordSuccess(key);
         if (response.body === undefined)
-            throw unexpectedResponse(_('The response is not JSON.'));
+            throw notJsonError(response);
         return response;
     }
     if (response.status === 401)

@@ -6,7 +6,7 @@ import GLib from 'gi://GLib';
 import {BackoffGate} from '../../src/core/backoff.js';
 import type {Environment} from '../../src/core/environment.js';
 import {ProviderError} from '../../src/core/errors.js';
-import {ENDPOINT_OVERRIDE_ENV, HttpClient} from '../../src/core/http.js';
+import {ENDPOINT_OVERRIDE_ENV, HttpClient, type HttpLimits} from '../../src/core/http.js';
 import type {FetchContext} from '../../src/core/provider.js';
 
 export function makeTempDir(): string {
@@ -47,11 +47,11 @@ export function testEnvironment(homeDir: string, vars: Record<string, string> = 
     return env;
 }
 
-/** An HTTP client whose https:// requests go to the given loopback server. */
-export function loopbackHttp(baseUrl: string): HttpClient {
+/** An HTTP client whose https:// requests go to the given loopback server (short timeouts by default). */
+export function loopbackHttp(baseUrl: string, limits: Partial<HttpLimits> = {}): HttpClient {
     GLib.setenv(ENDPOINT_OVERRIDE_ENV, baseUrl, true);
     try {
-        return new HttpClient('ai-usage-meter/spec', 5);
+        return new HttpClient('ai-usage-meter/spec', {readTimeoutSeconds: 5, deadlineSeconds: 5, ...limits});
     } finally {
         GLib.unsetenv(ENDPOINT_OVERRIDE_ENV);
     }

@@ -11,7 +11,7 @@ import type {HttpClient} from '../http.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
-    isObject, optionalBoolean, optionalNumeric, optionalObject, optionalPercent, optionalString, parseIsoTime, sanePercent,
+    isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime, sanePercent,
 } from '../json.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
@@ -70,14 +70,15 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
         }
         const entitlement = optionalNumeric(value, 'entitlement');
         const remaining = optionalNumeric(value, 'remaining');
-        let percentRemaining = optionalPercent(value, 'percent_remaining');
+        let percentRemaining = optionalNumeric(value, 'percent_remaining');
         if (percentRemaining === null && entitlement !== null && entitlement > 0 && remaining !== null)
-            percentRemaining = sanePercent((remaining / entitlement) * 100);
+            percentRemaining = (remaining / entitlement) * 100;
+        const usedPercent = percentRemaining === null ? null : sanePercent(100 - percentRemaining);
         // A zero entitlement with nothing left is a placeholder (token-billed plans), not a limit.
-        if (percentRemaining === null || (entitlement === 0 && (remaining ?? 0) === 0))
+        if (usedPercent === null || (entitlement === 0 && (remaining ?? 0) === 0))
             continue;
-        windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key.replace(/_/g, ' '),
-            usedPercent: Math.max(0, 100 - percentRemaining), resetsAt, windowSeconds: null});
+        windows.push({id: key, label: QUOTA_LABELS[key]?.() ?? key.replace(/_/g, ' '), usedPercent, resetsAt,
+            windowSeconds: null});
     }
     // The free plan reports monthly allowances and what is left of them.
     const monthly = optionalObject(json, 'monthly_quotas');
