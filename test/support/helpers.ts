@@ -13,6 +13,20 @@ export function makeTempDir(): string {
     return GLib.dir_make_tmp('aum-spec-XXXXXX');
 }
 
+/** Deletes a folder and everything in it (never following a symbolic link out of it). */
+export function removeTree(path: string): void {
+    const file = Gio.File.new_for_path(path);
+    const type = file.query_file_type(Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    if (type === Gio.FileType.DIRECTORY) {
+        const children = file.enumerate_children('standard::name', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+        for (let info = children.next_file(null); info !== null; info = children.next_file(null))
+            removeTree(GLib.build_filenamev([path, info.get_name()]));
+        children.close(null);
+    }
+    if (type !== Gio.FileType.UNKNOWN)
+        file.delete(null);
+}
+
 export function writeFile(path: string, text: string): void {
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
     GLib.file_set_contents(path, text);
