@@ -2,7 +2,7 @@
 // daily buckets over the last 30 days and the month, every page followed.
 
 import type {UsageSnapshot} from '../contract.js';
-import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
+import {AdminKeyProvider, adminKeyHints, fetchAllPages, fetchReports, type BillingKey} from '../billing.js';
 import {_} from '../i18n.js';
 import {isObject, optionalEpochSeconds, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
 import type {FetchContext} from '../provider.js';
@@ -86,13 +86,14 @@ export class OpenAIAdminProvider extends AdminKeyProvider {
             ['end_time', String(Math.floor(spendWindowEnd(now) / 1000))], ['bucket_width', '1d'], ['limit', '31']] as const;
         const headers = {Authorization: `Bearer ${key.key}`};
         const hints = adminKeyHints(_('OpenAI Admin key'), KEYS_PAGE);
-        const [costBuckets, usageBuckets] = await Promise.all([
-            fetchAllPages(ctx, key.key, OPENAI_COSTS_URL, [...params, ['group_by', 'line_item']], headers, hints),
-            fetchAllPages(ctx, key.key, OPENAI_COMPLETIONS_URL, [...params, ['group_by', 'model']], headers, hints),
+        const {items: [costBuckets = null, usageBuckets = null], failure} = await fetchReports([
+            {label: _('cost report'), read: () => fetchAllPages(ctx, key.key, OPENAI_COSTS_URL, [...params, ['group_by', 'line_item']], headers, hints)},
+            {label: _('usage report'), read: () => fetchAllPages(ctx, key.key, OPENAI_COMPLETIONS_URL, [...params, ['group_by', 'model']], headers, hints)},
         ]);
-        const costs = parseOpenAICosts(costBuckets, last30DaysStart(now));
-        const usage = parseOpenAIUsage(usageBuckets, last30DaysStart(now));
+        const costs = parseOpenAICosts(costBuckets ?? [], last30DaysStart(now));
+        const usage = parseOpenAIUsage(usageBuckets ?? [], last30DaysStart(now));
         return this.snapshot(key, now, {days: [...costs.days, ...usage.days], parts: spendParts(costs.parts, usage.models),
-            currency: costs.currency, raw: {costs: costBuckets, usage: usageBuckets}});
+            currency: costs.currency, raw: {costs: costBuckets, usage: usageBuckets}, failure,
+            hasCost: costBuckets !== null});
     }
 }
