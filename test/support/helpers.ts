@@ -76,6 +76,27 @@ export function fetchContext(env: Environment, http: HttpClient, overrides: Part
         ...overrides};
 }
 
+/**
+ * Resolves once `holds()` is true, looking again on each main-loop iteration (idle): waiting on a
+ * condition, not on a guessed delay. Rejects after `timeoutMs`.
+ */
+export function until(holds: () => boolean, timeoutMs = 4000): Promise<void> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        GLib.idle_add(GLib.PRIORITY_LOW, () => {
+            if (holds()) {
+                resolve();
+                return GLib.SOURCE_REMOVE;
+            }
+            if (Date.now() - started > timeoutMs) {
+                reject(new Error('the condition never held'));
+                return GLib.SOURCE_REMOVE;
+            }
+            return GLib.SOURCE_CONTINUE;
+        });
+    });
+}
+
 export function delay(ms: number): Promise<void> {
     return new Promise(resolve => setTimeout(resolve, ms));
 }

@@ -14,6 +14,7 @@ import {_, format} from '../i18n.js';
 import {isObject, optionalFraction, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims} from '../jwt.js';
+import {tokenLifetimeMs} from '../ownSignIn.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -262,10 +263,9 @@ export class GeminiProvider implements Provider {
         });
         const body: JsonObject = isObject(response.body) ? response.body : {};
         const accessToken = optionalString(body, 'access_token');
-        const expiresIn = optionalNumber(body, 'expires_in') ?? 3600;
         if (accessToken === null)
             throw unexpectedResponse(_('the token response has no access token'));
-        this._refreshed.set(cacheKey, {accessToken, expiresAt: now + expiresIn * 1000});
+        this._refreshed.set(cacheKey, {accessToken, expiresAt: now + tokenLifetimeMs(body)});
         return accessToken;
     }
 }
