@@ -146,15 +146,16 @@ export function spendSnapshot(provider: ProviderId, accountId: string, label: st
 
 /**
  * Runs a billing provider's fetch for its one account, or says how to set it up when there is
- * no key. Failures become an error snapshot naming the provider.
+ * no key. Failures become an error snapshot naming the provider, under the account id the
+ * data has (so that a failure keeps the last data).
  */
 export async function fetchBilling(ctx: FetchContext, provider: ProviderId, name: string, key: BillingKey | null,
-    setUp: string, fetch: (key: BillingKey) => Promise<UsageSnapshot>): Promise<UsageSnapshot[]> {
+    setUp: string, fetch: (key: BillingKey) => Promise<UsageSnapshot>, accountId = 'default'): Promise<UsageSnapshot[]> {
     if (key === null) {
-        return [{...emptySnapshot(provider, 'default', name),
+        return [{...emptySnapshot(provider, accountId, name),
             error: {kind: 'not-configured', message: format(_('No %s key.'), name), hint: setUp, retryAt: null}}];
     }
-    return [await settleAccount(provider, 'default', name, () => fetch(key))];
+    return [await settleAccount(provider, accountId, name, () => fetch(key))];
 }
 
 /** The 403 of an admin endpoint: a key of the wrong kind, named. */

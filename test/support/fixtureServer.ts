@@ -39,6 +39,8 @@ export class FixtureServer {
     private readonly _server: Soup.Server;
     /** Connections taken over to misbehave, and their trickle timers, ended by destroy(). */
     private readonly _raw = new Set<{connection: Gio.IOStream; timer: number}>();
+    /** Responses held back (delayMs) that have not gone out yet: dropped by destroy(). */
+    private readonly _delayed = new Set<number>();
     readonly baseUrl: string;
 
     constructor() {
@@ -84,10 +86,13 @@ export class FixtureServer {
             return;
         }
         message.pause();
-        setTimeout(() => {
+        const timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, route.delayMs, () => {
+            this._delayed.delete(timer);
             this._respond(message, route);
             message.unpause();
-        }, route.delayMs);
+            return GLib.SOURCE_REMOVE;
+        });
+        this._delayed.add(timer);
     }
 
     private _respond(message: Soup.ServerMessage, route: FixtureRoute): void {
@@ -149,6 +154,9 @@ export class FixtureServer {
             raw.connection.close(null);
         }
         this._raw.clear();
+        for (const timer of this._delayed)
+            GLib.source_remove(timer);
+        this._delayed.clear();
         this._server.disconnect();
     }
 }
