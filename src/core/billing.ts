@@ -1,11 +1,13 @@
 // What the billing providers (OpenAI and Anthropic Admin APIs, Copilot organisation metrics)
-// share: where their key comes from, paging through reports, and the snapshot they all build.
+// share: where their key comes from, paging through reports (a cursor that repeats ends the
+// paging, keeping what was read), reading several reports side by side so that each settles on
+// its own, and the snapshot they all build.
 
 import type {ProviderId, SpendPart, SpendSummary, UsageSnapshot} from './contract.js';
 import {emptySnapshot} from './contract.js';
 import {fail, ok, type Finding} from './diagnosis.js';
 import type {Environment} from './environment.js';
-import {ProviderError} from './errors.js';
+import {ProviderError, isCancelled} from './errors.js';
 import {_, format} from './i18n.js';
 import {isObject, optionalBoolean, optionalString, type JsonObject} from './json.js';
 import type {KeySection} from './prefsSection.js';
@@ -52,11 +54,14 @@ export function withQuery(url: string, params: readonly (readonly [string, strin
 
 /**
  * GETs a report and every page after it (`has_more` with `next_page`, sent back as `page`),
- * and returns the `data` items of all pages in order.
+ * and returns the `data` items of all pages in order. A cursor seen before (a server looping)
+ * or more than MAX_PAGES pages end the paging with what was read: asking again would only
+ * repeat pages.
  */
 export async function fetchAllPages(ctx: FetchContext, key: string, url: string,
     params: readonly (readonly [string, string])[], headers: Record<string, string>, hints: StatusHints): Promise<JsonObject[]> {
     const items: JsonObject[] = [];
+    const seen = new Set<string>();
     let page: string | null = null;
     for (let count = 0; count < MAX_PAGES; count++) {
         const response = await gatedRequest(ctx, tokenFingerprint(key),
@@ -65,11 +70,53 @@ export async function fetchAllPages(ctx: FetchContext, key: string, url: string,
         if (!isObject(body) || !Array.isArray(body['data']))
             throw unexpectedResponse(format(_('no data list in %s'), url));
         items.push(...body['data'].filter(isObject));
+        if (page !== null)
+            seen.add(page);
         page = optionalBoolean(body, 'has_more') === true ? optionalString(body, 'next_page') : null;
-        if (page === null)
+        if (page === null || seen.has(page))
             return items;
     }
-    throw unexpectedResponse(format(_('more than %d pages from %s'), MAX_PAGES, url));
+    return items;
+}
+
+/** One of the reports a billing provider reads side by side. */
+export interface Report {
+    /** Names it when it fails: "cost report". */
+    label: string;
+    read: () => Promise<JsonObject[]>;
+}
+
+export interface ReportsRead {
+    /** Each report's items, in the order asked; null for a report that failed. */
+    items: (JsonObject[] | null)[];
+    /** What failed, for the card beside what arrived; null when every report was read. */
+    failure: ProviderError | null;
+}
+
+/**
+ * Reads reports side by side, each settling on its own: one that fails does not throw the others
+ * away. Rejects only when every report failed (with the first one's error) or when cancelled.
+ */
+export async function fetchReports(reports: readonly Report[]): Promise<ReportsRead> {
+    const outcomes = await Promise.all(reports.map(async report => {
+        try {
+            return {items: await report.read(), error: null};
+        } catch (error) {
+            if (isCancelled(error) || !(error instanceof ProviderError))
+                throw error;
+            return {items: null, error};
+        }
+    }));
+    const failed = outcomes.flatMap((outcome, index) => outcome.error === null ? []
+        : [{label: reports[index]?.label ?? '', error: outcome.error}]);
+    const [first] = failed;
+    if (first === undefined)
+        return {items: outcomes.map(o => o.items), failure: null};
+    if (failed.length === reports.length)
+        throw first.error;
+    return {items: outcomes.map(o => o.items), failure: new ProviderError(first.error.kind,
+        format(_('Not shown: the %s (%s).'), failed.map(f => f.label).join(', '), first.error.message),
+        first.error.hint, first.error.retryAt)};
 }
 
 /** A billing provider's budget, balance and burn-rate period, from the settings. */
@@ -97,13 +144,14 @@ export function spendSnapshot(provider: ProviderId, accountId: string, label: st
 
 /**
  * Runs a billing provider's fetch for its one account, or says how to set it up when there is
- * no key. Failures become an error snapshot naming the provider.
+ * no key. Failures become an error snapshot naming the provider, under the account id the
+ * data has (so that a failure keeps the last data).
  */
 export async function fetchBilling(ctx: FetchContext, provider: ProviderId, name: string, key: BillingKey | null,
-    setUp: string, fetch: (key: BillingKey) => Promise<UsageSnapshot>): Promise<UsageSnapshot[]> {
+    setUp: string, fetch: (key: BillingKey) => Promise<UsageSnapshot>, accountId = 'default'): Promise<UsageSnapshot[]> {
     if (key === null)
-        return [errorSnapshot(provider, 'default', name, new ProviderError('not-configured', format(_('No %s key.'), name), setUp))];
-    return [await settleAccount(provider, 'default', name, () => fetch(key))];
+        return [errorSnapshot(provider, accountId, name, new ProviderError('not-configured', format(_('No %s key.'), name), setUp))];
+    return [await settleAccount(provider, accountId, name, () => fetch(key))];
 }
 
 /** The 403 of an admin endpoint: a key of the wrong kind, named. */
@@ -122,6 +170,10 @@ export interface BillingReport {
     currency: string;
     figures?: {label: string; value: string}[];
     raw: Record<string, unknown>;
+    /** A report that could not be read (fetchReports()); the card shows it beside the rest. */
+    failure?: ProviderError | null;
+    /** False when the cost report failed: no money is shown rather than $0. */
+    hasCost?: boolean;
 }
 
 /**
@@ -174,6 +226,11 @@ export abstract class AdminKeyProvider implements Provider {
         const settings = spendSettings(this.deps.settings, this.id);
         const spend = spendSummary(report.days, report.parts, settings, now, report.currency);
         spend.figures = report.figures ?? [];
-        return spendSnapshot(this.id, 'default', this.name, spend, settings, now, redactJson({...report.raw, keySource: key.source}));
+        spend.hasCost = report.hasCost ?? true;
+        const snapshot = spendSnapshot(this.id, 'default', this.name, spend, settings, now,
+            redactJson({...report.raw, keySource: key.source}));
+        const failure = report.failure ?? null;
+        return failure === null ? snapshot : {...snapshot, error: {kind: failure.kind, message: failure.message,
+            hint: failure.hint, retryAt: failure.retryAt}};
     }
 }

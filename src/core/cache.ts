@@ -1,9 +1,11 @@
 // The last good snapshots, kept in the user cache (0600) so the menu has something to show
-// right after login or while a provider is failing.
+// right after login or while a provider is failing; and the rate-limit pauses, in a file of
+// their own that the Shell and the CLI share, so that neither hits an endpoint that asked to wait.
 
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
+import {mergePauses, type BackoffGate} from './backoff.js';
 import type {UsageSnapshot} from './contract.js';
 import {ensureDirectory, readTextFile, writePrivateFile} from './files.js';
 import {isObject, parseJson} from './json.js';
@@ -21,37 +23,48 @@ function isCachedSnapshot(value: unknown): value is UsageSnapshot {
         Array.isArray(value['balances']);
 }
 
-export interface CachedState {
-    snapshots: UsageSnapshot[];
-    /** Rate-limit pauses as BackoffGate.pauses() saved them (validated by BackoffGate.restore()). */
-    pauses: unknown;
-}
-
 export class SnapshotCache {
     readonly path: string;
+    /** Rate-limit pauses (keys are token fingerprints), shared by every process of ours. */
+    readonly pausesPath: string;
 
     constructor(cacheDir: string) {
         this.path = GLib.build_filenamev([cacheDir, 'ai-usage-meter', 'snapshots.json']);
+        this.pausesPath = GLib.build_filenamev([cacheDir, 'ai-usage-meter', 'rate-limits.json']);
     }
 
-    async load(cancellable: Gio.Cancellable | null): Promise<CachedState> {
-        const text = await readTextFile(this.path, cancellable);
-        const json = text === null ? undefined : parseJson(text);
-        if (!isObject(json))
-            return {snapshots: [], pauses: {}};
-        // Pauses outlive a format change (BackoffGate.restore() checks them); snapshots do not.
-        const snapshots = json['version'] === CACHE_VERSION && Array.isArray(json['snapshots']) ? json['snapshots'] : [];
-        return {snapshots: snapshots.filter(isCachedSnapshot), pauses: json['pauses'] ?? {}};
+    async load(cancellable: Gio.Cancellable | null): Promise<UsageSnapshot[]> {
+        const json = await readJson(this.path, cancellable);
+        if (!isObject(json) || json['version'] !== CACHE_VERSION || !Array.isArray(json['snapshots']))
+            return [];
+        return json['snapshots'].filter(isCachedSnapshot);
+    }
+
+    /** Saves snapshots that hold data (error-only ones are not worth keeping). */
+    async save(snapshots: readonly UsageSnapshot[], cancellable: Gio.Cancellable | null): Promise<void> {
+        const withData = snapshots.filter(s => s.updatedAt !== null);
+        await ensureDirectory(GLib.path_get_dirname(this.path), cancellable);
+        await writePrivateFile(this.path, JSON.stringify({version: CACHE_VERSION, snapshots: withData}), cancellable);
+    }
+
+    /** Takes the pauses another process (or an earlier session) saved into `gate`. */
+    async restorePauses(gate: BackoffGate, now: number, cancellable: Gio.Cancellable | null): Promise<void> {
+        gate.restore(await readJson(this.pausesPath, cancellable), now);
     }
 
     /**
-     * Saves snapshots that hold data (error-only ones are not worth keeping) and the rate-limit
-     * pauses still running, so that a restart does not hit an endpoint that asked us to wait.
+     * Merges `gate`'s pauses into the shared file: the file's own stay unless this process saw
+     * them end in a success; the later end of a pause wins. A write between our read and our
+     * write is lost at worst for one pause, which its next 429 records again.
      */
-    async save(snapshots: readonly UsageSnapshot[], pauses: unknown, cancellable: Gio.Cancellable | null): Promise<void> {
-        const withData = snapshots.filter(s => s.updatedAt !== null);
-        await ensureDirectory(GLib.path_get_dirname(this.path), cancellable);
-        await writePrivateFile(this.path, JSON.stringify({version: CACHE_VERSION, snapshots: withData, pauses}),
-            cancellable);
+    async savePauses(gate: BackoffGate, now: number, cancellable: Gio.Cancellable | null): Promise<void> {
+        const merged = mergePauses(await readJson(this.pausesPath, cancellable), gate.pauses(now), gate.cleared(), now);
+        await ensureDirectory(GLib.path_get_dirname(this.pausesPath), cancellable);
+        await writePrivateFile(this.pausesPath, JSON.stringify(merged), cancellable);
     }
+}
+
+async function readJson(path: string, cancellable: Gio.Cancellable | null): Promise<unknown> {
+    const text = await readTextFile(path, cancellable);
+    return text === null ? undefined : parseJson(text);
 }

@@ -11,8 +11,16 @@ export type ErrorKind =
     | 'auth'
     | 'rate-limited'
     | 'network'
+    /** No whole answer within the deadline (a stalled or trickling server). */
+    | 'timeout'
+    /** An answer larger than any real one: not read to the end. */
+    | 'too-large'
+    /** A redirect on a request carrying credentials: not followed, so they stay with their origin. */
+    | 'redirect'
     | 'server'
-    | 'parse';
+    | 'parse'
+    /** A bug of ours in one provider; the others carry on. */
+    | 'internal';
 
 export class ProviderError extends Error {
     readonly kind: ErrorKind;
@@ -27,6 +35,11 @@ export class ProviderError extends Error {
         this.hint = hint;
         this.retryAt = retryAt;
     }
+}
+
+/** The error every cancelled Gio call rejects with, for our own waits. */
+export function cancelledError(): GLib.Error {
+    return new Gio.IOErrorEnum({code: Gio.IOErrorEnum.CANCELLED, message: 'cancelled'});
 }
 
 export function isCancelled(error: unknown): boolean {

@@ -18,6 +18,10 @@ Gio._promisify(Gio.OutputStream.prototype, 'splice_async', 'splice_finish');
 Gio._promisify(Gio.InputStream.prototype, 'close_async', 'close_finish');
 Gio._promisify(Gio.FileInputStream.prototype, 'query_info_async', 'query_info_finish');
 Gio._promisify(Gio.File.prototype, 'query_info_async', 'query_info_finish');
+Gio._promisify(Gio.File.prototype, 'create_async', 'create_finish');
+Gio._promisify(Gio.File.prototype, 'delete_async', 'delete_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'write_all_async', 'write_all_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');
 
 /** Reads a UTF-8 file; returns null when it does not exist. */
 export async function readTextFile(path: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
@@ -160,6 +164,94 @@ export async function findProgram(name: string, searchPath: string | null, cance
             return found;
     }
     return null;
+}
+
+export interface LockOptions {
+    /** A lock older than this is a crashed holder's, whatever its process. */
+    staleMs: number;
+    /** How long to wait for a live holder before giving up. */
+    waitMs: number;
+    /** How often to look again while waiting. */
+    pollMs: number;
+}
+
+/** Thrown by withLockFile() when another live process held the lock for the whole wait. */
+export class LockBusyError extends Error {}
+
+const isExists = (error: unknown): boolean =>
+    error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.EXISTS);
+
+/** Our process id, written into lock files (the typings say `never` for g_credentials_get_unix_pid()). */
+const OWN_PID = new Gio.Credentials().get_unix_pid() as unknown as number;
+
+/**
+ * Runs `work` while holding a lock shared with other processes of the same user: a file created
+ * exclusively (O_EXCL: exactly one creator wins), holding the owner's pid, a random id and the
+ * time. GJS has no flock(); this is the portable alternative, with staleness handled explicitly:
+ * a lock whose process is gone (no /proc/PID) or that is older than `staleMs` is removed and taken.
+ * Honest limits: two waiters breaking the same stale lock at the same instant can both get it
+ * (callers re-read their state under the lock, which makes that harmless); a pid reused within
+ * `staleMs` keeps a dead holder's lock until it is stale.
+ */
+export async function withLockFile<T>(path: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+    const file = Gio.File.new_for_path(path);
+    const id = GLib.uuid_string_random();
+    await ensureDirectory(GLib.path_get_dirname(path), null);
+    const started = Date.now();
+    for (;;) {
+        try {
+            const stream = await file.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, null);
+            await stream.write_all_async(new TextEncoder().encode(`${OWN_PID} ${id} ${Date.now()}\n`), GLib.PRIORITY_DEFAULT, null);
+            await stream.close_async(GLib.PRIORITY_DEFAULT, null);
+            break;
+        } catch (error) {
+            if (!isExists(error))
+                throw error;
+        }
+        if (await isStaleLock(file, options.staleMs)) {
+            await deleteIfExists(file);
+            continue;
+        }
+        if (Date.now() - started >= options.waitMs)
+            throw new LockBusyError(`${path} is held by another process`);
+        await new Promise<void>(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, options.pollMs, () => {
+            resolve();
+            return GLib.SOURCE_REMOVE;
+        }));
+    }
+    try {
+        return await work();
+    } finally {
+        // Only our own lock is removed: a lock taken over as stale belongs to its new holder.
+        if ((await readTextFile(path, null))?.includes(` ${id} `))
+            await deleteIfExists(file);
+    }
+}
+
+async function isStaleLock(file: Gio.File, staleMs: number): Promise<boolean> {
+    let info: Gio.FileInfo;
+    try {
+        info = await file.query_info_async('time::modified', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, GLib.PRIORITY_DEFAULT, null);
+    } catch (error) {
+        if (isNotFound(error))
+            return false; // released meanwhile: try again at once
+        throw error;
+    }
+    const modified = (info.get_modification_date_time()?.to_unix() ?? 0) * 1000;
+    if (Date.now() - modified > staleMs)
+        return true;
+    // A lock still being written holds no pid yet: it is fresh.
+    const pid = /^(\d+) /.exec(await readTextFile(file.get_path() ?? '', null) ?? '')?.[1];
+    return pid !== undefined && !GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS);
+}
+
+async function deleteIfExists(file: Gio.File): Promise<void> {
+    try {
+        await file.delete_async(GLib.PRIORITY_DEFAULT, null);
+    } catch (error) {
+        if (!isNotFound(error))
+            throw error;
+    }
 }
 
 /** `count` bytes from the kernel's CSPRNG (for PKCE verifiers and OAuth states). */

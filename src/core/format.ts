@@ -1,11 +1,10 @@
 // Text for the panel, the menu and the CLI. Pure functions of the contract and the clock.
 
-import GLib from 'gi://GLib';
-
 import type {Alert} from './alerts.js';
 import type {Balance, Runway, ProviderId, QuotaWindow, UsageSnapshot} from './contract.js';
 import {_, format} from './i18n.js';
 import {paceFor} from './pace.js';
+import {DAY_MS, RESET_HORIZON_MS, formatLocal, localDateTime} from './time.js';
 
 export type Level = 'normal' | 'warning' | 'critical';
 
@@ -46,14 +45,21 @@ export function formatDuration(ms: number): string {
     return format(_('%d m'), mins);
 }
 
-/** 14:05 today, Tue 14:05 within a week, 3 Dec 14:05 beyond. */
+/** 14:05 today, Tue 14:05 within a week, 3 Dec 14:05 beyond; "?" for a time no calendar can show. */
 export function formatClock(time: number, now: number): string {
-    const date = GLib.DateTime.new_from_unix_local(Math.floor(time / 1000));
-    const today = GLib.DateTime.new_from_unix_local(Math.floor(now / 1000));
+    const date = localDateTime(time);
+    const today = localDateTime(now);
+    if (date === null)
+        return '?';
     let pattern = '%H:%M';
-    if (date.get_year() !== today.get_year() || date.get_day_of_year() !== today.get_day_of_year())
-        pattern = Math.abs(time - now) < 6 * 86_400_000 ? '%a %H:%M' : '%e %b %H:%M';
+    if (date.get_year() !== today?.get_year() || date.get_day_of_year() !== today.get_day_of_year())
+        pattern = Math.abs(time - now) < 6 * DAY_MS ? '%a %H:%M' : '%e %b %H:%M';
     return (date.format(pattern) ?? '').trim();
+}
+
+/** "3 Dec", or "?" for a time no calendar can show. */
+export function formatDay(time: number): string {
+    return formatLocal(time, '%e %b') ?? '?';
 }
 
 export function formatResets(resetsAt: number, now: number): string {
@@ -104,16 +110,18 @@ export function formatMoney(amount: number, currency: string): string {
  * over 7 days: lasts 24 days (until 17 Dec)", "used up" or "nothing spent lately".
  */
 export function formatRunway(runway: Runway, currency: string): {left: string; pace: string} {
-    const entered = GLib.DateTime.new_from_unix_local(Math.floor(runway.balanceSetAt / 1000)).format('%e %b')?.trim() ?? '';
     const left = format(_('%s left of %s (entered %s)'), formatMoney(runway.remaining, currency),
-        formatMoney(runway.balance, currency), entered);
+        formatMoney(runway.balance, currency), formatDay(runway.balanceSetAt));
     const rate = format(_('%s a day over %d days'), formatMoney(runway.burnPerDay, currency), runway.burnDays);
     if (runway.daysLeft === 0)
         return {left, pace: format(_('%s: the balance is used up'), rate)};
     if (runway.daysLeft === null || runway.runsOutAt === null)
         return {left, pace: format(_('%s: nothing spent lately'), rate)};
-    const until = GLib.DateTime.new_from_unix_local(Math.floor(runway.runsOutAt / 1000)).format('%e %b')?.trim() ?? '';
-    return {left, pace: format(_('%s: lasts %s (until %s)'), rate, formatDuration(runway.daysLeft * 86_400_000), until)};
+    // A large balance at a tiny burn rate lasts for centuries: no date is worth showing.
+    if (runway.daysLeft * DAY_MS > RESET_HORIZON_MS)
+        return {left, pace: format(_('%s: lasts more than %d days'), rate, RESET_HORIZON_MS / DAY_MS)};
+    return {left, pace: format(_('%s: lasts %s (until %s)'), rate, formatDuration(runway.daysLeft * DAY_MS),
+        formatDay(runway.runsOutAt))};
 }
 
 /** 950, 35.2k, 1.24M, 3.1B. */

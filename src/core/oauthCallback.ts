@@ -1,11 +1,29 @@
 // Receives an OAuth redirect on a loopback port (http://localhost:PORT/PATH?code=…&state=…),
-// as the Codex CLI's own sign-in does, and hands the code over once the state matches.
+// as the Codex CLI's own sign-in does, and hands the code over once the state matches. Anything
+// may visit that port: a malformed query is answered, never thrown on.
 
 import type Gio from 'gi://Gio';
 import Soup from 'gi://Soup?version=3.0';
 
 import {ProviderError, onCancelled} from './errors.js';
 import {_, format} from './i18n.js';
+
+/** decodeURIComponent, or the text as it is when its `%` escapes are malformed. */
+function decodeComponent(text: string): string {
+    try {
+        return decodeURIComponent(text.replace(/\+/g, ' '));
+    } catch {
+        return text;
+    }
+}
+
+/** The parameters of a query string; a malformed escape leaves its value undecoded (it then matches nothing). */
+export function parseCallbackQuery(query: string): Map<string, string> {
+    return new Map(query.split('&').filter(p => p.includes('=')).map(pair => {
+        const at = pair.indexOf('=');
+        return [decodeComponent(pair.slice(0, at)), decodeComponent(pair.slice(at + 1))];
+    }));
+}
 
 const PAGE = (title: string): string =>
     `<!DOCTYPE html><meta charset="utf-8"><title>AI Usage Meter</title><p style="font:1.2em sans-serif">${title}</p>`;
@@ -28,11 +46,7 @@ export function waitForCallback(port: number, path: string, state: string, cance
             outcome();
         };
         server.add_handler(path, (_server, message) => {
-            const query = message.get_uri().get_query() ?? '';
-            const params = new Map(query.split('&').filter(p => p.includes('=')).map(pair => {
-                const [key = '', value = ''] = pair.split('=');
-                return [decodeURIComponent(key), decodeURIComponent(value.replace(/\+/g, ' '))];
-            }));
+            const params = parseCallbackQuery(message.get_uri().get_query() ?? '');
             const respond = (text: string): void => {
                 message.set_status(200, null);
                 message.set_response('text/html', Soup.MemoryUse.COPY, new TextEncoder().encode(PAGE(text)));

@@ -10,6 +10,7 @@ import {emptySnapshot} from './contract.js';
 import type {ProviderId, UsageSnapshot} from './contract.js';
 import type {Environment} from './environment.js';
 import {ProviderError, isCancelled} from './errors.js';
+import {notJsonError} from './http.js';
 import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
 import {_, format} from './i18n.js';
 import type {Finding} from './diagnosis.js';
@@ -18,6 +19,7 @@ import type {PrefsSection} from './prefsSection.js';
 import {redact} from './redact.js';
 import type {SecretStore} from './secrets.js';
 import {Keys, type Settings, type SettingKey} from './settings.js';
+import {formatLocal} from './time.js';
 
 export interface FetchContext {
     http: HttpClient;
@@ -103,7 +105,7 @@ export async function gatedRequest(ctx: FetchContext, key: string, request: Http
     if (response.status >= 200 && response.status < 300) {
         ctx.gate.recordSuccess(key);
         if (response.body === undefined)
-            throw unexpectedResponse(_('The response is not JSON.'));
+            throw notJsonError(response);
         return response;
     }
     if (response.status === 401) {
@@ -144,7 +146,7 @@ export function unexpectedResponse(detail: string): ProviderError {
 }
 
 function rateLimitedError(retryAt: number): ProviderError {
-    const time = GLib.DateTime.new_from_unix_local(Math.ceil(retryAt / 1000)).format('%H:%M') ?? '';
+    const time = formatLocal(retryAt, '%H:%M') ?? '?';
     return new ProviderError('rate-limited', _('Rate limited by the provider.'),
         format(_('Automatic refreshes pause until %s.'), time), retryAt);
 }

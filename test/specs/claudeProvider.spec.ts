@@ -245,10 +245,12 @@ describe('ClaudeProvider', () => {
         expect((await fetchOne(ctx)).error).toBeNull();
     });
 
-    it('maps 5xx to a server error and a non-JSON body to a parse error', async () => {
+    it('maps 5xx to a server error, a web page to a server error and broken JSON to a parse error', async () => {
         server.route(USAGE, {status: 503, body: 'upstream down'});
         expect((await fetchOne()).error?.kind).toBe('server');
         server.route(USAGE, {status: 200, body: '<html>hello</html>'});
+        expect((await fetchOne()).error?.message).toContain('web page');
+        server.route(USAGE, {status: 200, body: '{"five_hour": {'});
         expect((await fetchOne()).error?.kind).toBe('parse');
     });
 

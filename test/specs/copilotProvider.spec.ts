@@ -69,23 +69,23 @@ describe('the GitHub device flow', () => {
     it('polls through "pending" and "slow down" until the token comes', async () => {
         const answers = [{error: 'authorization_pending'}, {error: 'slow_down', interval: -4.9}, {access_token: 'gho_FIXTURE'}];
         server.route(TOKEN, {status: 200, body: answers[0]});
-        const code = await requestDeviceCode(http, GITHUB_DEVICE_FLOW, Date.now(), new Gio.Cancellable());
+        const code = {...await requestDeviceCode(http, GITHUB_DEVICE_FLOW, Date.now(), new Gio.Cancellable()), intervalSeconds: 0};
         let polls = 0;
         const poll = pollForToken(http, GITHUB_DEVICE_FLOW, code, () => {
             // Each poll moves to the next scripted answer.
             server.route(TOKEN, {status: 200, body: answers[Math.min(polls, answers.length - 1)]});
             polls++;
             return Date.now();
-        }, new Gio.Cancellable());
+        }, new Gio.Cancellable(), 0);
         expect(await poll).toBe('gho_FIXTURE');
         expect(server.requestsTo(TOKEN).length).toBe(3);
     });
 
     it('fails clearly when the user declines or the code expires', async () => {
-        const code = await requestDeviceCode(http, GITHUB_DEVICE_FLOW, Date.now(), new Gio.Cancellable());
+        const code = {...await requestDeviceCode(http, GITHUB_DEVICE_FLOW, Date.now(), new Gio.Cancellable()), intervalSeconds: 0};
         server.route(TOKEN, {status: 200, body: {error: 'access_denied'}});
         expect((await providerErrorFrom(() => pollForToken(http, GITHUB_DEVICE_FLOW, code, () => Date.now(),
-            new Gio.Cancellable()))).message).toContain('declined');
+            new Gio.Cancellable(), 0))).message).toContain('declined');
         const expired = {...code, expiresAt: 0};
         expect((await providerErrorFrom(() => pollForToken(http, GITHUB_DEVICE_FLOW, expired, () => Date.now(),
             new Gio.Cancellable()))).message).toContain('expired');
@@ -104,6 +104,20 @@ describe('the GitHub device flow', () => {
         }
         expect(isCancelled(outcome)).toBeTrue();
         expect(server.requestsTo(TOKEN).length).toBe(0);
+    });
+
+    it('polls no faster than GitHub allows, whatever interval the server sends', async () => {
+        const code = await requestDeviceCode(http, GITHUB_DEVICE_FLOW, 0, new Gio.Cancellable());
+        expect(code.intervalSeconds).toBe(5);
+    });
+
+    it('opens only an https page on github.com', async () => {
+        for (const page of ['http://github.com/login/device', 'https://github.com.evil.example/login/device',
+            'https://user@evil.example/login', 'javascript:alert(1)', 'not a uri']) {
+            server.route(CODE, {status: 200, body: {device_code: 'd', user_code: 'U', verification_uri: page}});
+            expect((await providerErrorFrom(() => requestDeviceCode(http, GITHUB_DEVICE_FLOW, 0, new Gio.Cancellable())))
+                .message).toContain('not its own');
+        }
     });
 
     it('finds the login a token belongs to', async () => {

@@ -4,28 +4,36 @@ import Soup from 'gi://Soup?version=3.0';
 
 import {ProviderError} from '../../src/core/errors.js';
 import type {HttpClient} from '../../src/core/http.js';
-import {waitForCallback} from '../../src/core/oauthCallback.js';
+import {parseCallbackQuery, waitForCallback} from '../../src/core/oauthCallback.js';
 import {OwnTokenStore} from '../../src/core/ownSignIn.js';
 import {CodexProvider} from '../../src/core/providers/codex.js';
 import {SecretStore} from '../../src/core/secrets.js';
 import {Keys} from '../../src/core/settings.js';
-import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import {FixtureServer, fixtureJson, fixtureText, refusedPort as freePort} from '../support/fixtureServer.js';
 import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment, testSettings} from '../support/helpers.js';
 
 Gio._promisify(Soup.Session.prototype, 'send_and_read_async', 'send_and_read_finish');
+Gio._promisify(Gio.SocketClient.prototype, 'connect_to_host_async', 'connect_to_host_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'write_all_async', 'write_all_finish');
+Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
-function freePort(): number {
-    const probe = new FixtureServer();
-    const port = Number(probe.baseUrl.split(':').pop());
-    probe.destroy();
-    return port;
-}
 
 /** What the browser does after the user approves: GET the redirect address. */
 async function browserVisits(url: string): Promise<string> {
     const message = Soup.Message.new('GET', url);
     const bytes = await new Soup.Session().send_and_read_async(message, GLib.PRIORITY_DEFAULT, null);
     return new TextDecoder().decode(bytes.get_data() ?? new Uint8Array());
+}
+
+/** A visit whose address no well-behaved client would send (Soup refuses to build it): raw HTTP on a socket. */
+async function rawVisit(port: number, target: string): Promise<string> {
+    const connection = await new Gio.SocketClient().connect_to_host_async(`127.0.0.1:${port}`, port, null);
+    await connection.get_output_stream().write_all_async(new TextEncoder().encode(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`), GLib.PRIORITY_DEFAULT, null);
+    const input = new Gio.DataInputStream({base_stream: connection.get_input_stream()});
+    const [status] = await input.read_line_async(GLib.PRIORITY_DEFAULT, null);
+    connection.close(null);
+    return new TextDecoder().decode(status ?? new Uint8Array());
 }
 
 describe('waitForCallback()', () => {
@@ -35,6 +43,20 @@ describe('waitForCallback()', () => {
         const page = await browserVisits(`http://127.0.0.1:${port}/auth/callback?code=c0de%2F1&state=st4te`);
         expect(await code).toBe('c0de/1');
         expect(page).toContain('Signed in');
+    });
+
+    it('answers a visit with malformed % escapes instead of throwing, and still takes the real answer', async () => {
+        const port = freePort();
+        const code = waitForCallback(port, '/auth/callback', 'st4te', new Gio.Cancellable());
+        // Well-formed escapes of bytes that are not UTF-8: Soup lets them through, decodeURIComponent() throws on them.
+        // Soup answers a broken escape itself (400); GJS cannot hand escapes of non-UTF-8 bytes to a handler (500).
+        // Neither may end the wait, and our own decoding never throws (for Soups that pass them through).
+        expect(await rawVisit(port, '/auth/callback?code=abc&state=%zz')).toContain('400');
+        expect(await rawVisit(port, '/auth/callback?code=%E0%A4&state=%FF')).toMatch(/ [45]00 /);
+        await browserVisits(`http://127.0.0.1:${port}/auth/callback?code=abc&state=st4te`);
+        expect(await code).toBe('abc');
+        expect(parseCallbackQuery('a=%E0%A4%A&b=%41+c&c=%zz').get('b')).toBe('A c');
+        expect(parseCallbackQuery('a=%E0%A4%A&b=%41+c&c=%zz').get('a')).toBe('%E0%A4%A');
     });
 
     it('ignores a visit with another state and keeps waiting', async () => {

@@ -1,15 +1,19 @@
 import Gio from 'gi://Gio';
 
 import type {HttpClient} from '../../src/core/http.js';
+import GLib from 'gi://GLib';
+
 import {
-    OwnTokenStore, authorizeUrl, createPkce, exchangeCode, parsePastedCode, pkceChallenge,
+    OwnTokenStore, authorizeUrl, createPkce, defaultLockDir, exchangeCode, parsePastedCode, pkceChallenge, tokenLifetimeMs,
 } from '../../src/core/ownSignIn.js';
 import type {OAuthClient, OwnTokens} from '../../src/core/ownSignIn.js';
 import {ClaudeProvider} from '../../src/core/providers/claude.js';
 import {SecretStore} from '../../src/core/secrets.js';
 import {Keys} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
-import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironment, testSettings} from '../support/helpers.js';
+import {
+    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, removeTree, testEnvironment, testSettings, until, writeFile,
+} from '../support/helpers.js';
 
 const TOKEN = 'auth.example.test/oauth/token';
 const CLIENT: OAuthClient = {
@@ -67,7 +71,19 @@ describe('own sign-in tokens', () => {
     let store: OwnTokenStore;
     const expired: OwnTokens = {accessToken: 'at-old', refreshToken: 'rt-old', expiresAt: NOW - 1, idToken: null};
 
+    let lockDir: string;
+    const lockName = (key: string): string =>
+        `refresh-${GLib.compute_checksum_for_string(GLib.ChecksumType.SHA256, key, -1)?.slice(0, 16) ?? ''}.lock`;
+    const listDir = (dir: string): string[] => {
+        const names: string[] = [];
+        const children = Gio.File.new_for_path(dir).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
+        for (let info = children.next_file(null); info !== null; info = children.next_file(null))
+            names.push(info.get_name());
+        return names;
+    };
+
     beforeEach(async () => {
+        lockDir = makeTempDir();
         server = new FixtureServer();
         http = loopbackHttp(server.baseUrl);
         secrets = new FlakySecrets();
@@ -75,6 +91,7 @@ describe('own sign-in tokens', () => {
         await store.save('claude', 'acct', 'spec', expired);
     });
     afterEach(async () => {
+        removeTree(lockDir);
         await store.forget('claude', 'acct');
         http.destroy();
         server.destroy();
@@ -129,13 +146,64 @@ describe('own sign-in tokens', () => {
         expect(error.message).toContain('invalid_grant');
     });
 
-    it('says "sign in again", never fails silently, when the rotated token cannot be stored', async () => {
+    it('keeps a rotated token the keyring refused in memory, says so, and stores it at the next call', async () => {
         server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}});
         secrets.failStores = true;
         const error = await providerErrorFrom(() => store.accessToken('claude', 'acct', 'Work', CLIENT, http, NOW));
         expect(error.kind).toBe('auth');
         expect(error.message).toContain('could not be saved');
-        expect(error.hint).toContain('Sign in again');
+        expect(error.hint).toContain('Unlock the keyring');
+        secrets.failStores = false;
+        expect((await store.accessToken('claude', 'acct', 'Work', CLIENT, http, NOW)).accessToken).toBe('at-new');
+        expect((await store.load('claude', 'acct'))?.refreshToken).toBe('rt-new');
+        expect(server.requestsTo(TOKEN).length).toBe(1);
+    });
+
+    it('renews once across processes: another store waiting on the lock re-reads the keyring, no second POST', async () => {
+        server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}, delayMs: 150});
+        const otherProcess = new OwnTokenStore(new SecretStore());
+        const [ours, theirs] = await Promise.all([store.accessToken('claude', 'acct', 'A', CLIENT, http, NOW),
+            otherProcess.accessToken('claude', 'acct', 'A', CLIENT, http, NOW)]);
+        expect([ours.accessToken, theirs.accessToken]).toEqual(['at-new', 'at-new']);
+        expect(server.requestsTo(TOKEN).length).toBe(1);
+        expect(listDir(defaultLockDir())).toEqual([]);
+    });
+
+    it('takes over a lock left by a process that is gone', async () => {
+        server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}});
+        const deadPid = Number(readFile('/proc/sys/kernel/pid_max').trim()) + 1;
+        const lock = new OwnTokenStore(secrets, lockDir, {staleMs: 60_000, waitMs: 0, pollMs: 10});
+        writeFile(`${lockDir}/${lockName('claude:acct')}`, `${deadPid} someone ${Date.now()}\n`);
+        expect((await lock.accessToken('claude', 'acct', 'A', CLIENT, http, NOW)).accessToken).toBe('at-new');
+        expect(listDir(lockDir)).toEqual([]);
+    });
+
+    it('says another program is renewing when a live process holds the lock too long', async () => {
+        const lock = new OwnTokenStore(secrets, lockDir, {staleMs: 60_000, waitMs: 50, pollMs: 10});
+        writeFile(`${lockDir}/${lockName('claude:acct')}`, `1 init ${Date.now()}\n`); // pid 1 is alive
+        const error = await providerErrorFrom(() => lock.accessToken('claude', 'acct', 'A', CLIENT, http, NOW));
+        expect(error.kind).toBe('timeout');
+        expect(server.requestsTo(TOKEN).length).toBe(0);
+        expect(await store.load('claude', 'acct')).toEqual(expired);
+    });
+
+    it('lets a started refresh POST finish and stores its rotated token when the client is destroyed', async () => {
+        server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}, delayMs: 150});
+        const renewing = store.accessToken('claude', 'acct', 'A', CLIENT, http, NOW);
+        await until(() => server.requestsTo(TOKEN).length === 1);
+        http.destroy(); // what disable() does on every screen lock
+        expect((await renewing).refreshToken).toBe('rt-new');
+        expect((await store.load('claude', 'acct'))?.refreshToken).toBe('rt-new');
+    });
+
+    it('gives a token with an absurd lifetime a short one, not a renewal at every fetch', async () => {
+        for (const expiresIn of [0, -5, 1e12]) {
+            server.route(TOKEN, {status: 200, body: {access_token: 'at', refresh_token: 'rt', expires_in: expiresIn}});
+            const tokens = await exchangeCode(http, CLIENT, 'c', await createPkce(null), NOW, new Gio.Cancellable());
+            expect(tokens.expiresAt).toBe(NOW + 15 * 60_000);
+        }
+        expect(tokenLifetimeMs({expires_in: 7200})).toBe(7_200_000);
+        expect(tokenLifetimeMs({})).toBe(3_600_000);
     });
 
     it('shows a Claude account signed in from the preferences', async () => {

@@ -149,6 +149,43 @@ describe('billing providers against loopback fixtures', () => {
         expect(normalize(s, '7d')).toEqual(jasmine.objectContaining({window: '7d', cost: 4.25}));
     });
 
+    it('OpenAI: stops at a cursor it has seen, keeping every page read (no 50 requests, no failure)', async () => {
+        server.route('api.openai.com/v1/organization/costs', query => ({status: 200, body: query['page'] === undefined
+            ? fixtureJson('spend/openai-costs-1.json') : {...fixtureJson('spend/openai-costs-2.json') as object,
+                has_more: true, next_page: 'page_AAAA'}}));
+        server.route('api.openai.com/v1/organization/usage/completions', {status: 200, body: fixtureJson('spend/openai-completions.json')});
+        env.vars['OPENAI_ADMIN_KEY'] = 'sk-admin-FIXTURE';
+        const s = await fetch(new OpenAIAdminProvider(billingDeps(secrets, 'openai')));
+        expect(server.requestsTo('api.openai.com/v1/organization/costs').length).toBe(2);
+        expect(s.error).toBeNull();
+        expect(must(s.spend).last30Days.cost).toBe(21.75);
+    });
+
+    it('OpenAI: shows the usage report when the cost report fails, and says what is missing', async () => {
+        server.route('api.openai.com/v1/organization/costs', {status: 500, body: {}});
+        server.route('api.openai.com/v1/organization/usage/completions', {status: 200, body: fixtureJson('spend/openai-completions.json')});
+        env.vars['OPENAI_ADMIN_KEY'] = 'sk-admin-FIXTURE';
+        const s = await fetch(new OpenAIAdminProvider(billingDeps(secrets, 'openai', {budget: 20})));
+        expect(s.updatedAt).toBe(NOW);
+        expect(must(s.spend).last30Days.inputTokens).toBe(1500);
+        expect(must(s.spend).hasCost).toBeFalse();
+        expect(s.windows).toEqual([]); // no budget bar from a cost that is not known
+        expect(s.error?.kind).toBe('server');
+        expect(s.error?.message).toContain('cost report');
+    });
+
+    it('Anthropic: shows the cost report when the usage report fails', async () => {
+        server.route('api.anthropic.com/v1/organizations/cost_report', query => ({status: 200,
+            body: fixtureJson(query['page'] ? 'spend/anthropic-cost-2.json' : 'spend/anthropic-cost-1.json')}));
+        server.route('api.anthropic.com/v1/organizations/usage_report/messages', {status: 503, body: {}});
+        server.route('api.anthropic.com/v1/organizations/usage_report/claude_code', {status: 200, body: {data: [], has_more: false}});
+        env.vars['ANTHROPIC_ADMIN_KEY'] = 'sk-ant-admin01-FIXTURE';
+        const s = await fetch(new AnthropicAdminProvider(billingDeps(secrets, 'anthropic')));
+        expect(must(s.spend).hasCost).toBeTrue();
+        expect(must(s.spend).last30Days.cost).toBeGreaterThan(0);
+        expect(s.error?.message).toContain('usage report');
+    });
+
     it('OpenAI: a key from the keyring, and a clear message for a key of the wrong kind', async () => {
         server.route('api.openai.com/v1/organization/costs', {status: 403, body: {error: {message: 'insufficient permissions'}}});
         server.route('api.openai.com/v1/organization/usage/completions', {status: 403, body: {}});

@@ -2,14 +2,14 @@ import Gio from 'gi://Gio';
 
 import {SnapshotCache} from '../../src/core/cache.js';
 import {emptySnapshot} from '../../src/core/contract.js';
-import type {UsageSnapshot} from '../../src/core/contract.js';
+import type {ProviderId, UsageSnapshot} from '../../src/core/contract.js';
 import {ProviderError} from '../../src/core/errors.js';
 import {readTextFile} from '../../src/core/files.js';
 import {HttpClient} from '../../src/core/http.js';
 import {errorSnapshot} from '../../src/core/provider.js';
 import type {Finding} from '../../src/core/diagnosis.js';
 import type {FetchContext, Provider} from '../../src/core/provider.js';
-import {UsageService, sortSnapshots} from '../../src/core/usageService.js';
+import {UsageService, saneSnapshot, sortSnapshots} from '../../src/core/usageService.js';
 import type {MeterState} from '../../src/core/usageService.js';
 import type {TestEnvironment} from '../support/helpers.js';
 import {delay, makeTempDir, testEnvironment, writeFile} from '../support/helpers.js';
@@ -24,8 +24,7 @@ function snapshot(accountId: string, label: string, used: number, updatedAt: num
 
 /** A provider whose answers the spec scripts; it records each fetch context. */
 class ScriptedProvider implements Provider {
-    readonly id = 'claude';
-    readonly name = 'Claude';
+    readonly name: string;
     readonly links = {usage: 'https://example.invalid/usage', status: null};
     readonly billing = false;
     readonly refetchOn = [];
@@ -34,7 +33,9 @@ class ScriptedProvider implements Provider {
     readonly contexts: FetchContext[] = [];
     answer: (ctx: FetchContext) => Promise<UsageSnapshot[]> = () => Promise.resolve([]);
 
-    constructor(private readonly _watched: string[] = []) {}
+    constructor(private readonly _watched: string[] = [], readonly id: ProviderId = 'claude') {
+        this.name = id;
+    }
 
     watchedPaths(): string[] {
         return this._watched;
@@ -159,7 +160,6 @@ describe('UsageService', () => {
         const first = service.refresh(false);
         const second = service.refresh(false);
         const third = service.refresh(true);
-        expect(third).toBe(second);
         await Promise.all([first, second, third]);
         expect(provider.contexts.length).toBe(3);
         expect(provider.contexts[1]?.cancellable.is_cancelled()).toBeFalse();
@@ -170,8 +170,14 @@ describe('UsageService', () => {
 
     it('cancels everything in flight on destroy and publishes nothing after it', async () => {
         await service.start(['claude'], 300);
-        provider.answer = untilCancelled;
+        const fetching = new Promise<void>(started => {
+            provider.answer = ctx => {
+                started();
+                return untilCancelled(ctx);
+            };
+        });
         const pending = service.refresh(false);
+        await fetching;
         const published = states.length;
         service.destroy();
         await pending;
@@ -192,7 +198,7 @@ describe('UsageService', () => {
 
     it('shows cached data as stale at once, then replaces it with fresh data', async () => {
         const cache = new SnapshotCache(env.cacheDir);
-        await cache.save([snapshot('a', 'alice', 55, 500)], {}, null);
+        await cache.save([snapshot('a', 'alice', 55, 500)], null);
         service.destroy();
         service = makeService(cache);
         let release: () => void = () => undefined;
@@ -212,7 +218,7 @@ describe('UsageService', () => {
         await started;
         expect(service.state.snapshots[0]?.stale).toBeFalse();
         expect(service.state.snapshots[0]?.windows[0]?.usedPercent).toBe(60);
-        expect((await cache.load(null)).snapshots[0]?.updatedAt).toBe(2000);
+        expect((await cache.load(null))[0]?.updatedAt).toBe(2000);
     });
 
     it('keeps a rate-limit pause across a restart, so a new session does not hit the endpoint again', async () => {
@@ -249,6 +255,101 @@ describe('UsageService', () => {
         writeFile(path, '{"again": true}');
         await delay(1500);
         expect(provider.contexts.length).toBe(2);
+    });
+});
+
+describe('UsageService with several providers', () => {
+    let env: TestEnvironment;
+    let claude: ScriptedProvider;
+    let codex: ScriptedProvider;
+    let service: UsageService;
+    let unexpected: unknown[];
+    const of = (id: ProviderId, used: number, updatedAt: number): UsageSnapshot =>
+        ({...snapshot('a', 'alice', used, updatedAt), provider: id});
+    const shown = (id: ProviderId): UsageSnapshot | undefined => service.state.snapshots.find(s => s.provider === id);
+    /** Resolves once the service has published a state where `holds()` is true (at once if it is). */
+    const published = (holds: () => boolean): Promise<void> => new Promise(resolve => {
+        if (holds()) {
+            resolve();
+            return;
+        }
+        const unsubscribe = service.subscribe(() => {
+            if (holds()) {
+                unsubscribe();
+                resolve();
+            }
+        });
+    });
+
+    beforeEach(() => {
+        env = testEnvironment('/nonexistent');
+        unexpected = [];
+        claude = new ScriptedProvider([], 'claude');
+        codex = new ScriptedProvider([], 'codex');
+        service = new UsageService({providers: [claude, codex], env, http: new HttpClient('spec'), cache: null,
+            onError: error => unexpected.push(error), providerDeadlineMs: 200});
+    });
+    afterEach(() => service.destroy());
+
+    it('publishes the others when one provider throws, and shows that one\'s failure on its card', async () => {
+        claude.answer = () => Promise.resolve([of('claude', 10, 1)]);
+        codex.answer = () => Promise.resolve([of('codex', 20, 1)]);
+        await service.start(['claude', 'codex'], 300);
+        claude.answer = () => Promise.reject(new TypeError('date is null'));
+        codex.answer = () => Promise.resolve([of('codex', 25, 2)]);
+        await service.refresh(false);
+        expect(shown('codex')?.windows[0]?.usedPercent).toBe(25);
+        expect(shown('claude')?.error?.kind).toBe('internal');
+        expect(shown('claude')?.stale).toBeTrue();
+        expect(shown('claude')?.windows[0]?.usedPercent).toBe(10);
+        expect(unexpected.length).toBe(1);
+    });
+
+    it('does not let a stalled provider hold back another, nor the manual Refresh, and shows the late answer', async () => {
+        claude.answer = () => Promise.resolve([of('claude', 10, 1)]);
+        codex.answer = () => Promise.resolve([of('codex', 20, 1)]);
+        await service.start(['claude', 'codex'], 300);
+        let release: () => void = () => undefined;
+        claude.answer = () => new Promise(resolve => {
+            release = () => resolve([of('claude', 11, 3)]);
+        });
+        codex.answer = () => Promise.resolve([of('codex', 21, 2)]);
+        const stalled = service.refresh(false);
+        await published(() => shown('codex')?.windows[0]?.usedPercent === 21);
+        codex.answer = () => Promise.resolve([of('codex', 22, 3)]);
+        const manual = service.refresh(true);
+        await published(() => shown('codex')?.windows[0]?.usedPercent === 22);
+        await published(() => shown('claude')?.error?.kind === 'timeout');
+        expect(shown('claude')?.windows[0]?.usedPercent).toBe(10);
+        expect(shown('claude')?.stale).toBeTrue();
+        expect(claude.contexts.length).toBe(2); // the manual refresh waits for claude's fetch, never runs beside it
+        claude.answer = () => Promise.resolve([of('claude', 12, 4)]);
+        const late = published(() => shown('claude')?.windows[0]?.usedPercent === 11 && shown('claude')?.error === null);
+        release();
+        await late;
+        await Promise.all([stalled, manual]);
+        expect(claude.contexts.length).toBe(3);
+        expect(shown('claude')?.windows[0]?.usedPercent).toBe(12);
+    });
+});
+
+describe('saneSnapshot()', () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+    it('holds what views read to sane bounds, whatever a parser, log or cache said', () => {
+        const wild: UsageSnapshot = {...snapshot('a', 'alice', 50, now),
+            windows: [
+                {id: 'neg', label: 'n', usedPercent: -5, resetsAt: now + 1000, windowSeconds: -3},
+                {id: 'nan', label: 'x', usedPercent: NaN, resetsAt: null, windowSeconds: 60},
+                {id: 'far', label: 'f', usedPercent: 1e12, resetsAt: 8.64e15, windowSeconds: 60},
+                {id: 'old', label: 'o', usedPercent: 150, resetsAt: -1000, windowSeconds: 60},
+            ],
+            balances: [{label: 'b', amount: Infinity, currency: null, unlimited: false}],
+            error: {kind: 'rate-limited', message: 'm', hint: 'h', retryAt: now + 1e14}};
+        const sane = saneSnapshot(wild, now);
+        expect(sane.windows.map(w => [w.id, w.usedPercent, w.resetsAt, w.windowSeconds])).toEqual([
+            ['neg', 0, now + 1000, null], ['far', 1000, null, 60], ['old', 150, null, 60]]);
+        expect(sane.balances).toEqual([]);
+        expect(sane.error?.retryAt).toBe(now + 86_400_000);
     });
 });
 

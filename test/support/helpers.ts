@@ -6,7 +6,7 @@ import GLib from 'gi://GLib';
 import {BackoffGate} from '../../src/core/backoff.js';
 import type {Environment} from '../../src/core/environment.js';
 import {ProviderError} from '../../src/core/errors.js';
-import {ENDPOINT_OVERRIDE_ENV, HttpClient} from '../../src/core/http.js';
+import {ENDPOINT_OVERRIDE_ENV, HttpClient, type HttpLimits} from '../../src/core/http.js';
 import {OwnTokenStore} from '../../src/core/ownSignIn.js';
 import type {FetchContext, ProviderDeps} from '../../src/core/provider.js';
 import {SecretStore} from '../../src/core/secrets.js';
@@ -33,25 +33,11 @@ export function providerDeps(settings: Settings = testSettings(), secrets: Secre
 /** Every folder makeTempDir() made, removed after each spec. */
 const tempDirs: string[] = [];
 
-function removeTree(file: Gio.File): void {
-    const info = file.query_info('standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
-    if (info.get_file_type() === Gio.FileType.DIRECTORY) {
-        const children = file.enumerate_children('standard::name', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
-        for (let child = children.next_file(null); child !== null; child = children.next_file(null))
-            removeTree(file.get_child(child.get_name()));
-        children.close(null);
-    }
-    file.delete(null);
-}
-
 // The end-to-end driver loads this module too, outside Jasmine.
 if ('afterEach' in globalThis) {
     afterEach(() => {
-        for (const dir of tempDirs.splice(0)) {
-            const file = Gio.File.new_for_path(dir);
-            if (file.query_exists(null)) // a spec may have removed its folder itself
-                removeTree(file);
-        }
+        for (const dir of tempDirs.splice(0))
+            removeTree(dir); // nothing when the spec removed its folder itself
     });
 }
 
@@ -60,6 +46,20 @@ export function makeTempDir(): string {
     const dir = GLib.dir_make_tmp('aum-spec-XXXXXX');
     tempDirs.push(dir);
     return dir;
+}
+
+/** Deletes a folder and everything in it (never following a symbolic link out of it). */
+export function removeTree(path: string): void {
+    const file = Gio.File.new_for_path(path);
+    const type = file.query_file_type(Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    if (type === Gio.FileType.DIRECTORY) {
+        const children = file.enumerate_children('standard::name', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+        for (let info = children.next_file(null); info !== null; info = children.next_file(null))
+            removeTree(GLib.build_filenamev([path, info.get_name()]));
+        children.close(null);
+    }
+    if (type !== Gio.FileType.UNKNOWN)
+        file.delete(null);
 }
 
 export function writeFile(path: string, text: string): void {
@@ -96,11 +96,11 @@ export function testEnvironment(homeDir: string, vars: Record<string, string> = 
     return env;
 }
 
-/** An HTTP client whose https:// requests go to the given loopback server. */
-export function loopbackHttp(baseUrl: string): HttpClient {
+/** An HTTP client whose https:// requests go to the given loopback server (short timeouts by default). */
+export function loopbackHttp(baseUrl: string, limits: Partial<HttpLimits> = {}): HttpClient {
     GLib.setenv(ENDPOINT_OVERRIDE_ENV, baseUrl, true);
     try {
-        return new HttpClient('ai-usage-meter/spec', 5);
+        return new HttpClient('ai-usage-meter/spec', {readTimeoutSeconds: 5, deadlineSeconds: 5, ...limits});
     } finally {
         GLib.unsetenv(ENDPOINT_OVERRIDE_ENV);
     }
@@ -109,6 +109,27 @@ export function loopbackHttp(baseUrl: string): HttpClient {
 export function fetchContext(env: Environment, http: HttpClient, overrides: Partial<FetchContext> = {}): FetchContext {
     return {env, http, gate: new BackoffGate(), cancellable: new Gio.Cancellable(), manual: false,
         ...overrides};
+}
+
+/**
+ * Resolves once `holds()` is true, looking again on each main-loop iteration (idle): waiting on a
+ * condition, not on a guessed delay. Rejects after `timeoutMs`.
+ */
+export function until(holds: () => boolean, timeoutMs = 4000): Promise<void> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        GLib.idle_add(GLib.PRIORITY_LOW, () => {
+            if (holds()) {
+                resolve();
+                return GLib.SOURCE_REMOVE;
+            }
+            if (Date.now() - started > timeoutMs) {
+                reject(new Error('the condition never held'));
+                return GLib.SOURCE_REMOVE;
+            }
+            return GLib.SOURCE_CONTINUE;
+        });
+    });
 }
 
 export function delay(ms: number): Promise<void> {

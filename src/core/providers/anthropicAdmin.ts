@@ -2,7 +2,7 @@
 // messages usage report by model, and the Claude Code analytics report of the last 7 days.
 
 import type {UsageSnapshot} from '../contract.js';
-import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
+import {AdminKeyProvider, adminKeyHints, fetchAllPages, fetchReports, type BillingKey} from '../billing.js';
 import {isCancelled, ProviderError} from '../errors.js';
 import {formatMoney} from '../format.js';
 import {_, format} from '../i18n.js';
@@ -129,15 +129,15 @@ export class AnthropicAdminProvider extends AdminKeyProvider {
             ['ending_at', new Date(spendWindowEnd(now)).toISOString()], ['bucket_width', '1d'], ['limit', '31']] as const;
         const headers = {'x-api-key': key.key, 'anthropic-version': '2023-06-01'};
         const hints = adminKeyHints(_('Anthropic Admin key'), KEYS_PAGE);
-        const [costBuckets, usageBuckets, figures] = await Promise.all([
-            fetchAllPages(ctx, key.key, ANTHROPIC_COST_URL, [...params, ['group_by[]', 'description']], headers, hints),
-            fetchAllPages(ctx, key.key, ANTHROPIC_MESSAGES_URL, [...params, ['group_by[]', 'model']], headers, hints),
-            this._claudeCode(ctx, key, headers, hints, now),
-        ]);
-        const costs = parseAnthropicCosts(costBuckets, last30DaysStart(now));
-        const usage = parseAnthropicUsage(usageBuckets, last30DaysStart(now));
+        const [{items: [costBuckets = null, usageBuckets = null], failure}, figures] = await Promise.all([fetchReports([
+            {label: _('cost report'), read: () => fetchAllPages(ctx, key.key, ANTHROPIC_COST_URL, [...params, ['group_by[]', 'description']], headers, hints)},
+            {label: _('usage report'), read: () => fetchAllPages(ctx, key.key, ANTHROPIC_MESSAGES_URL, [...params, ['group_by[]', 'model']], headers, hints)},
+        ]), this._claudeCode(ctx, key, headers, hints, now)]);
+        const costs = parseAnthropicCosts(costBuckets ?? [], last30DaysStart(now));
+        const usage = parseAnthropicUsage(usageBuckets ?? [], last30DaysStart(now));
         return this.snapshot(key, now, {days: [...costs.days, ...usage.days], parts: spendParts(costs.parts, usage.models),
-            currency: costs.currency, figures, raw: {costs: costBuckets, usage: usageBuckets}});
+            currency: costs.currency, figures, raw: {costs: costBuckets, usage: usageBuckets}, failure,
+            hasCost: costBuckets !== null});
     }
 
     /** The Claude Code analytics of the last days, worded; a line saying why when unavailable. */

@@ -14,8 +14,8 @@ import {readTextFile} from '../files.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
-    isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, optionalStringArray, parseIsoTime,
-    parseJson,
+    isObject, optionalBoolean, optionalNumber, optionalObject, optionalPercent, optionalString, optionalStringArray,
+    parseIsoTime, parseJson,
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
@@ -190,7 +190,7 @@ function bucketOrder(window: QuotaWindow): number {
  * one is shown generically, under its own name.
  */
 function legacyWindow(key: string, bucket: JsonObject): QuotaWindow | null {
-    const used = optionalNumber(bucket, 'utilization');
+    const used = optionalPercent(bucket, 'utilization');
     if (used === null)
         return null;
     const resetsAt = parseIsoTime(bucket['resets_at']);
@@ -228,7 +228,7 @@ export function parseClaudeUsage(json: unknown): QuotaWindow[] {
     for (const key of Object.keys(json).filter(k => !aliased.has(k)))
         add(key);
     for (const alias of ALIASES) {
-        const key = alias.keys.find(k => optionalNumber(optionalObject(json, k) ?? {}, 'utilization') !== null);
+        const key = alias.keys.find(k => optionalPercent(optionalObject(json, k) ?? {}, 'utilization') !== null);
         if (key !== undefined)
             add(key, alias.label());
     }
@@ -259,7 +259,7 @@ function limitsArray(json: JsonObject): QuotaWindow[] {
     const windows: QuotaWindow[] = [];
     for (const entry of limits) {
         const kind = isObject(entry) ? optionalString(entry, 'kind') : null;
-        const percent = isObject(entry) ? optionalNumber(entry, 'percent') : null;
+        const percent = isObject(entry) ? optionalPercent(entry, 'percent') : null;
         if (!isObject(entry) || kind === null || percent === null)
             continue;
         const resetsAt = parseIsoTime(entry['resets_at']);

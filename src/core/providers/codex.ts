@@ -14,7 +14,8 @@ import {listDirectory, readTail, readTextFile} from '../files.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
-    isObject, optionalBoolean, optionalNumber, optionalNumeric, optionalObject, optionalString, parseIsoTime, parseJson,
+    isObject, optionalBoolean, optionalEpochSeconds, optionalNumber, optionalNumeric, optionalObject, optionalPercent,
+    optionalString, parseIsoTime, parseJson,
 } from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims, jwtExpiry} from '../jwt.js';
@@ -135,11 +136,10 @@ const byLength = (a: QuotaWindow, b: QuotaWindow): number =>
 
 /** Reads a window; `resetAt` is unix seconds. The window is classified by its length, not its slot. */
 function parseWindow(json: JsonObject | null, id: string, name: string): QuotaWindow | null {
-    const used = json ? optionalNumber(json, 'used_percent') : null;
+    const used = json ? optionalPercent(json, 'used_percent') : null;
     if (json === null || used === null)
         return null;
-    const resetAt = optionalNumber(json, 'reset_at');
-    return codexWindow(id, used, optionalNumber(json, 'limit_window_seconds'), resetAt !== null ? resetAt * 1000 : null, name);
+    return codexWindow(id, used, optionalNumber(json, 'limit_window_seconds'), optionalEpochSeconds(json, 'reset_at'), name);
 }
 
 /** A window named by its length ("5h", "7d GPT-5.3-Codex-Spark"), or by its slot when the length is unknown. */
@@ -234,15 +234,15 @@ export function parseRolloutRateLimits(text: string): Omit<RolloutSnapshot, 'pat
             continue;
         const windows = ['primary', 'secondary'].map(slot => {
             const window = optionalObject(limits, slot);
-            const used = window ? optionalNumber(window, 'used_percent') : null;
+            const used = window ? optionalPercent(window, 'used_percent') : null;
             if (window === null || used === null)
                 return null;
             const minutes = optionalNumber(window, 'window_minutes');
             // Newer CLIs write resets_at (unix seconds), older ones resets_in_seconds from the event time.
-            const resetsAtSeconds = optionalNumber(window, 'resets_at');
+            const resetsAt = optionalEpochSeconds(window, 'resets_at');
             const resetsIn = optionalNumber(window, 'resets_in_seconds');
             return codexWindow(slot, used, minutes !== null ? minutes * 60 : null,
-                resetsAtSeconds !== null ? resetsAtSeconds * 1000 : resetsIn !== null ? at + resetsIn * 1000 : null);
+                resetsAt ?? (resetsIn !== null ? at + resetsIn * 1000 : null));
         }).filter((w): w is QuotaWindow => w !== null)
             .sort(byLength);
         if (windows.length > 0)

@@ -167,7 +167,7 @@ export class CopilotOrgProvider implements Provider {
         const token = target.name === '' ? null : await this._deps.secrets.lookup(this.id, BILLING_KEY_ACCOUNT);
         return fetchBilling(ctx, this.id, this.name, token === null ? null : {key: token, source: _('keyring')},
             _('Enter the organisation and a GitHub token in the preferences (Spend).'),
-            key => this.fetchWithToken(ctx, key.key, target));
+            key => this.fetchWithToken(ctx, key.key, target), target.name || 'default');
     }
 
     /** Also the preferences' "test key" button. */

@@ -12,10 +12,11 @@ import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {findProgram, readTextFile} from '../files.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
+import {isObject, optionalFraction, optionalNumber, optionalObject, optionalString, parseIsoTime, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {jwtClaims} from '../jwt.js';
 import type {AccountsSection} from '../prefsSection.js';
+import {tokenLifetimeMs} from '../ownSignIn.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -159,7 +160,11 @@ export function parseGeminiQuota(json: unknown): QuotaWindow[] {
         const family = model === null ? null : geminiFamily(model);
         if (!isObject(bucket) || family === null)
             continue;
-        const fraction = optionalNumber(bucket, 'remainingFraction') ?? 0;
+        // Proto3 leaves out a zero: a listed bucket without its fraction is used up. A fraction
+        // that is there but impossible drops the bucket.
+        const fraction = 'remainingFraction' in bucket ? optionalFraction(bucket, 'remainingFraction') : 0;
+        if (fraction === null)
+            continue;
         const known = lowest.get(family);
         if (known === undefined || fraction < known.fraction)
             lowest.set(family, {fraction, resetsAt: parseIsoTime(bucket['resetTime'])});
@@ -377,10 +382,9 @@ export class GeminiProvider implements Provider {
         });
         const body: JsonObject = isObject(response.body) ? response.body : {};
         const accessToken = optionalString(body, 'access_token');
-        const expiresIn = optionalNumber(body, 'expires_in') ?? 3600;
         if (accessToken === null)
             throw unexpectedResponse(_('the token response has no access token'));
-        this._refreshed.set(cacheKey, {accessToken, expiresAt: now + expiresIn * 1000});
+        this._refreshed.set(cacheKey, {accessToken, expiresAt: now + tokenLifetimeMs(body)});
         return accessToken;
     }
 }

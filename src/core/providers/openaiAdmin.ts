@@ -2,9 +2,9 @@
 // daily buckets over the last 30 days and the month, every page followed.
 
 import type {UsageSnapshot} from '../contract.js';
-import {AdminKeyProvider, adminKeyHints, fetchAllPages, type BillingKey} from '../billing.js';
+import {AdminKeyProvider, adminKeyHints, fetchAllPages, fetchReports, type BillingKey} from '../billing.js';
 import {_} from '../i18n.js';
-import {isObject, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
+import {isObject, optionalEpochSeconds, optionalNumeric, optionalObject, optionalString, type JsonObject} from '../json.js';
 import type {FetchContext} from '../provider.js';
 import {last30DaysStart, spendParts, spendWindowEnd, spendWindowStart, utcDayStart, type DailySpend} from '../spend.js';
 
@@ -14,8 +14,8 @@ export const OPENAI_KEY_VARIABLES = ['OPENAI_ADMIN_KEY'];
 const KEYS_PAGE = 'platform.openai.com/settings/organization/admin-keys';
 
 const bucketStart = (bucket: JsonObject): number | null => {
-    const start = optionalNumeric(bucket, 'start_time');
-    return start === null ? null : utcDayStart(start * 1000);
+    const start = optionalEpochSeconds(bucket, 'start_time');
+    return start === null ? null : utcDayStart(start);
 };
 
 /**
@@ -90,13 +90,14 @@ export class OpenAIAdminProvider extends AdminKeyProvider {
             ['end_time', String(Math.floor(spendWindowEnd(now) / 1000))], ['bucket_width', '1d'], ['limit', '31']] as const;
         const headers = {Authorization: `Bearer ${key.key}`};
         const hints = adminKeyHints(_('OpenAI Admin key'), KEYS_PAGE);
-        const [costBuckets, usageBuckets] = await Promise.all([
-            fetchAllPages(ctx, key.key, OPENAI_COSTS_URL, [...params, ['group_by', 'line_item']], headers, hints),
-            fetchAllPages(ctx, key.key, OPENAI_COMPLETIONS_URL, [...params, ['group_by', 'model']], headers, hints),
+        const {items: [costBuckets = null, usageBuckets = null], failure} = await fetchReports([
+            {label: _('cost report'), read: () => fetchAllPages(ctx, key.key, OPENAI_COSTS_URL, [...params, ['group_by', 'line_item']], headers, hints)},
+            {label: _('usage report'), read: () => fetchAllPages(ctx, key.key, OPENAI_COMPLETIONS_URL, [...params, ['group_by', 'model']], headers, hints)},
         ]);
-        const costs = parseOpenAICosts(costBuckets, last30DaysStart(now));
-        const usage = parseOpenAIUsage(usageBuckets, last30DaysStart(now));
+        const costs = parseOpenAICosts(costBuckets ?? [], last30DaysStart(now));
+        const usage = parseOpenAIUsage(usageBuckets ?? [], last30DaysStart(now));
         return this.snapshot(key, now, {days: [...costs.days, ...usage.days], parts: spendParts(costs.parts, usage.models),
-            currency: costs.currency, raw: {costs: costBuckets, usage: usageBuckets}});
+            currency: costs.currency, raw: {costs: costBuckets, usage: usageBuckets}, failure,
+            hasCost: costBuckets !== null});
     }
 }
