@@ -19,6 +19,8 @@ Gio._promisify(Soup.Session.prototype, 'send_and_read_async', 'send_and_read_fin
  */
 export const ENDPOINT_OVERRIDE_ENV = 'AI_USAGE_METER_TEST_ENDPOINT';
 const LOOPBACK_BASE = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/;
+/** A request to a server on this machine (Antigravity's language server): nothing to redirect. */
+const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|\[::1\])[:/]/;
 
 export const DEFAULT_TIMEOUT_SECONDS = 15;
 
@@ -40,10 +42,12 @@ export interface HttpRequest {
     json?: unknown;
     /** Form body (application/x-www-form-urlencoded) for POST requests. */
     form?: Record<string, string>;
+    /** Accepts a self-signed certificate, only from 127.0.0.1 or ::1 (a local server's). */
+    loopbackCertificate?: boolean;
 }
 
 export function resolveEndpoint(url: string, override: string | null): string {
-    if (override === null || !LOOPBACK_BASE.test(override))
+    if (override === null || !LOOPBACK_BASE.test(override) || LOOPBACK_URL.test(url))
         return url;
     const match = /^https:\/\/(.+)$/.exec(url);
     return match ? `${override}/${match[1]}` : url;
@@ -64,6 +68,8 @@ export class HttpClient {
         const message = Soup.Message.new(request.method ?? 'GET', url) as Soup.Message | null;
         if (message === null)
             throw new ProviderError('network', _('Invalid request address.'), url);
+        if (request.loopbackCertificate === true)
+            message.connect('accept-certificate', () => ['127.0.0.1', '::1'].includes(message.get_uri().get_host() ?? ''));
         const headers = message.get_request_headers();
         headers.append('Accept', 'application/json');
         for (const [name, value] of Object.entries(request.headers ?? {}))
