@@ -27,11 +27,6 @@ const WEEK = 7 * 86400;
 /** Connect's code for UNAUTHENTICATED. */
 const UNAUTHENTICATED = 16;
 
-export interface ServerAddress {
-    host: string;
-    port: number;
-}
-
 /** A running Antigravity language server, as /proc shows it. */
 export interface LanguageServer {
     pid: number;
@@ -39,8 +34,11 @@ export interface LanguageServer {
     /** What X-Codeium-Csrf-Token must carry; null for `agy`, which needs none. A secret: never logged. */
     csrfToken: string | null;
     extensionServerPort: number | null;
-    /** Where it listens, in the order to try: its own ports, the extension server port last. */
-    addresses: ServerAddress[];
+    /**
+     * Where to ask, in order: over HTTPS each port it listens on (its `--port` first), then over
+     * plain HTTP its extension server port, as Antigravity's own clients do.
+     */
+    endpoints: string[];
 }
 
 /** `/proc/<pid>/cmdline`: the arguments joined and ended by NUL. */
@@ -75,8 +73,8 @@ const portNumber = (value: string | null): number | null =>
     value !== null && /^\d{1,5}$/.test(value) && Number(value) > 0 && Number(value) < 65536 ? Number(value) : null;
 
 /** The LISTEN sockets (state 0A) of a /proc/net/tcp or tcp6 table, by inode. */
-export function listeningSockets(table: string, host: string): Map<string, ServerAddress> {
-    const sockets = new Map<string, ServerAddress>();
+export function listeningSockets(table: string, host: string): Map<string, {host: string; port: number}> {
+    const sockets = new Map<string, {host: string; port: number}>();
     for (const line of table.split('\n').slice(1)) {
         const columns = line.trim().split(/\s+/);
         const local = columns[1];
@@ -122,11 +120,14 @@ export async function discoverLanguageServers(procRoot: string, cancellable: Gio
     return Promise.all(matched.map(async ({pid, argv}) => {
         const extensionServerPort = portNumber(flagValue(argv, 'extension_server_port'));
         const ownPort = portNumber(flagValue(argv, 'port'));
-        const rank = (port: number): number => port === ownPort ? 0 : port === extensionServerPort ? 2 : 1;
-        const addresses = (await socketInodes(procRoot, pid, cancellable))
+        const listening = (await socketInodes(procRoot, pid, cancellable))
             .flatMap(inode => tables.flatMap(table => table.get(inode) ?? []))
-            .sort((a, b) => rank(a.port) - rank(b.port) || a.port - b.port);
-        return {pid, executable: argv[0] ?? '', csrfToken: flagValue(argv, 'csrf_token'), extensionServerPort, addresses};
+            .filter(({port}) => port !== extensionServerPort)
+            .sort((a, b) => Number(b.port === ownPort) - Number(a.port === ownPort) || a.port - b.port);
+        const endpoints = listening.map(({host, port}) => `https://${host}:${port}`);
+        if (extensionServerPort !== null)
+            endpoints.push(`http://127.0.0.1:${extensionServerPort}`);
+        return {pid, executable: argv[0] ?? '', csrfToken: flagValue(argv, 'csrf_token'), extensionServerPort, endpoints};
     }));
 }
 
@@ -273,16 +274,15 @@ export class AntigravityProvider implements Provider {
             const servers = await discoverLanguageServers(this._procRoot, null);
             if (servers.length === 0)
                 throw notRunning();
-            return servers.map(server => server.addresses.length > 0
-                ? ok(`antigravity ${server.pid}`, format(_('language server listening on port %s'),
-                    server.addresses.map(a => a.port).join(', ')))
+            return servers.map(server => server.endpoints.length > 0
+                ? ok(`antigravity ${server.pid}`, format(_('language server at %s'), server.endpoints.join(', ')))
                 : warn(`antigravity ${server.pid}`, _('no listening port'), _('Wait until Antigravity has started.')));
         });
     }
 
     /** One card: the first language server that answers (they all share the Google account signed in). */
     async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const servers = (await discoverLanguageServers(this._procRoot, ctx.cancellable)).filter(s => s.addresses.length > 0);
+        const servers = (await discoverLanguageServers(this._procRoot, ctx.cancellable)).filter(s => s.endpoints.length > 0);
         const [first] = servers;
         if (first === undefined)
             return [errorSnapshot(this.id, 'default', this.name, notRunning())];
@@ -292,18 +292,14 @@ export class AntigravityProvider implements Provider {
     private async _fetchFirst(ctx: FetchContext, servers: readonly LanguageServer[]): Promise<UsageSnapshot> {
         let lastStatus: number | null = null;
         for (const server of servers) {
-            for (const {host, port} of server.addresses) {
-                for (const scheme of ['https', 'http']) {
-                    const base = `${scheme}://${host}:${port}`;
-                    const summary = await this._post(ctx, server, base + QUOTA_SUMMARY_PATH);
-                    if (summary === null)
-                        continue; // no such scheme on this port
-                    lastStatus = summary.status;
-                    const snapshot = await this._read(ctx, server, base, summary);
-                    if (snapshot !== null)
-                        return snapshot;
-                    break;
-                }
+            for (const base of server.endpoints) {
+                const summary = await this._post(ctx, server, base + QUOTA_SUMMARY_PATH);
+                if (summary === null)
+                    continue;
+                lastStatus = summary.status;
+                const snapshot = await this._read(ctx, server, base, summary);
+                if (snapshot !== null)
+                    return snapshot;
             }
         }
         throw new ProviderError('server', lastStatus === null ? _('Antigravity’s language server does not answer.')
@@ -337,7 +333,7 @@ export class AntigravityProvider implements Provider {
         };
     }
 
-    /** A Connect call over JSON; null when nothing answers on that address or scheme. */
+    /** A Connect call over JSON; null when nothing answers there (or not in that scheme). */
     private async _post(ctx: FetchContext, server: LanguageServer, url: string, json: unknown = {}): Promise<HttpResponse | null> {
         const headers: Record<string, string> = {'Connect-Protocol-Version': '1'};
         if (server.csrfToken !== null)
