@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 step() { printf '\n=== %s (%ds)\n' "$*" $((SECONDS - start)); }
 
-HOST_PKGS=(gjs gir1.2-soup-3.0 gir1.2-secret-1 gnome-keyring libsecret-tools dbus libglib2.0-bin gettext debootstrap)
+HOST_PKGS=(gjs gir1.2-soup-3.0 gir1.2-secret-1 gnome-keyring libsecret-tools dbus libglib2.0-bin gettext debootstrap openssl)
 step "system packages"
 missing=()
 for pkg in "${HOST_PKGS[@]}"; do

@@ -26,6 +26,8 @@ Gio._promisify(Gio.InputStream.prototype, 'close_async', 'close_finish');
  */
 export const ENDPOINT_OVERRIDE_ENV = 'AI_USAGE_METER_TEST_ENDPOINT';
 const LOOPBACK_BASE = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]|[a-z0-9-]+\.invalid):\d+$/;
+/** A request to a server on this machine (Antigravity's language server): nothing to redirect. */
+const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|\[::1\])[:/]/;
 
 export interface HttpLimits {
     /** Soup's timeout: the longest wait for one read or write. */
@@ -64,10 +66,12 @@ export interface HttpRequest {
      * a token refresh, whose answer may hold the only copy of a rotated refresh token.
      */
     survivesDestroy?: boolean;
+    /** Accepts a self-signed certificate, only from 127.0.0.1 or ::1 (a local server's). */
+    loopbackCertificate?: boolean;
 }
 
 export function resolveEndpoint(url: string, override: string | null): string {
-    if (override === null || !LOOPBACK_BASE.test(override))
+    if (override === null || !LOOPBACK_BASE.test(override) || LOOPBACK_URL.test(url))
         return url;
     const match = /^https:\/\/(.+)$/.exec(url);
     return match ? `${override}/${match[1]}` : url;
@@ -177,6 +181,8 @@ export class HttpClient {
         // Soup follows redirects by default and drops Authorization, but not x-api-key or a body.
         if (isCredentialed(request))
             message.set_flags(message.get_flags() | Soup.MessageFlags.NO_REDIRECT);
+        if (request.loopbackCertificate === true)
+            message.connect('accept-certificate', () => ['127.0.0.1', '::1'].includes(message.get_uri().get_host() ?? ''));
         const headers = message.get_request_headers();
         headers.append('Accept', 'application/json');
         for (const [name, value] of Object.entries(request.headers ?? {}))

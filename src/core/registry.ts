@@ -2,6 +2,7 @@
 // one line here, and its keys in the schema (at least `<id>-enabled`).
 
 import type {Provider, ProviderDeps} from './provider.js';
+import {AntigravityProvider} from './providers/antigravity.js';
 import {AnthropicAdminProvider} from './providers/anthropicAdmin.js';
 import {ClaudeProvider} from './providers/claude.js';
 import {CodexProvider} from './providers/codex.js';
@@ -14,6 +15,7 @@ const PROVIDERS: readonly ((deps: ProviderDeps) => Provider)[] = [
     deps => new ClaudeProvider(deps),
     deps => new CodexProvider(deps),
     () => new GeminiProvider(),
+    () => new AntigravityProvider(),
     deps => new CopilotProvider(deps),
     deps => new OpenAIAdminProvider(deps),
     deps => new AnthropicAdminProvider(deps),

@@ -22,6 +22,11 @@ describe('resolveEndpoint()', () => {
         for (const override of ['http://evil.example:80', 'https://127.0.0.1:1', 'http://127.0.0.1', 'http://10.0.0.1:80'])
             expect(resolveEndpoint(url, override)).toBe(url);
     });
+
+    it('leaves a server on this machine alone (Antigravity\'s language server)', () => {
+        for (const local of ['https://127.0.0.1:44883/exa', 'http://[::1]:44884/exa'])
+            expect(resolveEndpoint(local, 'http://127.0.0.1:4567')).toBe(local);
+    });
 });
 
 describe('HttpClient against a misbehaving server', () => {

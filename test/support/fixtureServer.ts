@@ -43,14 +43,16 @@ export class FixtureServer {
     private readonly _delayed = new Set<number>();
     readonly baseUrl: string;
 
-    constructor() {
-        this._server = new Soup.Server({});
+    /** Plain HTTP, or HTTPS with `certificate` (a self-signed one, as local servers have). */
+    constructor(certificate: Gio.TlsCertificate | null = null) {
+        this._server = new Soup.Server(certificate === null ? {} : {tls_certificate: certificate});
         this._server.add_handler(null, (_server, message, path) => this._handle(message, path));
-        this._server.listen_local(0, Soup.ServerListenOptions.IPV4_ONLY);
+        this._server.listen_local(0, Soup.ServerListenOptions.IPV4_ONLY |
+            (certificate === null ? 0 : Soup.ServerListenOptions.HTTPS));
         const uri = this._server.get_uris()[0];
         if (uri === undefined)
             throw new Error('fixture server is not listening');
-        this.baseUrl = `http://127.0.0.1:${uri.get_port()}`;
+        this.baseUrl = `${certificate === null ? 'http' : 'https'}://127.0.0.1:${uri.get_port()}`;
     }
 
     /** Answers `https://<hostAndPath>` requests; `body` objects are sent as JSON. */
