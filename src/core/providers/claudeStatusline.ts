@@ -118,7 +118,7 @@ export async function recordStatusline(env: Environment, configDir: string | nul
         const before = previous.find(w => w.id === id);
         if (reading === undefined)
             return before ? [before] : [];
-        const same = before !== undefined && before.usedPercent === reading.usedPercent && before.resetsAt === reading.resetsAt &&
+        const same = before?.usedPercent === reading.usedPercent && before.resetsAt === reading.resetsAt &&
             now - before.recordedAt < REWRITE_MS;
         return [same ? before : {id, ...reading, recordedAt: now}];
     });
@@ -202,7 +202,7 @@ export async function previousStatuslineCommand(env: Environment, cancellable: G
 export async function runPreviousStatusline(command: string, input: string, cancellable: Gio.Cancellable | null): Promise<string> {
     const process = Gio.Subprocess.new(['sh', '-c', command], Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE);
     const [stdout] = await process.communicate_utf8_async(input, cancellable);
-    return (stdout ?? '').split('\n')[0] ?? '';
+    return stdout.split('\n')[0] ?? '';
 }
 
 export class SettingsFileError extends Error {}
@@ -277,7 +277,9 @@ export async function uninstallStatusline(env: Environment, cancellable: Gio.Can
  */
 export async function handleStatusline(env: Environment, input: string, cancellable: Gio.Cancellable | null): Promise<string> {
     const configDir = statuslineConfigDir(env);
-    const recorded = await recordStatusline(env, configDir, parseStatusline(parseJson(input)), cancellable);
+    // A recording that fails (a full disk) must not cost the user their statusline.
+    const recorded = await recordStatusline(env, configDir, parseStatusline(parseJson(input)), cancellable)
+        .catch((): RecordedWindow[] => []);
     const previous = await previousStatuslineCommand(env, cancellable);
     if (previous !== null)
         return runPreviousStatusline(previous, input, cancellable);
