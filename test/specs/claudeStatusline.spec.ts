@@ -96,7 +96,7 @@ describe('recordStatusline()', () => {
         const recorded = await recordStatusline(env, null, readings('full'), null);
         expect(freshWindows(recorded, env.clock + 10 * 60_000).length).toBe(2);
         expect(freshWindows(recorded, env.clock + 10 * 60_000 + 1).length).toBe(0);
-        expect(freshWindows([{...recorded[0]!, resetsAt: env.clock - 1}], env.clock).length).toBe(0);
+        expect(freshWindows(recorded.map(w => ({...w, resetsAt: env.clock - 1})), env.clock).length).toBe(0);
     });
 });
 
