@@ -9,19 +9,31 @@ export type Command =
     | {name: 'status'; providers: ProviderId[] | null; format: 'waybar' | 'i3blocks'}
     | {name: 'doctor'}
     | {name: 'scan'; json: boolean; mode: 'once' | 'serve' | 'share'}
+    | {name: 'statusline'; action: 'run' | 'install' | 'uninstall'}
+    | {name: 'login'; provider: ProviderId}
+    | {name: 'logout'; provider: ProviderId; account: string | null}
     | {name: 'help'}
     | {name: 'version'};
 
 export class UsageError extends Error {}
 
-/** The help text; `ids` are the providers of the registry. */
-export const usage = (ids: readonly ProviderId[]): string => `Usage: ai-usage-meter COMMAND [OPTIONS]
+/** The help text; `ids` are the providers of the registry, `signIns` those `login` takes. */
+export const usage = (ids: readonly ProviderId[], signIns: readonly ProviderId[] = []): string => `Usage: ai-usage-meter COMMAND [OPTIONS]
 
 Commands:
   show      Subscription quotas of every account, as a table or JSON
   status    One line for a status bar (Waybar JSON or i3blocks)
   doctor    What was found and what is missing, with the fix (never prints a secret)
   scan      Estimated API cost from local Claude Code and Codex logs (no network)
+  statusline
+            Claude Code's statusline command: records the 5 h and 7 d limits it is given on
+            standard input (no request needed), then prints your previous statusline or ours
+            --install / --uninstall: make it Claude Code's statusline in ~/.claude/settings.json
+            (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made
+  login P   Sign in with our own sign-in, as the preferences do (${signIns.join(', ') || 'none'});
+            the token goes to your keyring
+  logout P [ACCOUNT]
+            Remove an own sign-in and its token (ACCOUNT as doctor names it, or its name)
 
 Options:
   --provider P       the enabled ones (default), all, ${ids.join(', ')}; repeat or comma-separate
@@ -51,7 +63,13 @@ function parseProviders(values: string[], ids: readonly ProviderId[]): ProviderI
     return names;
 }
 
-export function parseArgs(argv: readonly string[], ids: readonly ProviderId[]): Command {
+function signInProvider(name: string | undefined, command: string, signIns: readonly ProviderId[]): ProviderId {
+    if (name === undefined || !signIns.includes(name))
+        throw new UsageError(`${command} needs a provider: ${signIns.join(', ')}`);
+    return name;
+}
+
+export function parseArgs(argv: readonly string[], ids: readonly ProviderId[], signIns: readonly ProviderId[] = []): Command {
     const args = [...argv];
     if (args.some(a => a === '-h' || a === '--help'))
         return {name: 'help'};
@@ -63,6 +81,8 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[]): 
     let window: Period | null = null;
     let mode: 'once' | 'serve' | 'share' = 'once';
     let format: 'waybar' | 'i3blocks' = 'waybar';
+    let action: 'run' | 'install' | 'uninstall' = 'run';
+    const positional: string[] = [];
     while (args.length > 0) {
         const arg = args.shift() ?? '';
         const [flag = '', inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg];
@@ -84,6 +104,11 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[]): 
             if (period === undefined)
                 throw new UsageError(`unknown window "${chosen}" (expected ${PERIODS.join(', ')})`);
             window = period;
+        } else if ((flag === '--install' || flag === '--uninstall') && command === 'statusline' && inline === undefined &&
+            action === 'run') {
+            action = flag === '--install' ? 'install' : 'uninstall';
+        } else if (!arg.startsWith('-') && positional.length < (command === 'logout' ? 2 : command === 'login' ? 1 : 0)) {
+            positional.push(arg);
         } else if (flag === '--format' && command === 'status') {
             const chosen = value();
             if (chosen !== 'waybar' && chosen !== 'i3blocks')
@@ -101,5 +126,11 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[]): 
         return {name: 'doctor'};
     if (command === 'scan')
         return {name: 'scan', json, mode};
+    if (command === 'statusline')
+        return {name: 'statusline', action};
+    if (command === 'login')
+        return {name: 'login', provider: signInProvider(positional[0], command, signIns)};
+    if (command === 'logout')
+        return {name: 'logout', provider: signInProvider(positional[0], command, signIns), account: positional[1] ?? null};
     throw new UsageError(`unknown command "${command}"`);
 }

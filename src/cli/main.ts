@@ -9,18 +9,23 @@ import {BackoffGate} from '../core/backoff.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
-import {readTextFile} from '../core/files.js';
+import {readToEnd, readTextFile, resolveLinks} from '../core/files.js';
+import {_} from '../core/i18n.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
 import {normalize} from '../core/normalized.js';
 import {OwnTokenStore} from '../core/ownSignIn.js';
+import {
+    SettingsFileError, handleStatusline, installStatusline, uninstallStatusline,
+} from '../core/providers/claudeStatusline.js';
 import {createProviders} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
 import {Keys, enabledKey} from '../core/settings.js';
 import {sortSnapshots, withAccountName} from '../core/usageService.js';
 import {UsageError, parseArgs, usage} from './args.js';
 import {renderDoctor, runDoctor} from './doctor.js';
+import {login, logout, signInProviders} from './login.js';
 import {renderI3blocks, renderTable, renderWaybar} from './render.js';
-import {readShareFromInput, runScan, serveScans} from './scan.js';
+import {readShareFromInput, runScan, serveScans, unixStreams} from './scan.js';
 import {SchemaMissing, loadSettings} from './settings.js';
 
 export const EXIT_OK = 0;
@@ -41,6 +46,51 @@ async function version(): Promise<string> {
     return 'dev';
 }
 
+Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
+
+/** What Claude Code's settings.json gets: the installed command when there is one, else this program. */
+async function statuslineCommand(homeDir: string): Promise<string> {
+    const installed = GLib.build_filenamev([homeDir, '.local', 'bin', 'ai-usage-meter']);
+    const program = await resolveLinks(installed, null) !== null ? [installed]
+        : ['gjs', '-m', GLib.build_filenamev([here, 'main.js'])];
+    return [...program.map(arg => GLib.shell_quote(arg)), 'statusline'].join(' ');
+}
+
+/** `statusline`: fast and without settings or network, as Claude Code reruns it often. */
+async function statusline(env: ReturnType<typeof systemEnvironment>, action: 'run' | 'install' | 'uninstall'): Promise<number> {
+    try {
+        if (action === 'install') {
+            const outcome = await installStatusline(env, await statuslineCommand(env.homeDir), null);
+            print(outcome === 'installed' ? _('Claude Code now runs the meter as its statusline; your own command is kept and chained.')
+                : _('The meter is already Claude Code’s statusline.'));
+        } else if (action === 'uninstall') {
+            const outcome = await uninstallStatusline(env, null);
+            print(outcome === 'removed' ? _('Claude Code’s statusline is back to what it was before.')
+                : _('The meter is not Claude Code’s statusline; nothing was changed.'));
+        } else {
+            const {InputStream} = await unixStreams();
+            const input = new TextDecoder().decode(await readToEnd(new InputStream({fd: 0, close_fd: false}), null));
+            print(await handleStatusline(env, input, null));
+        }
+        return EXIT_OK;
+    } catch (error) {
+        if (!(error instanceof SettingsFileError))
+            throw error;
+        printerr(`ai-usage-meter: ${error.message}`);
+        return EXIT_PROVIDER_FAILED;
+    }
+}
+
+/** Lines typed on standard input (the code pasted at `login`). */
+async function stdinLines(): Promise<() => Promise<string | null>> {
+    const {InputStream} = await unixStreams();
+    const input = new Gio.DataInputStream({base_stream: new InputStream({fd: 0, close_fd: false})});
+    return async () => {
+        const [line] = await input.read_line_async(GLib.PRIORITY_DEFAULT, null);
+        return line === null ? null : new TextDecoder().decode(line);
+    };
+}
+
 const failed = (snapshots: readonly UsageSnapshot[]): boolean =>
     snapshots.some(s => s.error !== null && s.error.kind !== 'not-configured');
 
@@ -53,6 +103,10 @@ async function main(argv: string[]): Promise<number> {
             await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
         return EXIT_OK;
     }
+    if (argv[0] === 'statusline' && !argv.includes('--help') && !argv.includes('-h')) {
+        const command = parseArgs(argv, []);
+        return command.name === 'statusline' ? statusline(env, command.action) : EXIT_USAGE;
+    }
     let loaded;
     try {
         loaded = await loadSettings(ROOTS.map(root => GLib.build_filenamev([root, 'schemas'])), env.cacheDir);
@@ -64,19 +118,21 @@ async function main(argv: string[]): Promise<number> {
     }
     const {settings} = loaded;
     const secrets = new SecretStore();
-    const providers = createProviders({secrets, ownTokens: new OwnTokenStore(secrets), settings});
+    const ownTokens = new OwnTokenStore(secrets);
+    const providers = createProviders({secrets, ownTokens, settings});
     const ids = providers.map(p => p.id);
+    const signIns = signInProviders(providers);
     let command;
     try {
-        command = parseArgs(argv, ids);
+        command = parseArgs(argv, ids, signIns);
     } catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids)}`);
+        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids, signIns)}`);
         return EXIT_USAGE;
     }
     if (command.name === 'help') {
-        print(usage(ids));
+        print(usage(ids, signIns));
         return EXIT_OK;
     }
     const ver = await version();
@@ -89,10 +145,20 @@ async function main(argv: string[]): Promise<number> {
         print(renderDoctor(findings));
         return findings.some(c => c.status === 'fail') ? EXIT_PROVIDER_FAILED : EXIT_OK;
     }
-    if (command.name === 'scan')
+    if (command.name === 'scan' || command.name === 'statusline')
         return EXIT_USAGE;
 
     const http = new HttpClient(`ai-usage-meter-cli/${ver} (+https://github.com/ai-usage-meter/ai-usage-meter)`);
+    if (command.name === 'login' || command.name === 'logout') {
+        const provider = providers.find(p => p.id === command.provider);
+        if (provider === undefined)
+            return EXIT_USAGE;
+        const ctx = {env, http, secrets, tokens: ownTokens, settings, cancellable: new Gio.Cancellable(),
+            io: {out: (text: string) => print(text), err: (text: string) => printerr(text), readLine: await stdinLines()}};
+        const code = command.name === 'login' ? await login(ctx, provider) : await logout(ctx, provider, command.account);
+        Gio.Settings.sync(); // the account list reaches dconf before the program exits
+        return code;
+    }
     const asked = command.providers;
     const chosen = providers.filter(p => asked === null ? settings.get(enabledKey(p.id)) : asked.includes(p.id));
     const gate = new BackoffGate();

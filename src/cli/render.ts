@@ -38,7 +38,7 @@ export function renderTable(snapshots: readonly UsageSnapshot[], name: (id: Prov
         const lines = [title(snapshot, name(snapshot.provider))];
         for (const window of windowsOfPeriod(snapshot.windows, period)) {
             const details = [window.resetsAt === null ? null : formatResets(window.resetsAt, now),
-                formatPace(window, now)?.text ?? null].filter(d => d !== null).join(', ');
+                formatPace(window, now)?.text ?? null, window.source ?? null].filter(d => d !== null).join(', ');
             lines.push(`  ${window.label.padEnd(width)} ${bar(window.usedPercent)} ${limitValue(window)}${details ? `  ${details}` : ''}`);
         }
         if (reportsNoLimits(snapshot))

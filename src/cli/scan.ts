@@ -91,7 +91,7 @@ export async function readShareFromInput(): Promise<void> {
 }
 
 /** Unix fd streams: GioUnix since GLib 2.80, Gio.Unix*Stream before. */
-async function unixStreams(): Promise<{InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}> {
+export async function unixStreams(): Promise<{InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}> {
     try {
         const {default: GioUnix} = await import('gi://GioUnix') as
             {default: {InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}};

@@ -26,6 +26,11 @@ export interface QuotaWindow {
      * how many. Credits are not money, so they never carry a currency. Absent for other limits.
      */
     credits?: {used: number; limit: number};
+    /**
+     * Where this limit's number came from, already worded with its time, when a snapshot mixes
+     * sources (e.g. "from the statusline, 14:02"). Absent when it is the snapshot's own source.
+     */
+    source?: string;
 }
 
 /** A prepaid balance, e.g. Codex credits. */

@@ -45,12 +45,16 @@ export function expiry(scope: string, expiresAt: number | null, now: number, exp
         : fail(scope, _('token expired'), expiredFix)];
 }
 
-/** Whether each sign-in made from the preferences still has its token in the keyring. */
+/**
+ * Whether each of our own sign-ins (made from the preferences or `ai-usage-meter login`) still has
+ * its token in the keyring, one line per account, named so that `logout` can be given it.
+ */
 export function ownSignInFindings(tokens: OwnTokenStore, provider: ProviderId, accounts: readonly string[],
     scope: string): Promise<Finding[]> {
     return Promise.all(accounts.map(async account => await tokens.load(provider, account) !== null
-        ? ok(`${scope} own sign-in`, _('token in the keyring'))
-        : fail(`${scope} own sign-in`, _('no token in the keyring'), _('Sign in again from the preferences.'))));
+        ? ok(`${scope} own sign-in ${account}`, _('token in the keyring'))
+        : fail(`${scope} own sign-in ${account}`, _('no token in the keyring'),
+            format(_('Sign in again: `ai-usage-meter login %s` or the preferences.'), provider))));
 }
 
 /** Whether the host of `url` can be reached (within 5 s). */

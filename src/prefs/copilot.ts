@@ -14,7 +14,9 @@ import {ProviderError, isCancelled, onCancelled} from '../core/errors.js';
 import {HttpClient} from '../core/http.js';
 import {_, format} from '../core/i18n.js';
 import type {CustomSection} from '../core/prefsSection.js';
-import {COPILOT_ACCOUNTS, GITHUB_DEVICE_FLOW, copilotAccountId, githubLogin} from '../core/providers/copilot.js';
+import {
+    COPILOT_ACCOUNTS, GITHUB_DEVICE_FLOW, addCopilotSignIn, copilotAccountId, removeCopilotSignIn,
+} from '../core/providers/copilot.js';
 import {SecretStore} from '../core/secrets.js';
 import {enabledKey, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
@@ -61,13 +63,11 @@ class CopilotGroup extends Adw.PreferencesGroup {
 
     private async _signOut(login: string): Promise<void> {
         try {
-            await this._secrets.clear('copilot', login);
+            await removeCopilotSignIn(this._secrets, this._settings, login);
         } catch (error) {
-            if (isCancelled(error))
-                return;
-            toast(this, format(_('Could not remove the token: %s'), String(error)));
+            if (!isCancelled(error))
+                toast(this, format(_('Could not remove the token: %s'), String(error)));
         }
-        this._settings.set(COPILOT_ACCOUNTS, this._settings.get(COPILOT_ACCOUNTS).filter(l => l !== login));
     }
 
     /** Shows the code, opens the verification page on request, and polls until GitHub answers. */
@@ -95,10 +95,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
             this._add(codeRow);
 
             const token = await pollForToken(this._http, GITHUB_DEVICE_FLOW, code, () => env.now(), cancellable);
-            const login = await githubLogin(this._http, token, cancellable);
-            await this._secrets.store('copilot', login, format(_('AI Usage Meter: GitHub token for %s'), login), token);
-            const logins = this._settings.get(COPILOT_ACCOUNTS).filter(l => l !== login);
-            this._settings.set(COPILOT_ACCOUNTS, [...logins, login]);
+            const login = await addCopilotSignIn(this._secrets, this._settings, this._http, token, cancellable);
             toast(this, format(_('Signed in to GitHub as %s.'), login));
         } catch (error) {
             if (error instanceof ProviderError)

@@ -3,15 +3,14 @@
 
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
-import GLib from 'gi://GLib';
 import Gtk from 'gi://Gtk';
 
 import type {ProviderId} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {ProviderError, isCancelled} from '../core/errors.js';
-import {randomBytes} from '../core/files.js';
 import {HttpClient} from '../core/http.js';
 import {_, format} from '../core/i18n.js';
+import {addOwnSignIn, removeOwnSignIn} from '../core/ownAccounts.js';
 import {OwnTokenStore, authorizeUrl, createPkce, exchangeCode, parsePastedCode} from '../core/ownSignIn.js';
 import type {Pkce} from '../core/ownSignIn.js';
 import type {AccountsSection} from '../core/prefsSection.js';
@@ -39,10 +38,6 @@ export class OwnSignInRows {
         return this._settings.get(Keys.ownSignIns)[this._spec.provider] ?? [];
     }
 
-    private _setAccounts(accounts: string[]): void {
-        this._settings.setEntry(Keys.ownSignIns, this._spec.provider, accounts);
-    }
-
     /** Adds a row per account signed in here, then the "Sign in with …" row. */
     build(widget: Gtk.Widget): void {
         for (const account of this._accounts())
@@ -55,9 +50,8 @@ export class OwnSignInRows {
         return keyringAccountRow(this._settings, accountNameKey(this._spec.provider, ownAccountId(account)),
             _('Signed in here'), this._tokens.load(this._spec.provider, account).then(tokens => tokens !== null),
             _('The token is in your keyring and renews itself'), () => {
-                this._tokens.forget(this._spec.provider, account)
-                    .catch((error: unknown) => toast(widget, format(_('Could not remove the token: %s'), String(error))))
-                    .finally(() => this._setAccounts(this._accounts().filter(a => a !== account)));
+                removeOwnSignIn(this._tokens, this._settings, this._spec.provider, account)
+                    .catch((error: unknown) => toast(widget, format(_('Could not remove the token: %s'), String(error))));
             });
     }
 
@@ -122,11 +116,8 @@ export class OwnSignInRows {
         attempt: Gio.Cancellable): Promise<void> {
         try {
             const tokens = await exchangeCode(this._http, this._spec.client, code, pkce, systemEnvironment().now(), attempt);
-            const account = GLib.base64_encode(await randomBytes(9, attempt)).replace(/[+/=]/g, '');
-            await this._tokens.save(this._spec.provider, account,
-                format(_('AI Usage Meter: %s sign-in'), this._spec.provider), tokens);
+            await addOwnSignIn(this._tokens, this._settings, this._spec.provider, tokens, attempt);
             this._remove(row);
-            this._setAccounts([...this._accounts(), account]);
             toast(widget, _('Signed in. The account appears in the menu at the next refresh.'));
         } catch (error) {
             if (error instanceof ProviderError)

@@ -47,6 +47,8 @@ export class QuotaCard extends PopupMenu.PopupMenuSection {
             const pace = formatPace(window, context.now);
             if (pace !== null)
                 box.add_child(new St.Label({text: pace.text, style_class: pace.runsOut ? 'aum-detail aum-pace-over' : 'aum-detail'}));
+            if (window.source !== undefined)
+                box.add_child(new St.Label({text: window.source, style_class: 'aum-detail'}));
             item.add_child(box);
             this.addMenuItem(item);
         }

@@ -11,7 +11,7 @@ import {attempt, expiry, fail, ok, ownSignInFindings, type Finding} from '../dia
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {readTextFile} from '../files.js';
-import {capitalize} from '../format.js';
+import {capitalize, formatClock} from '../format.js';
 import {_, format} from '../i18n.js';
 import {
     isObject, optionalBoolean, optionalNumber, optionalObject, optionalPercent, optionalString, optionalStringArray,
@@ -27,6 +27,9 @@ import {
 } from '../provider.js';
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {Keys} from '../settings.js';
+import {
+    freshWindows, readStatuslineRecord, statuslineConfigDir, statuslineRecordPath, statuslineWindow, type RecordedWindow,
+} from './claudeStatusline.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
 export const CLAUDE_PROFILE_URL = 'https://api.anthropic.com/api/oauth/profile';
@@ -42,6 +45,10 @@ export const CLAUDE_OAUTH: OAuthClient = {
     extraAuthorizeParams: {code: 'true'},
 };
 const REQUIRED_SCOPE = 'user:profile';
+/** While the statusline reports both windows, the usage endpoint is asked this rarely, for the rest. */
+const FILL_IN_MS = 30 * 60_000;
+/** How many windows the statusline can report (5 h and 7 d). */
+const STATUSLINE_WINDOWS = 2;
 const TOKEN_ENV = 'CLAUDE_CODE_OAUTH_TOKEN';
 
 export interface ClaudeCredentials {
@@ -286,6 +293,36 @@ const missingScopeError = (): ProviderError => new ProviderError('scope',
     _('The Claude token lacks the “user:profile” scope.'),
     _('Sign in with `claude login` (tokens from `claude setup-token` cannot read usage).'));
 
+/** An account's credentials and where its statusline is recorded (null: own sign-ins have none). */
+type ClaudeAccount = ClaudeCredentials & {statuslineRecord: string | null};
+
+/** The last answer of the usage endpoint for an account. */
+interface UsageAnswer {
+    windows: QuotaWindow[];
+    at: number;
+    raw: unknown;
+}
+
+/** Errors that say nothing about the numbers: a later fill-in will try again. */
+const TRANSIENT = new Set(['rate-limited', 'server', 'network']);
+
+/**
+ * The statusline's windows and the usage endpoint's, each marked with its source and time: of
+ * the 5 h and 7 d windows the newer reading wins; the endpoint adds the others.
+ */
+function mergeSources(recorded: readonly RecordedWindow[], answer: UsageAnswer | undefined, now: number): QuotaWindow[] {
+    const api = answer?.windows ?? [];
+    const fromApi = (window: QuotaWindow, at: number): QuotaWindow =>
+        ({...window, source: format(_('from the usage API, %s'), formatClock(at, now))});
+    const merged = api.map(window => {
+        const reading = recorded.find(r => r.id === window.id);
+        return reading !== undefined && (answer === undefined || reading.recordedAt > answer.at)
+            ? statuslineWindow(reading, now) : fromApi(window, answer?.at ?? now);
+    });
+    const missing = recorded.filter(r => !api.some(w => w.id === r.id)).map(r => statuslineWindow(r, now));
+    return [...missing, ...merged];
+}
+
 const claudeSignIn = (found: ClaudeCredentials): SignIn => ({source: found.source,
     identity: tokenFingerprint(found.accessToken), email: null, expiresAt: found.expiresAt,
     plan: claudePlanLabel(found.subscriptionType, found.rateLimitTier)});
@@ -300,6 +337,9 @@ export class ClaudeProvider implements Provider {
     readonly prefs: AccountsSection;
     /** Account e-mail per token fingerprint, looked up once per token. */
     private readonly _emails = new Map<string, string | null>();
+    /** The usage endpoint's last answer per account, and since when its statusline is current. */
+    private readonly _answers = new Map<string, UsageAnswer>();
+    private readonly _statuslineSince = new Map<string, number>();
 
     constructor(private readonly _deps: ProviderDeps) {
         this.prefs = {
@@ -319,8 +359,9 @@ export class ClaudeProvider implements Provider {
     }
 
     watchedPaths(env: Environment): string[] {
-        return [...claudeCredentialPaths(env),
-            ...extraFolders(this._deps.settings, this.id).map(dir => GLib.build_filenamev([dir, '.credentials.json']))];
+        const folders = extraFolders(this._deps.settings, this.id);
+        return [...claudeCredentialPaths(env), ...folders.map(dir => GLib.build_filenamev([dir, '.credentials.json'])),
+            statuslineRecordPath(env, statuslineConfigDir(env)), ...folders.map(dir => statuslineRecordPath(env, dir))];
     }
 
     async diagnose(env: Environment): Promise<Finding[]> {
@@ -346,13 +387,16 @@ export class ClaudeProvider implements Provider {
     }
 
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const sources: AccountSource<ClaudeCredentials>[] = [
-            {id: 'default', label: this.name, read: () => readClaudeCredentials(ctx.env, ctx)},
+        const withRecord = (credentials: ClaudeCredentials, dir: string | null): ClaudeAccount =>
+            ({...credentials, statuslineRecord: statuslineRecordPath(ctx.env, dir)});
+        const sources: AccountSource<ClaudeAccount>[] = [
+            {id: 'default', label: this.name,
+                read: async () => withRecord(await readClaudeCredentials(ctx.env, ctx), statuslineConfigDir(ctx.env))},
             ...folderSources(this.name, extraFolders(this._deps.settings, this.id), ctx.env,
-                dir => readClaudeFolder(dir, ctx.cancellable)),
+                async dir => withRecord(await readClaudeFolder(dir, ctx.cancellable), dir)),
             ...ownSignInSources(this.id, this.name, ownSignIns(this._deps.settings, this.id), this._deps.ownTokens, CLAUDE_OAUTH, ctx,
-                (tokens, source): ClaudeCredentials => ({source, accessToken: tokens.accessToken,
-                    expiresAt: tokens.expiresAt, scopes: null, subscriptionType: null, rateLimitTier: null})),
+                (tokens, source): ClaudeAccount => ({source, accessToken: tokens.accessToken,
+                    expiresAt: tokens.expiresAt, scopes: null, subscriptionType: null, rateLimitTier: null, statuslineRecord: null})),
         ];
         return fetchAccounts(this.id, sources, {
             identity: credentials => tokenFingerprint(credentials.accessToken),
@@ -362,7 +406,46 @@ export class ClaudeProvider implements Provider {
         });
     }
 
-    private async _fetchAccount(ctx: FetchContext, credentials: ClaudeCredentials, label: string): Promise<UsageSnapshot> {
+    /**
+     * With a current statusline recording, the 5 h and 7 d windows come from it and the usage
+     * endpoint is asked only every FILL_IN_MS, for the other limits; without one, on every refresh.
+     */
+    private async _fetchAccount(ctx: FetchContext, account: ClaudeAccount, label: string): Promise<UsageSnapshot> {
+        const now = ctx.env.now();
+        const recorded = account.statuslineRecord === null ? []
+            : freshWindows(await readStatuslineRecord(account.statuslineRecord, ctx.cancellable), now);
+        if (recorded.length === 0) {
+            this._statuslineSince.delete(account.source);
+            return this._fetchUsage(ctx, account, label);
+        }
+        const since = this._statuslineSince.get(account.source) ?? now;
+        this._statuslineSince.set(account.source, since);
+        const last = this._answers.get(account.source);
+        const key = tokenFingerprint(account.accessToken);
+        const snapshot = (error: ProviderError | null): UsageSnapshot => {
+            const answer = this._answers.get(account.source);
+            return {
+                ...quotaSnapshot(this.id, account.source, this._emails.get(key) ?? label, mergeSources(recorded, answer, now)),
+                plan: claudePlanLabel(account.subscriptionType, account.rateLimitTier),
+                updatedAt: Math.max(answer?.at ?? -Infinity, ...recorded.map(r => r.recordedAt)),
+                error: error === null ? null : {kind: error.kind, message: error.message, hint: error.hint, retryAt: error.retryAt},
+                raw: {statusline: recorded, usage: answer?.raw ?? null},
+            };
+        };
+        const covered = recorded.length === STATUSLINE_WINDOWS;
+        if (covered && now - Math.max(last?.at ?? -Infinity, since) < FILL_IN_MS)
+            return snapshot(null);
+        try {
+            await this._fetchUsage(ctx, account, label);
+            return snapshot(null);
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+            return snapshot(covered && TRANSIENT.has(error.kind) ? null : error);
+        }
+    }
+
+    private async _fetchUsage(ctx: FetchContext, credentials: ClaudeCredentials, label: string): Promise<UsageSnapshot> {
         const now = ctx.env.now();
         if (credentials.expiresAt !== null && credentials.expiresAt <= now) {
             throw new ProviderError('expired', _('The Claude Code sign-in has expired.'),
@@ -384,11 +467,13 @@ export class ClaudeProvider implements Provider {
         });
         const windows = parseClaudeUsage(response.body);
         const email = await this._email(ctx, key, headers);
+        const raw = redactJson(response.body);
+        this._answers.set(credentials.source, {windows, at: ctx.env.now(), raw});
         return {
             ...quotaSnapshot(this.id, credentials.source, email ?? label, windows),
             plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier),
             updatedAt: ctx.env.now(),
-            raw: redactJson(response.body),
+            raw,
         };
     }
 

@@ -17,7 +17,8 @@ import type {CustomSection} from '../prefsSection.js';
 import {errorSnapshot, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
-import {stringListKey} from '../settings.js';
+import type {SecretStore} from '../secrets.js';
+import {stringListKey, type Settings} from '../settings.js';
 
 /** The GitHub logins signed in for Copilot; their tokens are in the keyring under the login. */
 export const COPILOT_ACCOUNTS = stringListKey('copilot-accounts');
@@ -164,6 +165,25 @@ export async function githubLogin(http: HttpClient, token: string, cancellable: 
     return login;
 }
 
+/** Stores a new GitHub token under its login and lists the login; returns the login. */
+export async function addCopilotSignIn(secrets: SecretStore, settings: Settings, http: HttpClient, token: string,
+    cancellable: Gio.Cancellable): Promise<string> {
+    const login = await githubLogin(http, token, cancellable);
+    if (!await secrets.store('copilot', login, format(_('AI Usage Meter: GitHub token for %s'), login), token))
+        throw new ProviderError('auth', _('The keyring did not store the token.'), _('Unlock the keyring and sign in again.'));
+    settings.set(COPILOT_ACCOUNTS, [...settings.get(COPILOT_ACCOUNTS).filter(l => l !== login), login]);
+    return login;
+}
+
+/** Forgets a login's token; the login leaves the list even when the keyring fails (which is rethrown). */
+export async function removeCopilotSignIn(secrets: SecretStore, settings: Settings, login: string): Promise<void> {
+    try {
+        await secrets.clear('copilot', login);
+    } finally {
+        settings.set(COPILOT_ACCOUNTS, settings.get(COPILOT_ACCOUNTS).filter(l => l !== login));
+    }
+}
+
 interface CopilotAccount {
     login: string;
     token: string;
@@ -197,10 +217,11 @@ export class CopilotProvider implements Provider {
     async diagnose(): Promise<Finding[]> {
         const logins = this._deps.settings.get(COPILOT_ACCOUNTS);
         if (logins.length === 0)
-            return [warn('copilot', _('not signed in'), _('Sign in with GitHub from the preferences.'))];
+            return [warn('copilot', _('not signed in'), _('Sign in with GitHub: `ai-usage-meter login copilot` or the preferences.'))];
         return Promise.all(logins.map(async login => await this._deps.secrets.lookup(this.id, login) !== null
-            ? ok(`copilot ${login}`, _('token in the keyring'))
-            : fail(`copilot ${login}`, _('no token in the keyring'), _('Sign in with GitHub again from the preferences.'))));
+            ? ok(`copilot ${login}`, _('token in the keyring (own sign-in)'))
+            : fail(`copilot ${login}`, _('no token in the keyring (own sign-in)'),
+                _('Sign in with GitHub again: `ai-usage-meter login copilot` or the preferences.'))));
     }
 
     fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
