@@ -182,7 +182,8 @@ const isExists = (error: unknown): boolean =>
     error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.EXISTS);
 
 /** Our process id, written into lock files (the typings say `never` for g_credentials_get_unix_pid()). */
-const OWN_PID = new Gio.Credentials().get_unix_pid() as unknown as number;
+let ownPid: number | null = null;
+const ownProcessId = (): number => (ownPid ??= new Gio.Credentials().get_unix_pid() as unknown as number);
 
 /**
  * Runs `work` while holding a lock shared with other processes of the same user: a file created
@@ -201,7 +202,7 @@ export async function withLockFile<T>(path: string, options: LockOptions, work: 
     for (;;) {
         try {
             const stream = await file.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, null);
-            await stream.write_all_async(new TextEncoder().encode(`${OWN_PID} ${id} ${Date.now()}\n`), GLib.PRIORITY_DEFAULT, null);
+            await stream.write_all_async(new TextEncoder().encode(`${ownProcessId()} ${id} ${Date.now()}\n`), GLib.PRIORITY_DEFAULT, null);
             await stream.close_async(GLib.PRIORITY_DEFAULT, null);
             break;
         } catch (error) {
@@ -242,7 +243,7 @@ async function isStaleLock(file: Gio.File, staleMs: number): Promise<boolean> {
         return true;
     // A lock still being written holds no pid yet: it is fresh.
     const pid = /^(\d+) /.exec(await readTextFile(file.get_path() ?? '', null) ?? '')?.[1];
-    return pid !== undefined && !GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS);
+    return pid !== undefined && await readTextFile(`/proc/${pid}/stat`, null) === null;
 }
 
 async function deleteIfExists(file: Gio.File): Promise<void> {

@@ -138,6 +138,8 @@ export class HttpClient {
     private readonly _limits: HttpLimits;
     /** Cancelled by destroy(): every request in flight but those that survive it. */
     private readonly _lifetime = new Gio.Cancellable();
+    /** Requests in flight that survive destroy(); the session is aborted once none is left. */
+    private _surviving = 0;
 
     constructor(userAgent: string, limits: Partial<HttpLimits> = {}) {
         this._limits = {...DEFAULT_LIMITS, ...limits};
@@ -158,6 +160,8 @@ export class HttpClient {
         const links = request.survivesDestroy ? [] : [cancellable, this._lifetime];
         const handlers = links.map(link => onCancelled(link, () => transferCancellable.cancel()));
         let expired = false;
+        if (request.survivesDestroy)
+            this._surviving++;
         try {
             const bytes = await withDeadline(this._transfer(message, transferCancellable, () => expired),
                 this._limits.deadlineSeconds * 1000,
@@ -169,6 +173,8 @@ export class HttpClient {
             return this._response(request, message, bytes);
         } finally {
             links.forEach((link, index) => link.disconnect(handlers[index] ?? 0));
+            if (request.survivesDestroy && --this._surviving === 0 && this._lifetime.is_cancelled())
+                this._session.abort();
         }
     }
 
@@ -256,5 +262,8 @@ export class HttpClient {
      */
     destroy(): void {
         this._lifetime.cancel();
+        // A surviving token refresh keeps the session until it ends (see request()).
+        if (this._surviving === 0)
+            this._session.abort();
     }
 }

@@ -28,9 +28,20 @@ const GEMINI_QUOTA = 'cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota';
 const GOOGLE_TOKEN = 'oauth2.googleapis.com/token';
 const GEMINI_CREDENTIALS = `${HOME}/.gemini/oauth_creds.json`;
 const COPILOT_USER = 'api.github.com/copilot_internal/user';
-const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% · Copilot 30%';
-const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Copilot 30%';
-const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% · Gemini 50% · Copilot 30%';
+// Antigravity's card comes from a fake language server (fakeAntigravity.ts): 36 %, its highest window.
+const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% · Antigravity 36% · Copilot 30%';
+const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Antigravity 36% · Copilot 30%';
+const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% · Gemini 50% · Antigravity 36% · Copilot 30%';
+const ANTIGRAVITY_TOKEN = 'E2E-ANTIGRAVITY-CSRF';
+const FAKE_ANTIGRAVITY = GLib.build_filenamev([GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]), 'fakeAntigravity.js']);
+
+/** A free loopback port, for the fake language server's command line. */
+function freePort(): number {
+    const listener = new Gio.SocketListener();
+    const port = listener.add_any_inet_port(null);
+    listener.close();
+    return port;
+}
 const CLAUDE_TOKEN = 'console.anthropic.com/v1/oauth/token';
 /** The command line, where the install command puts it. */
 const CLI = `${HOME}/.local/bin/ai-usage-meter`;
@@ -297,6 +308,10 @@ async function main(): Promise<void> {
     launcher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
     launcher.setenv('ANTHROPIC_ADMIN_KEY', ANTHROPIC_KEY, true);
     launcher.set_stdout_file_path(`${OUT}/shell.log`);
+    // Antigravity's language server, as the app starts it (its executable's name and folder are how it is found).
+    const antigravity = Gio.Subprocess.new(['bash', '-c', 'exec -a "$0" gjs -m "$@"',
+        `${HOME}/.gemini/antigravity-cli/bin/language_server_linux_x64`, FAKE_ANTIGRAVITY,
+        '--csrf_token', ANTIGRAVITY_TOKEN, '--extension_server_port', String(freePort())], Gio.SubprocessFlags.NONE);
     const shell = launcher.spawnv(['gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', '1280x800']);
     try {
         const started = await waitFor(() => tryEval('!Main.layoutManager._startingUp'), v => v === true, 60000);
@@ -378,7 +393,9 @@ async function main(): Promise<void> {
             'Open Claude usage page', 'Codex · codex@example.com', 'Plus', '41%', '63%', '5h GPT-5.3-Codex-Spark',
             'Credits', '125.5', 'Open Codex usage page', 'Gemini · gemini@example.com', 'Code Assist Standard',
             'Pro', '50%', 'Flash', 'Flash-Lite', 'Open Gemini usage page', 'Copilot · octocat',
-            'AI credits', '90 / 300 credits', 'Chat', 'unlimited', 'Open Copilot usage page'];
+            'AI credits', '90 / 300 credits', 'Chat', 'unlimited', 'Open Copilot usage page',
+            'Antigravity · fixture@example.com', 'Google AI Ultra', 'Gemini 5h', '9%', 'Claude and GPT weekly', '36%',
+            'Open Antigravity usage page'];
         for (const text of expected)
             check(`menu shows "${text}"`, texts.some(t => t === text || (text.startsWith('resets in') && t.startsWith(text))));
         check('menu shows when it was updated', texts.some(t => t.startsWith('updated ')));
@@ -646,6 +663,31 @@ async function main(): Promise<void> {
         check('the installed CLI\'s doctor finds the keyring token and never prints it',
             /ok +copilot octocat +token in the keyring/.test(doctorOut) && !doctorOut.includes('gho_FIXTURE'),
             doctorOut);
+        check('doctor finds the Antigravity language server and never prints its token',
+            /ok +antigravity \d+ +language server at http:\/\/127\.0\.0\.1:\d+/.test(doctorOut) &&
+            !doctorOut.includes(ANTIGRAVITY_TOKEN), doctorOut);
+
+        // --- the Claude Code statusline feeds the Claude card: no usage request ---
+        const statuslineRecord = `${GLib.get_user_cache_dir()}/ai-usage-meter/statusline/default.json`;
+        const usageBeforeStatusline = server.requestsTo(USAGE).length;
+        const statuslineRun = Gio.Subprocess.new([CLI, 'statusline'], Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE);
+        const [statuslineOut] = await statuslineRun.communicate_utf8_async(fixtureText('claude/real-world/statusline-full.json'), null);
+        check('the installed statusline command prints its compact line', statuslineOut.trim() === '5h 24% · 7d 41%', statuslineOut);
+        check('the statusline command recorded the limits, readable by the user only', (Gio.File.new_for_path(statuslineRecord)
+            .query_info('unix::mode', Gio.FileQueryInfoFlags.NONE, null).get_attribute_uint32('unix::mode') & 0o777) === 0o600);
+        const fed = await waitFor(menuTexts, t => t.some(line => line.startsWith('from the statusline, ')), 5000);
+        info(`statusline-fed menu: ${JSON.stringify(fed)}`);
+        check('a statusline-fed Claude card shows 24% from the statusline', fed.includes('24%') &&
+            fed.some(t => t.startsWith('from the statusline, ')), JSON.stringify(fed));
+        check('the other Claude limits say they are from the usage API', fed.some(t => t.startsWith('from the usage API, ')));
+        check('the statusline-fed Claude card made no usage request', server.requestsTo(USAGE).length === usageBeforeStatusline,
+            `${usageBeforeStatusline} → ${server.requestsTo(USAGE).length}`);
+        const fedLabel = await panelLabel();
+        check('the panel reads the statusline numbers', (fedLabel?.text ?? '').startsWith("Claude 41% · "), JSON.stringify(fedLabel));
+        await shellEval(`${INDICATOR}.menu.close(); true`);
+        GLib.unlink(statuslineRecord);
+        const resumed = await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > usageBeforeStatusline, 8000);
+        check('without a recording the usage endpoint is asked again', resumed > usageBeforeStatusline);
 
         // --- at shutdown the Shell destroys the panel, and our button with it, without disable():
         //     a refresh that completes afterwards must not touch the dead widgets (checked in the log) ---
@@ -658,6 +700,7 @@ async function main(): Promise<void> {
         await sleep(500);
     } finally {
         shell.send_signal(15);
+        antigravity.send_signal(15);
         await shell.wait_check_async(null).catch(() => undefined);
         server.destroy();
     }
@@ -666,6 +709,7 @@ async function main(): Promise<void> {
     const problems = new TextDecoder().decode(logBytes).split('\n')
         .filter(line => /JS ERROR|JS WARNING|Gjs-CRITICAL|ai-usage-meter/.test(line));
     check('the shell log has no errors from the extension', problems.length === 0, problems.slice(0, 10).join('\n'));
+    check('the Antigravity CSRF token is never logged', !readText(`${OUT}/shell.log`).includes(ANTIGRAVITY_TOKEN));
 }
 
 const loop = new GLib.MainLoop(null, false);
