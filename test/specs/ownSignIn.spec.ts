@@ -86,7 +86,7 @@ describe('own sign-in tokens', () => {
         server = new FixtureServer();
         http = loopbackHttp(server.baseUrl);
         secrets = new FlakySecrets();
-        store = new OwnTokenStore(secrets);
+        store = new OwnTokenStore(secrets, lockDir);
         await store.save('claude', 'acct', 'spec', expired);
     });
     afterEach(async () => {
@@ -160,12 +160,13 @@ describe('own sign-in tokens', () => {
 
     it('renews once across processes: another store waiting on the lock re-reads the keyring, no second POST', async () => {
         server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}, delayMs: 150});
-        const otherProcess = new OwnTokenStore(new SecretStore());
+        const otherProcess = new OwnTokenStore(new SecretStore(), lockDir);
         const [ours, theirs] = await Promise.all([store.accessToken('claude', 'acct', 'A', CLIENT, http, NOW),
             otherProcess.accessToken('claude', 'acct', 'A', CLIENT, http, NOW)]);
         expect([ours.accessToken, theirs.accessToken]).toEqual(['at-new', 'at-new']);
         expect(server.requestsTo(TOKEN).length).toBe(1);
-        expect(listDir(defaultLockDir())).toEqual([]);
+        expect(listDir(lockDir)).toEqual([]);
+        expect(defaultLockDir()).toBe(`${GLib.get_user_runtime_dir()}/ai-usage-meter`);
     });
 
     it('takes over a lock left by a process that is gone', async () => {
