@@ -20,7 +20,7 @@ Gio._promisify(Gio.FileInputStream.prototype, 'query_info_async', 'query_info_fi
 Gio._promisify(Gio.File.prototype, 'query_info_async', 'query_info_finish');
 Gio._promisify(Gio.File.prototype, 'create_async', 'create_finish');
 Gio._promisify(Gio.File.prototype, 'delete_async', 'delete_finish');
-Gio._promisify(Gio.OutputStream.prototype, 'write_all_async', 'write_all_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');
 
 /** Reads a UTF-8 file; returns null when it does not exist. */
@@ -201,8 +201,13 @@ export async function withLockFile<T>(path: string, options: LockOptions, work: 
     for (;;) {
         try {
             const stream = await file.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, null);
-            await stream.write_all_async(new TextEncoder().encode(`${OWN_PID} ${id} ${Date.now()}\n`), GLib.PRIORITY_DEFAULT, null);
+            // GLib.Bytes, not a Uint8Array: GJS does not keep a plain array alive through an async
+            // write, and the file got garbage. A line this short is written in one go (checked).
+            const line = new GLib.Bytes(new TextEncoder().encode(`${OWN_PID} ${id} ${Date.now()}\n`));
+            const written = await stream.write_bytes_async(line, GLib.PRIORITY_DEFAULT, null);
             await stream.close_async(GLib.PRIORITY_DEFAULT, null);
+            if (written !== line.get_size())
+                throw new Error(`short write to ${path}`);
             break;
         } catch (error) {
             if (!isExists(error))

@@ -11,7 +11,7 @@ import {
     type DailySpend, type SpendSettings,
 } from '../../src/core/spend.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {fetchContext, loopbackHttp, makeTempDir, testEnvironment, type TestEnvironment} from '../support/helpers.js';
+import {fetchContext, loopbackHttp, makeTempDir, removeTree, testEnvironment, type TestEnvironment} from '../support/helpers.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -95,6 +95,7 @@ describe('billing providers against loopback fixtures', () => {
     });
     afterEach(async () => {
         server.destroy();
+        removeTree(env.homeDir);
         await secrets.clear('openai', 'admin-key');
         await secrets.clear('copilot-org', 'admin-key');
     });
