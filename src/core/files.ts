@@ -181,8 +181,6 @@ export class LockBusyError extends Error {}
 const isExists = (error: unknown): boolean =>
     error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.EXISTS);
 
-/** Our process id, written into lock files (the typings say `never` for g_credentials_get_unix_pid()). */
-const OWN_PID = new Gio.Credentials().get_unix_pid() as unknown as number;
 
 /**
  * Runs `work` while holding a lock shared with other processes of the same user: a file created
@@ -203,7 +201,9 @@ export async function withLockFile<T>(path: string, options: LockOptions, work: 
             const stream = await file.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, null);
             // GLib.Bytes, not a Uint8Array: GJS does not keep a plain array alive through an async
             // write, and the file got garbage. A line this short is written in one go (checked).
-            const line = new GLib.Bytes(new TextEncoder().encode(`${OWN_PID} ${id} ${Date.now()}\n`));
+            // The typings say `never` for g_credentials_get_unix_pid().
+            const pid = new Gio.Credentials().get_unix_pid() as unknown as number;
+            const line = new GLib.Bytes(new TextEncoder().encode(`${pid} ${id} ${Date.now()}\n`));
             const written = await stream.write_bytes_async(line, GLib.PRIORITY_DEFAULT, null);
             await stream.close_async(GLib.PRIORITY_DEFAULT, null);
             if (written !== line.get_size())
@@ -247,7 +247,19 @@ async function isStaleLock(file: Gio.File, staleMs: number): Promise<boolean> {
         return true;
     // A lock still being written holds no pid yet: it is fresh.
     const pid = /^(\d+) /.exec(await readTextFile(file.get_path() ?? '', null) ?? '')?.[1];
-    return pid !== undefined && !GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS);
+    return pid !== undefined && !await exists(`/proc/${pid}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+    try {
+        await Gio.File.new_for_path(path).query_info_async('standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS,
+            GLib.PRIORITY_DEFAULT, null);
+        return true;
+    } catch (error) {
+        if (isNotFound(error))
+            return false;
+        throw error;
+    }
 }
 
 async function deleteIfExists(file: Gio.File): Promise<void> {

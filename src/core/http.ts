@@ -134,6 +134,8 @@ export class HttpClient {
     private readonly _limits: HttpLimits;
     /** Cancelled by destroy(): every request in flight but those that survive it. */
     private readonly _lifetime = new Gio.Cancellable();
+    /** Requests in flight that survive destroy(); the session is aborted once none is left. */
+    private _surviving = 0;
 
     constructor(userAgent: string, limits: Partial<HttpLimits> = {}) {
         this._limits = {...DEFAULT_LIMITS, ...limits};
@@ -154,6 +156,8 @@ export class HttpClient {
         const links = request.survivesDestroy ? [] : [cancellable, this._lifetime];
         const handlers = links.map(link => onCancelled(link, () => transferCancellable.cancel()));
         let expired = false;
+        if (request.survivesDestroy)
+            this._surviving++;
         try {
             const bytes = await withDeadline(this._transfer(message, transferCancellable, () => expired),
                 this._limits.deadlineSeconds * 1000,
@@ -165,6 +169,8 @@ export class HttpClient {
             return this._response(request, message, bytes);
         } finally {
             links.forEach((link, index) => link.disconnect(handlers[index] ?? 0));
+            if (request.survivesDestroy && --this._surviving === 0 && this._lifetime.is_cancelled())
+                this._session.abort();
         }
     }
 
@@ -246,9 +252,12 @@ export class HttpClient {
 
     /**
      * Ends the client: every request in flight is cancelled, except those that survive destroy
-     * (token refreshes), which run to their end; no new request starts.
+     * (token refreshes), which run to their end; no new request starts. The session is aborted
+     * (its connections closed) once no surviving request is left.
      */
     destroy(): void {
         this._lifetime.cancel();
+        if (this._surviving === 0)
+            this._session.abort();
     }
 }
