@@ -38,6 +38,8 @@ export interface LoginContext {
     settings: Settings;
     io: LoginIo;
     cancellable: Gio.Cancellable;
+    /** The shortest wait between device-flow polls (GitHub's 5 s; specs use 0). */
+    minPollSeconds?: number;
 }
 
 type Method = {kind: 'pkce'; signIn: NonNullable<AccountsSection['ownSignIn']>} | {kind: 'device'};
@@ -106,7 +108,9 @@ async function pkceLogin(ctx: LoginContext, provider: Provider, signIn: NonNulla
 async function deviceLogin(ctx: LoginContext): Promise<string> {
     const code = await requestDeviceCode(ctx.http, GITHUB_DEVICE_FLOW, ctx.env.now(), ctx.cancellable);
     ctx.io.out(format(_('Open %s and enter the code %s\nWaiting for GitHub…'), code.verificationUri, code.userCode));
-    const token = await pollForToken(ctx.http, GITHUB_DEVICE_FLOW, code, () => ctx.env.now(), ctx.cancellable);
+    // GitHub's 5 s between polls, unless a spec says otherwise.
+    const polled = ctx.minPollSeconds === undefined ? code : {...code, intervalSeconds: ctx.minPollSeconds};
+    const token = await pollForToken(ctx.http, GITHUB_DEVICE_FLOW, polled, () => ctx.env.now(), ctx.cancellable, ctx.minPollSeconds);
     return addCopilotSignIn(ctx.secrets, ctx.settings, ctx.http, token, ctx.cancellable);
 }
 

@@ -6,6 +6,7 @@ import GLib from 'gi://GLib';
 import System from 'system';
 
 import {BackoffGate} from '../core/backoff.js';
+import {SnapshotCache} from '../core/cache.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
@@ -161,11 +162,24 @@ async function main(argv: string[]): Promise<number> {
     }
     const asked = command.providers;
     const chosen = providers.filter(p => asked === null ? settings.get(enabledKey(p.id)) : asked.includes(p.id));
+    // The rate-limit pauses are the extension's too: a status bar polling `status` every minute
+    // must not hit an endpoint that asked us to wait. `show` is a person asking: it may go past.
     const gate = new BackoffGate();
+    const cache = new SnapshotCache(env.cacheDir);
+    await cache.restorePauses(gate, env.now(), null);
     const cancellable = new Gio.Cancellable();
-    const results = await Promise.all(chosen.map(p => p.fetch({http, env, gate, cancellable, manual: true})));
+    const manual = command.name === 'show';
+    const results = await Promise.all(chosen.map(p => p.fetch({http, env, gate, cancellable, manual})));
+    await cache.savePauses(gate, env.now(), null);
+    // An account that failed (often: paused) shows the extension's last data, marked stale.
+    const cached = await cache.load(null);
+    const lastData = (s: UsageSnapshot): UsageSnapshot => {
+        const kept = s.updatedAt === null && s.error !== null && s.error.kind !== 'not-configured'
+            ? cached.find(c => c.provider === s.provider && c.accountId === s.accountId) : undefined;
+        return kept === undefined ? s : {...kept, stale: true, error: s.error};
+    };
     const names = new Map(Object.entries(settings.get(Keys.accountNames)));
-    const snapshots = sortSnapshots(results.flat().map(s => withAccountName(s, names)), ids);
+    const snapshots = sortSnapshots(results.flat().map(s => withAccountName(lastData(s), names)), ids);
     const providerName = (id: string): string => providers.find(p => p.id === id)?.name ?? id;
     const thresholds = {warning: settings.get(Keys.warningThreshold), critical: settings.get(Keys.criticalThreshold)};
 

@@ -2,6 +2,7 @@
 // Times are epoch milliseconds so that snapshots survive JSON round trips unchanged.
 
 import type {ErrorKind} from './errors.js';
+import {MAX_PERCENT} from './json.js';
 
 /** A provider's id, e.g. `claude`; the providers are listed in registry.ts. */
 export type ProviderId = string;
@@ -146,16 +147,20 @@ export function quotaSnapshot(provider: ProviderId, accountId: string, accountLa
     return {...emptySnapshot(provider, accountId, accountLabel), windows};
 }
 
+/** `used` of `limit` in percent, within what a limit can show (0 to MAX_PERCENT). */
+const shareOf = (used: number, limit: number): number =>
+    limit > 0 && Number.isFinite(used) ? Math.min(MAX_PERCENT, Math.max(0, (used / limit) * 100)) : 0;
+
 /** A limit counted in money, with its percentage. */
 export function moneyWindow(id: string, label: string, used: number, limit: number, currency: string,
     resetsAt: number | null, windowSeconds: number | null): QuotaWindow {
-    return {id, label, usedPercent: limit > 0 ? (used / limit) * 100 : 0, resetsAt, windowSeconds, money: {used, limit, currency}};
+    return {id, label, usedPercent: shareOf(used, limit), resetsAt, windowSeconds, money: {used, limit, currency}};
 }
 
 /** A limit counted in credits, with its percentage; never money. */
 export function creditsWindow(id: string, label: string, used: number, limit: number, resetsAt: number | null,
     windowSeconds: number | null): QuotaWindow {
-    return {id, label, usedPercent: limit > 0 ? (used / limit) * 100 : 0, resetsAt, windowSeconds, credits: {used, limit}};
+    return {id, label, usedPercent: shareOf(used, limit), resetsAt, windowSeconds, credits: {used, limit}};
 }
 
 /**

@@ -20,7 +20,7 @@ Gio._promisify(Gio.FileInputStream.prototype, 'query_info_async', 'query_info_fi
 Gio._promisify(Gio.File.prototype, 'query_info_async', 'query_info_finish');
 Gio._promisify(Gio.File.prototype, 'create_async', 'create_finish');
 Gio._promisify(Gio.File.prototype, 'delete_async', 'delete_finish');
-Gio._promisify(Gio.OutputStream.prototype, 'write_all_async', 'write_all_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');
 
 /** Reads a UTF-8 file; returns null when it does not exist. */
@@ -181,9 +181,6 @@ export class LockBusyError extends Error {}
 const isExists = (error: unknown): boolean =>
     error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.EXISTS);
 
-/** Our process id, written into lock files (the typings say `never` for g_credentials_get_unix_pid()). */
-let ownPid: number | null = null;
-const ownProcessId = (): number => (ownPid ??= new Gio.Credentials().get_unix_pid() as unknown as number);
 
 /**
  * Runs `work` while holding a lock shared with other processes of the same user: a file created
@@ -202,8 +199,15 @@ export async function withLockFile<T>(path: string, options: LockOptions, work: 
     for (;;) {
         try {
             const stream = await file.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, null);
-            await stream.write_all_async(new TextEncoder().encode(`${ownProcessId()} ${id} ${Date.now()}\n`), GLib.PRIORITY_DEFAULT, null);
+            // GLib.Bytes, not a Uint8Array: GJS does not keep a plain array alive through an async
+            // write, and the file got garbage. A line this short is written in one go (checked).
+            // The typings say `never` for g_credentials_get_unix_pid().
+            const pid = new Gio.Credentials().get_unix_pid() as unknown as number;
+            const line = new GLib.Bytes(new TextEncoder().encode(`${pid} ${id} ${Date.now()}\n`));
+            const written = await stream.write_bytes_async(line, GLib.PRIORITY_DEFAULT, null);
             await stream.close_async(GLib.PRIORITY_DEFAULT, null);
+            if (written !== line.get_size())
+                throw new Error(`short write to ${path}`);
             break;
         } catch (error) {
             if (!isExists(error))
@@ -243,7 +247,19 @@ async function isStaleLock(file: Gio.File, staleMs: number): Promise<boolean> {
         return true;
     // A lock still being written holds no pid yet: it is fresh.
     const pid = /^(\d+) /.exec(await readTextFile(file.get_path() ?? '', null) ?? '')?.[1];
-    return pid !== undefined && await readTextFile(`/proc/${pid}/stat`, null) === null;
+    return pid !== undefined && !await exists(`/proc/${pid}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+    try {
+        await Gio.File.new_for_path(path).query_info_async('standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS,
+            GLib.PRIORITY_DEFAULT, null);
+        return true;
+    } catch (error) {
+        if (isNotFound(error))
+            return false;
+        throw error;
+    }
 }
 
 async function deleteIfExists(file: Gio.File): Promise<void> {

@@ -258,7 +258,8 @@ export class HttpClient {
 
     /**
      * Ends the client: every request in flight is cancelled, except those that survive destroy
-     * (token refreshes), which run to their end; no new request starts.
+     * (token refreshes), which run to their end; no new request starts. The session is aborted
+     * (its connections closed) once no surviving request is left.
      */
     destroy(): void {
         this._lifetime.cancel();

@@ -668,6 +668,13 @@ async function main(): Promise<void> {
             !doctorOut.includes(ANTIGRAVITY_TOKEN), doctorOut);
 
         // --- the Claude Code statusline feeds the Claude card: no usage request ---
+        // A new token first: the one the 429 above paused is still paused, and the API's own
+        // limits must be there to be filled in beside the statusline's.
+        const STATUSLINE_TOKEN = 'sk-ant-oat01-FIXTURE-STATUSLINE-e2e';
+        await writeCredentials(STATUSLINE_TOKEN);
+        await waitFor(() => Promise.resolve(server.requestsTo(USAGE).some(r => r.headers['authorization'] === `Bearer ${STATUSLINE_TOKEN}`)),
+            asked => asked, 8000);
+        await sleep(1000); // the refresh it started publishes
         const statuslineRecord = `${GLib.get_user_cache_dir()}/ai-usage-meter/statusline/default.json`;
         const usageBeforeStatusline = server.requestsTo(USAGE).length;
         const statuslineRun = Gio.Subprocess.new([CLI, 'statusline'], Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE);

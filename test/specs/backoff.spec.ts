@@ -1,4 +1,4 @@
-import {BackoffGate, parseRetryAfter} from '../../src/core/backoff.js';
+import {BackoffGate, RestartBackoff, mergePauses, parseRetryAfter} from '../../src/core/backoff.js';
 
 const MINUTE = 60_000;
 
@@ -79,5 +79,33 @@ describe('BackoffGate across restarts', () => {
         gate.restore({a: {blockedUntil: 'soon', strikes: 1}, b: null, c: 7}, now);
         gate.restore('garbage', now);
         expect(gate.pauses(now)).toEqual({});
+    });
+});
+
+describe('pauses within bounds', () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+    const DAY = 86_400_000;
+
+    it('cuts an absurd Retry-After to a day, in seconds or as a date', () => {
+        expect(parseRetryAfter('100000000000000', now)).toBe(now + DAY);
+        expect(parseRetryAfter('9'.repeat(400), now)).toBe(now + DAY);
+        expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(now + DAY);
+        expect(new BackoffGate().recordRateLimit('k', now, now + 1e17)).toBe(now + DAY);
+    });
+
+    it('merges a shared pause file: other processes\' pauses stay, ended ones go, the later end wins', () => {
+        const inFile = {a: {blockedUntil: now + 1000, strikes: 1}, b: {blockedUntil: now + 5000, strikes: 2}, old: {blockedUntil: now - 1, strikes: 1}};
+        expect(mergePauses(inFile, {a: {blockedUntil: now + 9000, strikes: 2}}, ['b'], now))
+            .toEqual({a: {blockedUntil: now + 9000, strikes: 2}});
+        expect(mergePauses('garbage', {}, [], now)).toEqual({});
+    });
+});
+
+describe('RestartBackoff', () => {
+    it('waits 1 s, then twice as long after each failure, up to its maximum, and starts over after a success', () => {
+        const backoff = new RestartBackoff(1000, 5000);
+        expect([backoff.failed(), backoff.failed(), backoff.failed(), backoff.failed()]).toEqual([1000, 2000, 4000, 5000]);
+        backoff.succeeded();
+        expect(backoff.failed()).toBe(1000);
     });
 });

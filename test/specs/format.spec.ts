@@ -1,9 +1,10 @@
 import {emptySnapshot} from '../../src/core/contract.js';
 import type {UsageSnapshot} from '../../src/core/contract.js';
 import {
-    formatClock, formatDuration, formatMoney, formatResets, formatUpdated, levelFor, panelText,
+    formatClock, formatDuration, formatMoney, formatResets, formatRunway, formatUpdated, levelFor, panelText,
 } from '../../src/core/format.js';
 import {format} from '../../src/core/i18n.js';
+import {clampPause, formatLocal, saneResetTime} from '../../src/core/time.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -124,5 +125,34 @@ describe('formatUpdated() with a fallback source', () => {
         const fromLog = {...withWindows(1), updatedAt: new Date(2026, 10, 23, 9, 30).getTime(), stale: true,
             source: 'Codex session log'};
         expect(formatUpdated(fromLog, now)).toBe('as of 09:30, from the Codex session log');
+    });
+});
+
+describe('time that cannot fail', () => {
+    const now = Date.UTC(2026, 10, 23, 12);
+
+    it('formats a time past year 9999 (a reset in 275760, a Retry-After of 10^14 s) without throwing', () => {
+        for (const time of [8.64e15, 1e14 * 1000 + now, 253402300800000, Infinity, NaN, -1]) {
+            expect(formatClock(time, now)).toBe('?');
+            expect(formatLocal(time, '%H:%M')).toBeNull();
+        }
+        expect(() => formatResets(8.64e15, now)).not.toThrow();
+    });
+
+    it('words the runway of a huge balance at a tiny spend without a date no calendar has', () => {
+        const runway = {balance: 1e12, balanceSetAt: now - 86_400_000, remaining: 1e12, burnPerDay: 0.01, burnDays: 7,
+            daysLeft: 1e14, runsOutAt: now + 1e14 * 86_400_000};
+        expect(formatRunway(runway, 'USD').pace).toContain('lasts more than 400 days');
+        expect(formatRunway({...runway, balanceSetAt: 1e20}, 'USD').left).toContain('(entered ?)');
+    });
+
+    it('keeps reset times within the horizon and pauses within a day', () => {
+        expect(saneResetTime(now + 86_400_000, now)).toBe(now + 86_400_000);
+        expect(saneResetTime(now - 1000, now)).toBe(now - 1000);
+        for (const absurd of [now + 401 * 86_400_000, -5, 8.64e15, NaN])
+            expect(saneResetTime(absurd, now)).toBeNull();
+        expect(clampPause(now + 1e17, now)).toBe(now + 86_400_000);
+        expect(clampPause(NaN, now)).toBe(now + 86_400_000);
+        expect(clampPause(now - 5, now)).toBe(now);
     });
 });

@@ -14,7 +14,7 @@ import {fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, testEnvironm
 
 Gio._promisify(Soup.Session.prototype, 'send_and_read_async', 'send_and_read_finish');
 Gio._promisify(Gio.SocketClient.prototype, 'connect_to_host_async', 'connect_to_host_finish');
-Gio._promisify(Gio.OutputStream.prototype, 'write_all_async', 'write_all_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
 
@@ -28,8 +28,9 @@ async function browserVisits(url: string): Promise<string> {
 /** A visit whose address no well-behaved client would send (Soup refuses to build it): raw HTTP on a socket. */
 async function rawVisit(port: number, target: string): Promise<string> {
     const connection = await new Gio.SocketClient().connect_to_host_async(`127.0.0.1:${port}`, port, null);
-    await connection.get_output_stream().write_all_async(new TextEncoder().encode(
-        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`), GLib.PRIORITY_DEFAULT, null);
+    // GLib.Bytes: GJS does not keep a plain Uint8Array alive through an async write.
+    await connection.get_output_stream().write_bytes_async(new GLib.Bytes(new TextEncoder().encode(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)), GLib.PRIORITY_DEFAULT, null);
     const input = new Gio.DataInputStream({base_stream: connection.get_input_stream()});
     const [status] = await input.read_line_async(GLib.PRIORITY_DEFAULT, null);
     connection.close(null);

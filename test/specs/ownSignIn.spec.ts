@@ -87,7 +87,7 @@ describe('own sign-in tokens', () => {
         server = new FixtureServer();
         http = loopbackHttp(server.baseUrl);
         secrets = new FlakySecrets();
-        store = new OwnTokenStore(secrets);
+        store = new OwnTokenStore(secrets, lockDir);
         await store.save('claude', 'acct', 'spec', expired);
     });
     afterEach(async () => {
@@ -161,12 +161,15 @@ describe('own sign-in tokens', () => {
 
     it('renews once across processes: another store waiting on the lock re-reads the keyring, no second POST', async () => {
         server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}, delayMs: 150});
-        const otherProcess = new OwnTokenStore(new SecretStore());
+        // Another process has its own store and lock holder; the keyring is shared (one client here:
+        // overlapping libsecret calls from one process are what the SecretStore serialises).
+        const otherProcess = new OwnTokenStore(secrets, lockDir);
         const [ours, theirs] = await Promise.all([store.accessToken('claude', 'acct', 'A', CLIENT, http, NOW),
             otherProcess.accessToken('claude', 'acct', 'A', CLIENT, http, NOW)]);
         expect([ours.accessToken, theirs.accessToken]).toEqual(['at-new', 'at-new']);
         expect(server.requestsTo(TOKEN).length).toBe(1);
-        expect(listDir(defaultLockDir())).toEqual([]);
+        expect(listDir(lockDir)).toEqual([]);
+        expect(defaultLockDir()).toBe(`${GLib.get_user_runtime_dir()}/ai-usage-meter`);
     });
 
     it('takes over a lock left by a process that is gone', async () => {
@@ -210,7 +213,7 @@ describe('own sign-in tokens', () => {
         server.route('console.anthropic.com/v1/oauth/token',
             {status: 200, body: {access_token: 'sk-ant-oat01-own-fresh', refresh_token: 'rt-new'}});
         server.route('api.anthropic.com/api/oauth/usage', {status: 200, body: fixtureJson('claude/usage-max.json')});
-        const env = testEnvironment(makeTempDir());
+        const env = testEnvironment(lockDir);
         env.clock = NOW;
         const settings = testSettings();
         settings.setEntry(Keys.ownSignIns, 'claude', ['acct']);

@@ -14,7 +14,7 @@ import {
 } from '../../src/core/spend.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerDeps, testEnvironment, testSettings, type TestEnvironment,
+    fetchContext, loopbackHttp, makeTempDir, providerDeps, removeTree, testEnvironment, testSettings, type TestEnvironment,
 } from '../support/helpers.js';
 
 const DAY = 86_400_000;
@@ -112,6 +112,7 @@ describe('billing providers against loopback fixtures', () => {
     });
     afterEach(async () => {
         server.destroy();
+        removeTree(env.homeDir);
         await secrets.clear('openai', 'admin-key');
         await secrets.clear('copilot-org', 'admin-key');
     });

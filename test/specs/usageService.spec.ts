@@ -12,7 +12,7 @@ import type {FetchContext, Provider} from '../../src/core/provider.js';
 import {UsageService, saneSnapshot, sortSnapshots} from '../../src/core/usageService.js';
 import type {MeterState} from '../../src/core/usageService.js';
 import type {TestEnvironment} from '../support/helpers.js';
-import {delay, makeTempDir, testEnvironment, writeFile} from '../support/helpers.js';
+import {delay, makeTempDir, removeTree, testEnvironment, writeFile} from '../support/helpers.js';
 
 function snapshot(accountId: string, label: string, used: number, updatedAt: number): UsageSnapshot {
     return {
@@ -87,6 +87,7 @@ describe('UsageService', () => {
 
     afterEach(() => {
         service.destroy();
+        removeTree(home);
         expect(unexpected).toEqual([]);
     });
 

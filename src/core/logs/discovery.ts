@@ -61,7 +61,8 @@ const listed = (root: Root, info: Gio.FileInfo): ListedFile => ({root, size: inf
 function findLogs(root: Root, dir: string, files: Listing, dirs: Set<string>): void {
     let children: Gio.FileEnumerator;
     try {
-        children = Gio.File.new_for_path(dir).enumerate_children(ATTRIBUTES, Gio.FileQueryInfoFlags.NONE, null);
+        // Links are not followed: one `..` link under projects/ would walk the tree again and again.
+        children = Gio.File.new_for_path(dir).enumerate_children(ATTRIBUTES, Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
     } catch {
         return; // missing or unreadable: nothing to scan there
     }

@@ -6,6 +6,7 @@
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
+import {childEnvironment} from '../childEnvironment.js';
 import {isCancelled} from '../errors.js';
 import {isObject, parseJson} from '../json.js';
 import type {LocalUsage} from './localUsage.js';
@@ -125,8 +126,11 @@ export class LocalUsageMonitor {
     }
 
     private _startWorker(): Worker {
-        const process = Gio.Subprocess.new([...this._argv],
-            Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_SILENCE);
+        const launcher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDIN_PIPE |
+            Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_SILENCE});
+        // Only what it needs to find the logs: the Shell's environment may hold admin keys.
+        launcher.set_environ(childEnvironment(GLib.get_environ()));
+        const process = launcher.spawnv([...this._argv]);
         const input = process.get_stdin_pipe();
         const stdout = process.get_stdout_pipe();
         if (!input || !stdout)

@@ -12,14 +12,15 @@ import GLib from 'gi://GLib';
 
 import type {QuotaWindow} from '../contract.js';
 import type {Environment} from '../environment.js';
-import {ensureDirectory, readTextFile, writePrivateFile} from '../files.js';
+import {ensureDirectory, readTextFile, readToEnd, writePrivateFile} from '../files.js';
 import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {configFolders} from '../provider.js';
 
-Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
+Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');
 Gio._promisify(Gio.File.prototype, 'copy_async', 'copy_finish');
 Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
 
@@ -201,7 +202,21 @@ export async function previousStatuslineCommand(env: Environment, cancellable: G
  */
 export async function runPreviousStatusline(command: string, input: string, cancellable: Gio.Cancellable | null): Promise<string> {
     const process = Gio.Subprocess.new(['sh', '-c', command], Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE);
-    const [stdout] = await process.communicate_utf8_async(input, cancellable);
+    // Written and read side by side: a command that prints without reading its input (or
+    // before reading all of it) closes the pipe, and what it printed still counts.
+    const stdoutPipe = process.get_stdout_pipe();
+    const stdin = process.get_stdin_pipe();
+    if (stdoutPipe === null || stdin === null)
+        throw new Error('the statusline command has no pipes');
+    const output = readToEnd(stdoutPipe, cancellable);
+    try {
+        await stdin.write_bytes_async(new GLib.Bytes(new TextEncoder().encode(input)), GLib.PRIORITY_DEFAULT, cancellable);
+        await stdin.close_async(GLib.PRIORITY_DEFAULT, cancellable);
+    } catch (error) {
+        if (!(error instanceof GLib.Error && error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.BROKEN_PIPE)))
+            throw error;
+    }
+    const stdout = new TextDecoder().decode(await output);
     return stdout.split('\n')[0] ?? '';
 }
 

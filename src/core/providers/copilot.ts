@@ -11,12 +11,13 @@ import {ProviderError} from '../errors.js';
 import type {HttpClient} from '../http.js';
 import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime} from '../json.js';
+import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime, sanePercent} from '../json.js';
 import type {JsonObject} from '../json.js';
 import type {CustomSection} from '../prefsSection.js';
 import {errorSnapshot, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
+import {isRepresentable} from '../time.js';
 import type {SecretStore} from '../secrets.js';
 import {stringListKey, type Settings} from '../settings.js';
 
@@ -55,7 +56,7 @@ const quotaLabel = (key: string): string => QUOTA_LABELS[key]?.() ?? capitalize(
 /** `2026-10-01` (a UTC date), an ISO timestamp, or epoch seconds. */
 function parseResetDate(value: unknown): number | null {
     if (typeof value === 'number' && Number.isFinite(value))
-        return value * 1000;
+        return isRepresentable(value * 1000) ? value * 1000 : null;
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value))
         return Date.parse(`${value}T00:00:00Z`);
     return parseIsoTime(value);
@@ -113,7 +114,9 @@ function readSnapshot(key: string, value: JsonObject, resetsAt: number | null, w
     if (used === null && percentRemaining === null)
         return;
     // GitHub's percentage wins: it may run past 100 % when overage is allowed.
-    const usedPercent = percentRemaining !== null ? 100 - percentRemaining : ((used ?? 0) / entitlement) * 100;
+    const usedPercent = sanePercent(percentRemaining !== null ? 100 - percentRemaining : ((used ?? 0) / entitlement) * 100);
+    if (usedPercent === null)
+        return;
     windows.push(key === 'premium_interactions'
         ? {...creditsWindow(key, label, used ?? entitlement * usedPercent / 100, entitlement, resetsAt, null), usedPercent}
         : {id: key, label, usedPercent, resetsAt, windowSeconds: null});
@@ -143,8 +146,9 @@ export function parseCopilotUsage(json: unknown): CopilotUsage {
         const remaining = left ? optionalNumeric(left, key) : null;
         if (total === null || total <= 0 || remaining === null)
             continue;
-        windows.push({id: key, label: quotaLabel(key), usedPercent: Math.max(0, (1 - remaining / total) * 100),
-            resetsAt: limitedResetsAt, windowSeconds: null});
+        const usedPercent = sanePercent((1 - remaining / total) * 100);
+        if (usedPercent !== null)
+            windows.push({id: key, label: quotaLabel(key), usedPercent, resetsAt: limitedResetsAt, windowSeconds: null});
     }
     const order = (id: string): number => id === 'premium_interactions' ? 0 : id === 'chat' ? 1 : 2;
     windows.sort((a, b) => order(a.id) - order(b.id));
