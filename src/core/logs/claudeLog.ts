@@ -10,20 +10,15 @@
 // `message.usage` and `usage.cache_creation`, and skips every other value — the message
 // content is nearly all of the line. Results go into one reused record: no object per line.
 
+import type {ClaudeTokens} from '../pricing.js';
 import {decodeString, encode, readNumber, scanLines, skipString, skipValue, skipSpace, stringEscaped, walkObject} from './byteJson.js';
 
 /** What a billable line holds; `key` and the numbers are valid until the next line is read. */
-export interface ClaudeLine {
+export interface ClaudeLine extends ClaudeTokens {
     /** De-duplication key bytes (message.id, then NUL and requestId when present); null without message.id. */
     key: Uint8Array | null;
     time: number;
     model: string;
-    input: number;
-    output: number;
-    cacheWrite5m: number;
-    cacheWrite1h: number;
-    cacheRead: number;
-    fast: boolean;
     /** `costUSD` written by old Claude Code versions; used instead of our price when present. */
     costUSD: number | null;
     sidechain: boolean;
