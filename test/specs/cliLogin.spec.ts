@@ -16,7 +16,7 @@ import {createProviders} from '../../src/core/registry.js';
 import {SecretStore} from '../../src/core/secrets.js';
 import {Keys, type Settings} from '../../src/core/settings.js';
 import {FixtureServer} from '../support/fixtureServer.js';
-import {loopbackHttp, makeTempDir, providerDeps, testEnvironment, testSettings} from '../support/helpers.js';
+import {loopbackHttp, makeTempDir, providerDeps, testEnvironment, testSettings, until} from '../support/helpers.js';
 
 Gio._promisify(Soup.Session.prototype, 'send_and_read_async', 'send_and_read_finish');
 
@@ -103,11 +103,8 @@ describe('the CLI login and logout', () => {
     it('Codex: receives the code on the loopback callback (port 1455)', async () => {
         const ctx = context();
         const done = login(ctx, provider('codex'));
-        await new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, 50, () => {
-            resolve(null);
-            return GLib.SOURCE_REMOVE;
-        }));
-        expect(out.join('\n')).toContain('localhost:1455');
+        // The address is printed once the callback listens.
+        await until(() => out.join('\n').includes('localhost:1455'));
         const visit = Soup.Message.new('GET', `http://127.0.0.1:1455/auth/callback?code=cb-code&state=${encodeURIComponent(stateShown())}`);
         await new Soup.Session().send_and_read_async(visit, GLib.PRIORITY_DEFAULT, null);
         expect(await done).toBe(0);
