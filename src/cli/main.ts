@@ -21,7 +21,7 @@ import {
 import {createProviders} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
 import {Keys, enabledKey} from '../core/settings.js';
-import {sortSnapshots, withAccountName} from '../core/usageService.js';
+import {sortSnapshots, withAccountName, withLastData} from '../core/usageService.js';
 import {UsageError, parseArgs, usage} from './args.js';
 import {renderDoctor, runDoctor} from './doctor.js';
 import {login, logout, signInProviders} from './login.js';
@@ -173,11 +173,7 @@ async function main(argv: string[]): Promise<number> {
     await cache.savePauses(gate, env.now(), null);
     // An account that failed (often: paused) shows the extension's last data, marked stale.
     const cached = await cache.load(null);
-    const lastData = (s: UsageSnapshot): UsageSnapshot => {
-        const kept = s.updatedAt === null && s.error !== null && s.error.kind !== 'not-configured'
-            ? cached.find(c => c.provider === s.provider && c.accountId === s.accountId) : undefined;
-        return kept === undefined ? s : {...kept, stale: true, error: s.error};
-    };
+    const lastData = (s: UsageSnapshot): UsageSnapshot => s.error?.kind === 'not-configured' ? s : withLastData(s, cached);
     const names = new Map(Object.entries(settings.get(Keys.accountNames)));
     const snapshots = sortSnapshots(results.flat().map(s => withAccountName(lastData(s), names)), ids);
     const providerName = (id: string): string => providers.find(p => p.id === id)?.name ?? id;

@@ -287,15 +287,8 @@ export class UsageService {
         return withAccountName(snapshot, this._accountNames);
     }
 
-    /** A failed account keeps its newest data (ours or a fallback's), marked stale, with the new error. */
     private _mergeWithPrevious(snapshot: UsageSnapshot): UsageSnapshot {
-        if (snapshot.error === null)
-            return snapshot;
-        const key = accountKey(snapshot);
-        const previous = this._snapshots.find(s => accountKey(s) === key && s.updatedAt !== null);
-        if (previous === undefined || (snapshot.updatedAt ?? -Infinity) >= (previous.updatedAt ?? -Infinity))
-            return snapshot;
-        return {...previous, stale: true, error: snapshot.error};
+        return withLastData(snapshot, this._snapshots);
     }
 
     /** Watches the credentials of every provider, enabled or not, so that toggling one never churns monitors. */
@@ -364,6 +357,17 @@ export function saneSnapshot(snapshot: UsageSnapshot, now: number): UsageSnapsho
         error: snapshot.error === null ? null : {...snapshot.error,
             retryAt: retryAt === null || !isRepresentable(retryAt) ? null : Math.min(retryAt, now + MAX_PAUSE_MS)},
     };
+}
+
+/** A failed account keeps its newest data (ours or a fallback's) from `known`, marked stale, with the new error. */
+export function withLastData(snapshot: UsageSnapshot, known: readonly UsageSnapshot[]): UsageSnapshot {
+    if (snapshot.error === null)
+        return snapshot;
+    const key = accountKey(snapshot);
+    const previous = known.find(s => accountKey(s) === key && s.updatedAt !== null);
+    if (previous === undefined || (snapshot.updatedAt ?? -Infinity) >= (previous.updatedAt ?? -Infinity))
+        return snapshot;
+    return {...previous, stale: true, error: snapshot.error};
 }
 
 /** The key of an account's user-given name in the `account-names` setting. */

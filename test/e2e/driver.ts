@@ -558,6 +558,8 @@ async function main(): Promise<void> {
             .flatMap(s => s.notifications.map(n => n.title))`) as string[];
         check('the budget at the warning level notifies', budgetAlert.includes('OpenAI API monthly budget at 78%'),
             JSON.stringify(budgetAlert));
+        // Providers publish one by one: the screenshot waits until the refresh has settled.
+        await waitFor(menuTexts, t => t.includes('Refresh') && !t.includes('Refreshing…'), 10000);
         await scrollIntoView('OpenAI API');
         await screenshot('menu-spend.png', 'the spend cards');
         const billed = server.requestsTo(OPENAI_COSTS).length;
