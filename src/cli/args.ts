@@ -9,7 +9,7 @@ export type Command =
     | {name: 'status'; providers: ProviderId[] | null; format: 'waybar' | 'i3blocks'}
     | {name: 'doctor'}
     | {name: 'scan'; json: boolean; mode: 'once' | 'serve' | 'share'}
-    | {name: 'statusline'; action: 'run' | 'install' | 'uninstall'}
+    | {name: 'statusline'; action: 'run' | 'install' | 'uninstall' | 'status'}
     | {name: 'login'; provider: ProviderId}
     | {name: 'logout'; provider: ProviderId; account: string | null}
     | {name: 'help'}
@@ -30,6 +30,7 @@ Commands:
             standard input (no request needed), then prints your previous statusline or ours
             --install / --uninstall: make it Claude Code's statusline in ~/.claude/settings.json
             (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made
+            --status: whether it is installed, and which command of yours it chains
   login P   Sign in with our own sign-in, as the preferences do (${signIns.join(', ') || 'none'});
             the token goes to your keyring
   logout P [ACCOUNT]
@@ -81,7 +82,7 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[], s
     let window: Period | null = null;
     let mode: 'once' | 'serve' | 'share' = 'once';
     let format: 'waybar' | 'i3blocks' = 'waybar';
-    let action: 'run' | 'install' | 'uninstall' = 'run';
+    let action: 'run' | 'install' | 'uninstall' | 'status' = 'run';
     const positional: string[] = [];
     while (args.length > 0) {
         const arg = args.shift() ?? '';
@@ -104,9 +105,9 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[], s
             if (period === undefined)
                 throw new UsageError(`unknown window "${chosen}" (expected ${PERIODS.join(', ')})`);
             window = period;
-        } else if ((flag === '--install' || flag === '--uninstall') && command === 'statusline' && inline === undefined &&
-            action === 'run') {
-            action = flag === '--install' ? 'install' : 'uninstall';
+        } else if ((flag === '--install' || flag === '--uninstall' || flag === '--status') && command === 'statusline' &&
+            inline === undefined && action === 'run') {
+            action = flag === '--install' ? 'install' : flag === '--uninstall' ? 'uninstall' : 'status';
         } else if (!arg.startsWith('-') && positional.length < (command === 'logout' ? 2 : command === 'login' ? 1 : 0)) {
             positional.push(arg);
         } else if (flag === '--format' && command === 'status') {

@@ -10,13 +10,14 @@ import {SnapshotCache} from '../core/cache.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
-import {readToEnd, readTextFile, resolveLinks} from '../core/files.js';
+import {readToEnd, readTextFile} from '../core/files.js';
 import {_} from '../core/i18n.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
 import {normalize} from '../core/normalized.js';
 import {OwnTokenStore} from '../core/ownSignIn.js';
 import {
-    SettingsFileError, handleStatusline, installStatusline, uninstallStatusline,
+    SettingsFileError, describeStatuslineState, handleStatusline, installStatusline, meterStatuslineCommand, readStatuslineState,
+    uninstallStatusline,
 } from '../core/providers/claudeStatusline.js';
 import {createProviders} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
@@ -49,19 +50,14 @@ async function version(): Promise<string> {
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
-/** What Claude Code's settings.json gets: the installed command when there is one, else this program. */
-async function statuslineCommand(homeDir: string): Promise<string> {
-    const installed = GLib.build_filenamev([homeDir, '.local', 'bin', 'ai-usage-meter']);
-    const program = await resolveLinks(installed, null) !== null ? [installed]
-        : ['gjs', '-m', GLib.build_filenamev([here, 'main.js'])];
-    return [...program.map(arg => GLib.shell_quote(arg)), 'statusline'].join(' ');
-}
-
 /** `statusline`: fast and without settings or network, as Claude Code reruns it often. */
-async function statusline(env: ReturnType<typeof systemEnvironment>, action: 'run' | 'install' | 'uninstall'): Promise<number> {
+async function statusline(env: ReturnType<typeof systemEnvironment>, action: 'run' | 'install' | 'uninstall' | 'status'):
+    Promise<number> {
     try {
-        if (action === 'install') {
-            const outcome = await installStatusline(env, await statuslineCommand(env.homeDir), null);
+        if (action === 'status') {
+            print(describeStatuslineState(await readStatuslineState(env, await meterStatuslineCommand(env, null), null)));
+        } else if (action === 'install') {
+            const outcome = await installStatusline(env, await meterStatuslineCommand(env, null), null);
             print(outcome === 'installed' ? _('Claude Code now runs the meter as its statusline; your own command is kept and chained.')
                 : _('The meter is already Claude Code’s statusline.'));
         } else if (action === 'uninstall') {
@@ -75,7 +71,8 @@ async function statusline(env: ReturnType<typeof systemEnvironment>, action: 'ru
         }
         return EXIT_OK;
     } catch (error) {
-        if (!(error instanceof SettingsFileError))
+        // A settings.json that is not JSON, or one we may not read or write: said plainly.
+        if (!(error instanceof SettingsFileError) && !(error instanceof GLib.Error && action !== 'run'))
             throw error;
         printerr(`ai-usage-meter: ${error.message}`);
         return EXIT_PROVIDER_FAILED;

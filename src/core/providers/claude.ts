@@ -20,7 +20,7 @@ import {
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
 import type {OAuthClient} from '../ownSignIn.js';
-import type {AccountsSection, SignIn} from '../prefsSection.js';
+import type {AccountsSection, InstallState, SignIn} from '../prefsSection.js';
 import {
     configFolders, displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
     tokenFingerprint, unexpectedResponse,
@@ -28,7 +28,8 @@ import {
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {Keys} from '../settings.js';
 import {
-    freshWindows, readStatuslineRecord, statuslineConfigDir, statuslineRecordPath, statuslineWindow, type RecordedWindow,
+    describeStatuslineState, freshWindows, installStatusline, meterStatuslineCommand, readStatuslineRecord, readStatuslineState,
+    statuslineConfigDir, statuslineRecordPath, statuslineWindow, uninstallStatusline, type RecordedWindow,
 } from './claudeStatusline.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
@@ -323,6 +324,12 @@ function mergeSources(recorded: readonly RecordedWindow[], answer: UsageAnswer |
     return [...missing, ...merged];
 }
 
+/** The statusline of Claude Code's default folder, as the preferences show it. */
+async function statuslineInstallState(env: Environment, cancellable: Gio.Cancellable): Promise<InstallState> {
+    const state = await readStatuslineState(env, await meterStatuslineCommand(env, cancellable), cancellable);
+    return {installed: state.kind === 'installed', text: describeStatuslineState(state)};
+}
+
 const claudeSignIn = (found: ClaudeCredentials): SignIn => ({source: found.source,
     identity: tokenFingerprint(found.accessToken), email: null, expiresAt: found.expiresAt,
     plan: claudePlanLabel(found.subscriptionType, found.rateLimitTier)});
@@ -354,6 +361,19 @@ export class ClaudeProvider implements Provider {
             folder: {title: _('Add a Claude Code folder (CLAUDE_CONFIG_DIR)…'),
                 read: async (dir, cancellable) => claudeSignIn(await readClaudeFolder(dir, cancellable))},
             ownSignIn: {client: CLAUDE_OAUTH, title: _('Sign in with a Claude account…')},
+            install: {
+                title: _('Claude Code statusline'),
+                failed: _('Claude Code’s settings were left as they are: %s'),
+                read: async (env, cancellable) => statuslineInstallState(env, cancellable),
+                install: async (env, cancellable) => {
+                    await installStatusline(env, await meterStatuslineCommand(env, cancellable), cancellable);
+                    return statuslineInstallState(env, cancellable);
+                },
+                remove: async (env, cancellable) => {
+                    await uninstallStatusline(env, cancellable);
+                    return statuslineInstallState(env, cancellable);
+                },
+            },
             expiredHint: _('token expired: run `claude` once to refresh it'),
         };
     }

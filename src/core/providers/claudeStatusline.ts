@@ -12,7 +12,7 @@ import GLib from 'gi://GLib';
 
 import type {QuotaWindow} from '../contract.js';
 import type {Environment} from '../environment.js';
-import {ensureDirectory, readTextFile, readToEnd, writePrivateFile} from '../files.js';
+import {ensureDirectory, readTextFile, readToEnd, resolveLinks, writePrivateFile} from '../files.js';
 import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseJson} from '../json.js';
@@ -244,6 +244,56 @@ async function writeSettings(path: string, json: JsonObject, existed: boolean, c
     }
     await file.replace_contents_async(new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`), null, false,
         Gio.FileCreateFlags.REPLACE_DESTINATION, cancellable);
+}
+
+/**
+ * What Claude Code's settings.json holds for the statusline: our command (with the user's own
+ * one it chains, if any), another command (which an install would keep and chain), or none.
+ */
+export type StatuslineState =
+    | {kind: 'installed'; path: string; chained: string | null}
+    | {kind: 'other'; path: string; command: string}
+    | {kind: 'none'; path: string};
+
+/** The statusline state of the Claude Code folder of `env`; a settings.json that is not JSON throws SettingsFileError. */
+export async function readStatuslineState(env: Environment, command: string, cancellable: Gio.Cancellable | null):
+    Promise<StatuslineState> {
+    const path = claudeSettingsPath(env);
+    const {json} = await readSettings(path, cancellable);
+    const entry = (await readChains(env, cancellable)).get(path);
+    const current = commandOf(json['statusLine']);
+    if (current !== null && (current === command || current === entry?.installed))
+        return {kind: 'installed', path, chained: entry === undefined ? null : commandOf(entry.previous)};
+    return current === null ? {kind: 'none', path} : {kind: 'other', path, command: current};
+}
+
+/** A state in words, for the preferences and the command line. */
+export function describeStatuslineState(state: StatuslineState): string {
+    switch (state.kind) {
+    case 'installed':
+        return state.chained === null
+            ? _('Installed: Claude Code runs the meter as its statusline and shows the meter’s line.')
+            : format(_('Installed: Claude Code runs the meter, which runs your own statusline (%s) and shows its line.'),
+                state.chained);
+    case 'other':
+        return format(_('Not installed. Claude Code runs another statusline (%s); installing keeps it and chains it.'),
+            state.command);
+    case 'none':
+        return _('Not installed. The 5-hour and weekly numbers come from the usage API.');
+    }
+}
+
+/**
+ * The command settings.json gets: the `ai-usage-meter` the installer put on the PATH when it is
+ * there, else this extension's own copy of the command line, run with gjs.
+ */
+export async function meterStatuslineCommand(env: Environment, cancellable: Gio.Cancellable | null): Promise<string> {
+    const installed = GLib.build_filenamev([env.homeDir, '.local', 'bin', 'ai-usage-meter']);
+    // Installed: <extension>/core/providers/ → <extension>/cli/main.js; likewise under build/src/.
+    const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
+    const program = await resolveLinks(installed, cancellable) !== null ? [installed]
+        : ['gjs', '-m', GLib.canonicalize_filename(GLib.build_filenamev([here, '..', '..', 'cli', 'main.js']), null)];
+    return [...program.map(arg => GLib.shell_quote(arg)), 'statusline'].join(' ');
 }
 
 export type InstallOutcome = 'installed' | 'already-installed';
