@@ -11,14 +11,11 @@ import type {UsageSnapshot} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
 import {readToEnd, readTextFile, resolveLinks} from '../core/files.js';
-import {_} from '../core/i18n.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
 import {normalize} from '../core/normalized.js';
 import {OwnTokenStore} from '../core/ownSignIn.js';
-import {
-    SettingsFileError, handleStatusline, installStatusline, uninstallStatusline,
-} from '../core/providers/claudeStatusline.js';
-import {createProviders} from '../core/registry.js';
+import type {CommandContext} from '../core/provider.js';
+import {createProviders, providerCommands} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
 import {Keys, enabledKey} from '../core/settings.js';
 import {sortSnapshots, withAccountName, withLastData} from '../core/usageService.js';
@@ -49,37 +46,25 @@ async function version(): Promise<string> {
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
-/** What Claude Code's settings.json gets: the installed command when there is one, else this program. */
-async function statuslineCommand(homeDir: string): Promise<string> {
+/** How another program starts us: the installed command when there is one, else this file under gjs. */
+async function programCommand(homeDir: string): Promise<string> {
     const installed = GLib.build_filenamev([homeDir, '.local', 'bin', 'ai-usage-meter']);
     const program = await resolveLinks(installed, null) !== null ? [installed]
         : ['gjs', '-m', GLib.build_filenamev([here, 'main.js'])];
-    return [...program.map(arg => GLib.shell_quote(arg)), 'statusline'].join(' ');
+    return program.map(arg => GLib.shell_quote(arg)).join(' ');
 }
 
-/** `statusline`: fast and without settings or network, as Claude Code reruns it often. */
-async function statusline(env: ReturnType<typeof systemEnvironment>, action: 'run' | 'install' | 'uninstall'): Promise<number> {
-    try {
-        if (action === 'install') {
-            const outcome = await installStatusline(env, await statuslineCommand(env.homeDir), null);
-            print(outcome === 'installed' ? _('Claude Code now runs the meter as its statusline; your own command is kept and chained.')
-                : _('The meter is already Claude Code’s statusline.'));
-        } else if (action === 'uninstall') {
-            const outcome = await uninstallStatusline(env, null);
-            print(outcome === 'removed' ? _('Claude Code’s statusline is back to what it was before.')
-                : _('The meter is not Claude Code’s statusline; nothing was changed.'));
-        } else {
+function commandContext(env: ReturnType<typeof systemEnvironment>): CommandContext {
+    return {
+        env,
+        out: text => print(text),
+        err: text => printerr(text),
+        readInput: async () => {
             const {InputStream} = await unixStreams();
-            const input = new TextDecoder().decode(await readToEnd(new InputStream({fd: 0, close_fd: false}), null));
-            print(await handleStatusline(env, input, null));
-        }
-        return EXIT_OK;
-    } catch (error) {
-        if (!(error instanceof SettingsFileError))
-            throw error;
-        printerr(`ai-usage-meter: ${error.message}`);
-        return EXIT_PROVIDER_FAILED;
-    }
+            return new TextDecoder().decode(await readToEnd(new InputStream({fd: 0, close_fd: false}), null));
+        },
+        program: () => programCommand(env.homeDir),
+    };
 }
 
 /** Lines typed on standard input (the code pasted at `login`). */
@@ -104,10 +89,11 @@ async function main(argv: string[]): Promise<number> {
             await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
         return EXIT_OK;
     }
-    if (argv[0] === 'statusline' && !argv.includes('--help') && !argv.includes('-h')) {
-        const command = parseArgs(argv, []);
-        return command.name === 'statusline' ? statusline(env, command.action) : EXIT_USAGE;
-    }
+    // A provider's command runs at once too: another program may start it on every message.
+    const commands = providerCommands();
+    const providerCommand = commands.find(c => c.name === argv[0]);
+    if (providerCommand !== undefined && !argv.includes('--help') && !argv.includes('-h'))
+        return providerCommand.run(argv.slice(1), commandContext(env));
     let loaded;
     try {
         loaded = await loadSettings(ROOTS.map(root => GLib.build_filenamev([root, 'schemas'])), env.cacheDir);
@@ -129,11 +115,11 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids, signIns)}`);
+        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids, signIns, commands)}`);
         return EXIT_USAGE;
     }
     if (command.name === 'help') {
-        print(usage(ids, signIns));
+        print(usage(ids, signIns, commands));
         return EXIT_OK;
     }
     const ver = await version();
@@ -146,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
         print(renderDoctor(findings));
         return findings.some(c => c.status === 'fail') ? EXIT_PROVIDER_FAILED : EXIT_OK;
     }
-    if (command.name === 'scan' || command.name === 'statusline')
+    if (command.name === 'scan')
         return EXIT_USAGE;
 
     const http = new HttpClient(`ai-usage-meter-cli/${ver} (+https://github.com/ai-usage-meter/ai-usage-meter)`);
@@ -154,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
         const provider = providers.find(p => p.id === command.provider);
         if (provider === undefined)
             return EXIT_USAGE;
-        const ctx = {env, http, secrets, tokens: ownTokens, settings, cancellable: new Gio.Cancellable(),
+        const ctx = {env, http, tokens: ownTokens, settings, cancellable: new Gio.Cancellable(),
             io: {out: (text: string) => print(text), err: (text: string) => printerr(text), readLine: await stdinLines()}};
         const code = command.name === 'login' ? await login(ctx, provider) : await logout(ctx, provider, command.account);
         Gio.Settings.sync(); // the account list reaches dconf before the program exits

@@ -17,7 +17,7 @@ import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
-import {configFolders} from '../provider.js';
+import {configFolders, type ProviderCommand} from '../provider.js';
 
 Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');
@@ -300,3 +300,38 @@ export async function handleStatusline(env: Environment, input: string, cancella
         return runPreviousStatusline(previous, input, cancellable);
     return compactStatusline(freshWindows(recorded, env.now()));
 }
+
+/** `ai-usage-meter statusline [--install | --uninstall]`. */
+export const statuslineCommand: ProviderCommand = {
+    name: 'statusline',
+    help: `Claude Code's statusline command: records the 5 h and 7 d limits it is given on
+            standard input (no request needed), then prints your previous statusline or ours
+            --install / --uninstall: make it Claude Code's statusline in ~/.claude/settings.json
+            (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made`,
+    async run(args, ctx) {
+        const action = args[0] ?? null;
+        if (args.length > 1 || (action !== null && action !== '--install' && action !== '--uninstall')) {
+            ctx.err(format(_('ai-usage-meter: unexpected “%s” for statusline (expected --install or --uninstall)'), args.join(' ')));
+            return 2;
+        }
+        try {
+            if (action === '--install') {
+                const outcome = await installStatusline(ctx.env, `${await ctx.program()} statusline`, null);
+                ctx.out(outcome === 'installed' ? _('Claude Code now runs the meter as its statusline; your own command is kept and chained.')
+                    : _('The meter is already Claude Code’s statusline.'));
+            } else if (action === '--uninstall') {
+                const outcome = await uninstallStatusline(ctx.env, null);
+                ctx.out(outcome === 'removed' ? _('Claude Code’s statusline is back to what it was before.')
+                    : _('The meter is not Claude Code’s statusline; nothing was changed.'));
+            } else {
+                ctx.out(await handleStatusline(ctx.env, await ctx.readInput(), null));
+            }
+            return 0;
+        } catch (error) {
+            if (!(error instanceof SettingsFileError))
+                throw error;
+            ctx.err(`ai-usage-meter: ${error.message}`);
+            return 1;
+        }
+    },
+};
