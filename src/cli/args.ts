@@ -2,6 +2,7 @@
 
 import type {ProviderId} from '../core/contract.js';
 import {PERIODS, type Period} from '../core/normalized.js';
+import type {ProviderCommand} from '../core/provider.js';
 
 /** `providers`: the ones asked for with --provider, or null for those enabled in the settings. */
 export type Command =
@@ -9,7 +10,6 @@ export type Command =
     | {name: 'status'; providers: ProviderId[] | null; format: 'waybar' | 'i3blocks'}
     | {name: 'doctor'}
     | {name: 'scan'; json: boolean; mode: 'once' | 'serve' | 'share'}
-    | {name: 'statusline'; action: 'run' | 'install' | 'uninstall' | 'status'}
     | {name: 'login'; provider: ProviderId}
     | {name: 'logout'; provider: ProviderId; account: string | null}
     | {name: 'help'}
@@ -17,21 +17,19 @@ export type Command =
 
 export class UsageError extends Error {}
 
-/** The help text; `ids` are the providers of the registry, `signIns` those `login` takes. */
-export const usage = (ids: readonly ProviderId[], signIns: readonly ProviderId[] = []): string => `Usage: ai-usage-meter COMMAND [OPTIONS]
+/**
+ * The help text; `ids` are the providers of the registry, `signIns` those `login` takes,
+ * `commands` those the providers add.
+ */
+export const usage = (ids: readonly ProviderId[], signIns: readonly ProviderId[] = [],
+    commands: readonly ProviderCommand[] = []): string => `Usage: ai-usage-meter COMMAND [OPTIONS]
 
 Commands:
   show      Subscription quotas of every account, as a table or JSON
   status    One line for a status bar (Waybar JSON or i3blocks)
   doctor    What was found and what is missing, with the fix (never prints a secret)
   scan      Estimated API cost from local Claude Code and Codex logs (no network)
-  statusline
-            Claude Code's statusline command: records the 5 h and 7 d limits it is given on
-            standard input (no request needed), then prints your previous statusline or ours
-            --install / --uninstall: make it Claude Code's statusline in ~/.claude/settings.json
-            (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made
-            --status: whether it is installed, and which command of yours it chains
-  login P   Sign in with our own sign-in, as the preferences do (${signIns.join(', ') || 'none'});
+${commands.map(c => `  ${c.name.padEnd(8)}${c.name.length > 8 ? '\n            ' : '  '}${c.help}\n`).join('')}  login P   Sign in with our own sign-in, as the preferences do (${signIns.join(', ') || 'none'});
             the token goes to your keyring
   logout P [ACCOUNT]
             Remove an own sign-in and its token (ACCOUNT as doctor names it, or its name)
@@ -82,7 +80,6 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[], s
     let window: Period | null = null;
     let mode: 'once' | 'serve' | 'share' = 'once';
     let format: 'waybar' | 'i3blocks' = 'waybar';
-    let action: 'run' | 'install' | 'uninstall' | 'status' = 'run';
     const positional: string[] = [];
     while (args.length > 0) {
         const arg = args.shift() ?? '';
@@ -105,9 +102,6 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[], s
             if (period === undefined)
                 throw new UsageError(`unknown window "${chosen}" (expected ${PERIODS.join(', ')})`);
             window = period;
-        } else if ((flag === '--install' || flag === '--uninstall' || flag === '--status') && command === 'statusline' &&
-            inline === undefined && action === 'run') {
-            action = flag === '--install' ? 'install' : flag === '--uninstall' ? 'uninstall' : 'status';
         } else if (!arg.startsWith('-') && positional.length < (command === 'logout' ? 2 : command === 'login' ? 1 : 0)) {
             positional.push(arg);
         } else if (flag === '--format' && command === 'status') {
@@ -127,8 +121,6 @@ export function parseArgs(argv: readonly string[], ids: readonly ProviderId[], s
         return {name: 'doctor'};
     if (command === 'scan')
         return {name: 'scan', json, mode};
-    if (command === 'statusline')
-        return {name: 'statusline', action};
     if (command === 'login')
         return {name: 'login', provider: signInProvider(positional[0], command, signIns)};
     if (command === 'logout')

@@ -12,12 +12,8 @@ import type {HttpClient} from '../core/http.js';
 import {waitForCallback} from '../core/oauthCallback.js';
 import {addOwnSignIn, removeOwnSignIn} from '../core/ownAccounts.js';
 import {authorizeUrl, createPkce, exchangeCode, parsePastedCode, type OwnTokenStore} from '../core/ownSignIn.js';
-import type {AccountsSection} from '../core/prefsSection.js';
+import type {AccountsSection, DeviceSignIn} from '../core/prefsSection.js';
 import {ownAccountId, ownSignIns, type Provider} from '../core/provider.js';
-import {
-    COPILOT_ACCOUNTS, GITHUB_DEVICE_FLOW, addCopilotSignIn, copilotAccountId, removeCopilotSignIn,
-} from '../core/providers/copilot.js';
-import type {SecretStore} from '../core/secrets.js';
 import {Keys, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {_, format} from '../core/i18n.js';
@@ -33,7 +29,6 @@ export interface LoginIo {
 export interface LoginContext {
     env: Environment;
     http: HttpClient;
-    secrets: SecretStore;
     tokens: OwnTokenStore;
     settings: Settings;
     io: LoginIo;
@@ -42,13 +37,13 @@ export interface LoginContext {
     minPollSeconds?: number;
 }
 
-type Method = {kind: 'pkce'; signIn: NonNullable<AccountsSection['ownSignIn']>} | {kind: 'device'};
+type Method = {kind: 'pkce'; signIn: NonNullable<AccountsSection['ownSignIn']>} | {kind: 'device'; signIn: DeviceSignIn};
 
 /** How a provider signs in with our own sign-in, from its preferences section; null when it cannot. */
 function signInMethod(provider: Provider): Method | null {
     if (provider.prefs.kind === 'accounts' && provider.prefs.ownSignIn !== undefined)
         return {kind: 'pkce', signIn: provider.prefs.ownSignIn};
-    return provider.prefs.kind === 'copilot' ? {kind: 'device'} : null;
+    return provider.prefs.kind === 'device' ? {kind: 'device', signIn: provider.prefs.signIn} : null;
 }
 
 /** The providers `login` and `logout` take. */
@@ -67,7 +62,7 @@ export async function login(ctx: LoginContext, provider: Provider): Promise<numb
         return EXIT_USAGE;
     }
     try {
-        const name = method.kind === 'pkce' ? await pkceLogin(ctx, provider, method.signIn) : await deviceLogin(ctx);
+        const name = method.kind === 'pkce' ? await pkceLogin(ctx, provider, method.signIn) : await deviceLogin(ctx, method.signIn);
         ctx.io.out(format(_('Signed in to %s (%s). The token is in your keyring; the account appears in the ' +
             'extension and the CLI from the next refresh.'), provider.name, name));
         return EXIT_OK;
@@ -105,19 +100,20 @@ async function pkceLogin(ctx: LoginContext, provider: Provider, signIn: NonNulla
     return addOwnSignIn(ctx.tokens, ctx.settings, provider.id, tokens, ctx.cancellable);
 }
 
-async function deviceLogin(ctx: LoginContext): Promise<string> {
-    const code = await requestDeviceCode(ctx.http, GITHUB_DEVICE_FLOW, ctx.env.now(), ctx.cancellable);
+async function deviceLogin(ctx: LoginContext, signIn: DeviceSignIn): Promise<string> {
+    const code = await requestDeviceCode(ctx.http, signIn.flow, ctx.env.now(), ctx.cancellable);
     ctx.io.out(format(_('Open %s and enter the code %s\nWaiting for GitHub…'), code.verificationUri, code.userCode));
     // GitHub's 5 s between polls, unless a spec says otherwise.
     const polled = ctx.minPollSeconds === undefined ? code : {...code, intervalSeconds: ctx.minPollSeconds};
-    const token = await pollForToken(ctx.http, GITHUB_DEVICE_FLOW, polled, () => ctx.env.now(), ctx.cancellable, ctx.minPollSeconds);
-    return addCopilotSignIn(ctx.secrets, ctx.settings, ctx.http, token, ctx.cancellable);
+    const token = await pollForToken(ctx.http, signIn.flow, polled, () => ctx.env.now(), ctx.cancellable, ctx.minPollSeconds);
+    return signIn.add(ctx.http, token, ctx.cancellable);
 }
 
 /** The accounts of our own sign-in for `provider`: what `logout` takes, and their account ids. */
 function ownAccounts(ctx: LoginContext, provider: Provider): {account: string; accountId: string}[] {
-    if (signInMethod(provider)?.kind === 'device')
-        return ctx.settings.get(COPILOT_ACCOUNTS).map(login => ({account: login, accountId: copilotAccountId(login)}));
+    const method = signInMethod(provider);
+    if (method?.kind === 'device')
+        return ctx.settings.get(method.signIn.accountsKey).map(login => ({account: login, accountId: method.signIn.accountId(login)}));
     return ownSignIns(ctx.settings, provider.id).map(account => ({account, accountId: ownAccountId(account)}));
 }
 
@@ -126,7 +122,8 @@ function ownAccounts(ctx: LoginContext, provider: Provider): {account: string; a
  * (as `doctor` names it) or the name given to it; it may be left out when there is only one.
  */
 export async function logout(ctx: LoginContext, provider: Provider, wanted: string | null): Promise<number> {
-    if (signInMethod(provider) === null) {
+    const method = signInMethod(provider);
+    if (method === null) {
         ctx.io.err(format(_('ai-usage-meter: %s has no sign-in of its own'), provider.name));
         return EXIT_USAGE;
     }
@@ -146,8 +143,8 @@ export async function logout(ctx: LoginContext, provider: Provider, wanted: stri
         return EXIT_USAGE;
     }
     try {
-        if (signInMethod(provider)?.kind === 'device')
-            await removeCopilotSignIn(ctx.secrets, ctx.settings, match.account);
+        if (method.kind === 'device')
+            await method.signIn.remove(match.account);
         else
             await removeOwnSignIn(ctx.tokens, ctx.settings, provider.id, match.account);
     } catch (error) {

@@ -10,16 +10,12 @@ import {SnapshotCache} from '../core/cache.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
-import {readToEnd, readTextFile} from '../core/files.js';
-import {_} from '../core/i18n.js';
+import {meterProgram, readToEnd, readTextFile} from '../core/files.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
 import {normalize} from '../core/normalized.js';
 import {OwnTokenStore} from '../core/ownSignIn.js';
-import {
-    SettingsFileError, describeStatuslineState, handleStatusline, installStatusline, meterStatuslineCommand, readStatuslineState,
-    uninstallStatusline,
-} from '../core/providers/claudeStatusline.js';
-import {createProviders} from '../core/registry.js';
+import type {CommandContext} from '../core/provider.js';
+import {createProviders, providerCommands} from '../core/registry.js';
 import {SecretStore} from '../core/secrets.js';
 import {Keys, enabledKey} from '../core/settings.js';
 import {sortSnapshots, withAccountName, withLastData} from '../core/usageService.js';
@@ -50,33 +46,17 @@ async function version(): Promise<string> {
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
-/** `statusline`: fast and without settings or network, as Claude Code reruns it often. */
-async function statusline(env: ReturnType<typeof systemEnvironment>, action: 'run' | 'install' | 'uninstall' | 'status'):
-    Promise<number> {
-    try {
-        if (action === 'status') {
-            print(describeStatuslineState(await readStatuslineState(env, await meterStatuslineCommand(env, null), null)));
-        } else if (action === 'install') {
-            const outcome = await installStatusline(env, await meterStatuslineCommand(env, null), null);
-            print(outcome === 'installed' ? _('Claude Code now runs the meter as its statusline; your own command is kept and chained.')
-                : _('The meter is already Claude Code’s statusline.'));
-        } else if (action === 'uninstall') {
-            const outcome = await uninstallStatusline(env, null);
-            print(outcome === 'removed' ? _('Claude Code’s statusline is back to what it was before.')
-                : _('The meter is not Claude Code’s statusline; nothing was changed.'));
-        } else {
+function commandContext(env: ReturnType<typeof systemEnvironment>): CommandContext {
+    return {
+        env,
+        out: text => print(text),
+        err: text => printerr(text),
+        readInput: async () => {
             const {InputStream} = await unixStreams();
-            const input = new TextDecoder().decode(await readToEnd(new InputStream({fd: 0, close_fd: false}), null));
-            print(await handleStatusline(env, input, null));
-        }
-        return EXIT_OK;
-    } catch (error) {
-        // A settings.json that is not JSON, or one we may not read or write: said plainly.
-        if (!(error instanceof SettingsFileError) && !(error instanceof GLib.Error && action !== 'run'))
-            throw error;
-        printerr(`ai-usage-meter: ${error.message}`);
-        return EXIT_PROVIDER_FAILED;
-    }
+            return new TextDecoder().decode(await readToEnd(new InputStream({fd: 0, close_fd: false}), null));
+        },
+        program: () => meterProgram(env.homeDir, null),
+    };
 }
 
 /** Lines typed on standard input (the code pasted at `login`). */
@@ -101,10 +81,11 @@ async function main(argv: string[]): Promise<number> {
             await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
         return EXIT_OK;
     }
-    if (argv[0] === 'statusline' && !argv.includes('--help') && !argv.includes('-h')) {
-        const command = parseArgs(argv, []);
-        return command.name === 'statusline' ? statusline(env, command.action) : EXIT_USAGE;
-    }
+    // A provider's command runs at once too: another program may start it on every message.
+    const commands = providerCommands();
+    const providerCommand = commands.find(c => c.name === argv[0]);
+    if (providerCommand !== undefined && !argv.includes('--help') && !argv.includes('-h'))
+        return providerCommand.run(argv.slice(1), commandContext(env));
     let loaded;
     try {
         loaded = await loadSettings(ROOTS.map(root => GLib.build_filenamev([root, 'schemas'])), env.cacheDir);
@@ -126,11 +107,11 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids, signIns)}`);
+        printerr(`ai-usage-meter: ${error.message}\n\n${usage(ids, signIns, commands)}`);
         return EXIT_USAGE;
     }
     if (command.name === 'help') {
-        print(usage(ids, signIns));
+        print(usage(ids, signIns, commands));
         return EXIT_OK;
     }
     const ver = await version();
@@ -143,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
         print(renderDoctor(findings));
         return findings.some(c => c.status === 'fail') ? EXIT_PROVIDER_FAILED : EXIT_OK;
     }
-    if (command.name === 'scan' || command.name === 'statusline')
+    if (command.name === 'scan')
         return EXIT_USAGE;
 
     const http = new HttpClient(`ai-usage-meter-cli/${ver} (+https://github.com/ai-usage-meter/ai-usage-meter)`);
@@ -151,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
         const provider = providers.find(p => p.id === command.provider);
         if (provider === undefined)
             return EXIT_USAGE;
-        const ctx = {env, http, secrets, tokens: ownTokens, settings, cancellable: new Gio.Cancellable(),
+        const ctx = {env, http, tokens: ownTokens, settings, cancellable: new Gio.Cancellable(),
             io: {out: (text: string) => print(text), err: (text: string) => printerr(text), readLine: await stdinLines()}};
         const code = command.name === 'login' ? await login(ctx, provider) : await logout(ctx, provider, command.account);
         Gio.Settings.sync(); // the account list reaches dconf before the program exits

@@ -5,7 +5,9 @@
 import type Gio from 'gi://Gio';
 
 import type {UsageSnapshot} from './contract.js';
+import type {DeviceFlowEndpoints} from './deviceFlow.js';
 import type {Environment} from './environment.js';
+import type {HttpClient} from './http.js';
 import type {OAuthClient} from './ownSignIn.js';
 import type {FetchContext} from './provider.js';
 import type {SettingKey} from './settings.js';
@@ -78,9 +80,29 @@ export interface KeySection extends SectionText {
     test: (ctx: FetchContext, key: string) => Promise<UsageSnapshot>;
 }
 
-/** A section whose widgets are the provider's own, in prefs/<kind>.ts (Copilot's GitHub sign-in). */
-export interface CustomSection extends SectionText {
-    kind: 'copilot';
+/**
+ * A device-code sign-in of our own (GitHub's for Copilot): the preferences and `login` run the
+ * flow, the provider keeps the accounts. An account is known by its login.
+ */
+export interface DeviceSignIn {
+    flow: DeviceFlowEndpoints;
+    /** The row that starts it, e.g. "Sign in with GitHub…", and what it does. */
+    startTitle: string;
+    startSubtitle: string;
+    /** The list of logins, and the setting that holds it (watched by the preferences). */
+    accountsKey: SettingKey<string[]>;
+    accountId: (login: string) => string;
+    hasToken: (login: string) => Promise<boolean>;
+    /** Keeps a granted token; returns the login it belongs to. */
+    add: (http: HttpClient, token: string, cancellable: Gio.Cancellable) => Promise<string>;
+    /** Forgets a login and its token (the login leaves the list even when the keyring fails). */
+    remove: (login: string) => Promise<void>;
 }
 
-export type PrefsSection = AccountsSection | KeySection | CustomSection;
+/** Accounts of our own device-code sign-in only; prefs/deviceSignIn.ts has its widgets. */
+export interface DeviceSection extends SectionText {
+    kind: 'device';
+    signIn: DeviceSignIn;
+}
+
+export type PrefsSection = AccountsSection | KeySection | DeviceSection;

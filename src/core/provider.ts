@@ -69,6 +69,29 @@ export interface Provider {
     diagnose(env: Environment): Promise<Finding[]>;
 }
 
+/** What a provider's command is given by the command line. */
+export interface CommandContext {
+    env: Environment;
+    out(text: string): void;
+    err(text: string): void;
+    /** All of standard input. */
+    readInput(): Promise<string>;
+    /** How another program starts this command line (`ai-usage-meter` when installed), shell-quoted. */
+    program(): Promise<string>;
+}
+
+/**
+ * A command a provider adds to `ai-usage-meter` (Claude's `statusline`). It runs at once, without
+ * the settings, the keyring or the other providers: another program may start it often.
+ */
+export interface ProviderCommand {
+    readonly name: string;
+    /** Its entry in `--help`: the lines after the name, indented as the others. */
+    readonly help: string;
+    /** Returns the exit status (0 fine, 1 failed, 2 bad usage). */
+    run(args: readonly string[], ctx: CommandContext): Promise<number>;
+}
+
 /** A short, non-reversible fingerprint of a token, used as its rate-limit key. */
 export function tokenFingerprint(token: string): string {
     return GLib.compute_checksum_for_string(GLib.ChecksumType.SHA256, token, -1)?.slice(0, 16) ?? '';

@@ -1,6 +1,6 @@
 // Turns each provider's preferences section (data from its module) into widgets: a page per
 // subscription provider, and one group per billing provider on the Spend page. A provider of an
-// existing kind needs nothing here; Copilot's GitHub sign-in has its own widgets in copilot.ts.
+// existing kind needs nothing here.
 
 import Adw from 'gi://Adw';
 import Gio from 'gi://Gio';
@@ -10,7 +10,7 @@ import {HttpClient} from '../core/http.js';
 import type {KeySection} from '../core/prefsSection.js';
 import type {Provider} from '../core/provider.js';
 import type {Settings} from '../core/settings.js';
-import {CopilotGroup} from './copilot.js';
+import {DeviceSignInGroup} from './deviceSignIn.js';
 import {ProviderGroup} from './providerGroup.js';
 import {SpendPage} from './spendPage.js';
 
@@ -37,9 +37,9 @@ export function providerPages(settings: Settings, providers: readonly Provider[]
             pages.push(new ProviderPage(section.title, provider.id,
                 cancellable => new ProviderGroup(settings, provider.id, section, cancellable)));
             break;
-        case 'copilot':
+        case 'device':
             pages.push(new ProviderPage(section.title, provider.id,
-                cancellable => new CopilotGroup(settings, section, http, cancellable)));
+                cancellable => new DeviceSignInGroup(settings, provider.id, section, http, cancellable)));
             break;
         case 'key':
             keyed.push({id: provider.id, section});

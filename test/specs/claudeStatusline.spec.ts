@@ -7,7 +7,7 @@ import type {HttpClient} from '../../src/core/http.js';
 import {ClaudeProvider} from '../../src/core/providers/claude.js';
 import {
     SettingsFileError, freshWindows, handleStatusline, installStatusline, parseStatusline, readStatuslineRecord,
-    recordStatusline, statuslineRecordPath, uninstallStatusline,
+    recordStatusline, statuslineCommand, statuslineRecordPath, uninstallStatusline,
 } from '../../src/core/providers/claudeStatusline.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
@@ -171,6 +171,25 @@ describe('the statusline command', () => {
         expect(readFile(settingsPath)).toBe('{"model": "opus",,}');
         expect(Gio.File.new_for_path(`${settingsPath}.bak-ai-usage-meter`).query_exists(null)).toBeFalse();
     });
+
+    it('as `ai-usage-meter statusline`: records stdin, installs itself by the program it is given, refuses other words',
+        async () => {
+            const printed: string[] = [];
+            const ctx = {env, out: (t: string) => printed.push(t), err: (t: string) => printed.push(`! ${t}`),
+                readInput: () => Promise.resolve(fixtureText(`${FIXTURES}-full.json`)), program: () => Promise.resolve("'/bin/aum'")};
+            expect(await statuslineCommand.run([], ctx)).toBe(0);
+            expect(printed.pop()).toBe('5h 24% · 7d 41%');
+            expect(await statuslineCommand.run(['--install'], ctx)).toBe(0);
+            expect(JSON.parse(readFile(settingsPath))).toEqual({statusLine: {padding: 0, type: 'command', command: "'/bin/aum' statusline"}});
+            expect(await statuslineCommand.run(['--uninstall'], ctx)).toBe(0);
+            expect(JSON.parse(readFile(settingsPath))).toEqual({});
+            writeFile(settingsPath, 'not json');
+            expect(await statuslineCommand.run(['--install'], ctx)).toBe(1);
+            expect(printed.pop()).toMatch(/^! .*not valid JSON/);
+            expect(await statuslineCommand.run(['--instal'], ctx)).toBe(2);
+            expect(await statuslineCommand.run(['--install', 'x'], ctx)).toBe(2);
+            expect(readFile(settingsPath)).toBe('not json');
+        });
 
     it('uses $CLAUDE_CONFIG_DIR/settings.json when it is set', async () => {
         env.vars['CLAUDE_CONFIG_DIR'] = `${env.homeDir}/work-claude`;

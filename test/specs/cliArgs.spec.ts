@@ -1,5 +1,6 @@
 import type {ProviderId} from '../../src/core/contract.js';
-import {UsageError, parseArgs} from '../../src/cli/args.js';
+import {UsageError, parseArgs, usage} from '../../src/cli/args.js';
+import {providerCommands} from '../../src/core/registry.js';
 
 const ALL: ProviderId[] = ['claude', 'codex', 'gemini', 'copilot', 'openai', 'anthropic', 'copilot-org'];
 
@@ -55,5 +56,12 @@ describe('parseArgs()', () => {
         for (const [argv, message] of cases) {
             expect(() => parseArgs(argv, ALL)).toThrowMatching(e => e instanceof UsageError && e.message.includes(message));
         }
+    });
+
+    it('lists in the help the providers, their sign-ins and the commands they add, each described', () => {
+        const text = usage(ALL, ['claude', 'copilot'], providerCommands());
+        expect(text).toContain(`--provider P       the enabled ones (default), all, ${ALL.join(', ')};`);
+        expect(text).toContain('(claude, copilot)');
+        expect(text).toMatch(/\n {2}statusline\n {12}Claude Code's statusline command: /);
     });
 });

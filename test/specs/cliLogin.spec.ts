@@ -39,7 +39,7 @@ describe('the CLI login and logout', () => {
             throw new Error(`no provider ${id}`);
         return found;
     };
-    const context = (): LoginContext => ({env: testEnvironment(makeTempDir()), http, secrets, tokens: new OwnTokenStore(secrets),
+    const context = (): LoginContext => ({env: testEnvironment(makeTempDir()), http, tokens: new OwnTokenStore(secrets),
         settings, cancellable: new Gio.Cancellable(),
         io: {out: text => out.push(text), err: text => err.push(text), readLine: () => lines()}, minPollSeconds: 0});
     const stateShown = (): string => decodeURIComponent(/[?&]state=([^&\s]+)/.exec(out.join('\n'))?.[1] ?? '');

@@ -9,13 +9,13 @@ import {Meter, type Notification} from '../../src/core/meter.js';
 import type {FetchContext, Provider} from '../../src/core/provider.js';
 import {Keys, enabledKey, type Settings} from '../../src/core/settings.js';
 import {UsageService} from '../../src/core/usageService.js';
-import {makeTempDir, testEnvironment, testSettings, type TestEnvironment} from '../support/helpers.js';
+import {makeTempDir, testEnvironment, type TestEnvironment, testSettings, UNSHOWN_PREFS} from '../support/helpers.js';
 
 /** A provider whose answer the spec sets; `asked()` resolves at its next fetch. */
 class ScriptedProvider implements Provider {
     readonly links = {usage: 'https://example.invalid/usage', status: null};
     readonly endpoints = [];
-    readonly prefs = {kind: 'copilot', page: 'providers', title: '', description: '', switchTitle: '', switchSubtitle: ''} as const;
+    readonly prefs = UNSHOWN_PREFS;
     percent = 10;
     fetches = 0;
     private _waiting: (() => void)[] = [];

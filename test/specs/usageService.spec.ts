@@ -12,7 +12,7 @@ import type {FetchContext, Provider} from '../../src/core/provider.js';
 import {UsageService, saneSnapshot, sortSnapshots} from '../../src/core/usageService.js';
 import type {MeterState} from '../../src/core/usageService.js';
 import type {TestEnvironment} from '../support/helpers.js';
-import {delay, makeTempDir, removeTree, testEnvironment, writeFile} from '../support/helpers.js';
+import {delay, makeTempDir, removeTree, testEnvironment, UNSHOWN_PREFS, writeFile} from '../support/helpers.js';
 
 function snapshot(accountId: string, label: string, used: number, updatedAt: number): UsageSnapshot {
     return {
@@ -29,7 +29,7 @@ class ScriptedProvider implements Provider {
     readonly billing = false;
     readonly refetchOn = [];
     readonly endpoints = [];
-    readonly prefs = {kind: 'copilot', page: 'providers', title: '', description: '', switchTitle: '', switchSubtitle: ''} as const;
+    readonly prefs = UNSHOWN_PREFS;
     readonly contexts: FetchContext[] = [];
     answer: (ctx: FetchContext) => Promise<UsageSnapshot[]> = () => Promise.resolve([]);
 

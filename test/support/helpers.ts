@@ -8,6 +8,7 @@ import type {Environment} from '../../src/core/environment.js';
 import {ProviderError} from '../../src/core/errors.js';
 import {ENDPOINT_OVERRIDE_ENV, HttpClient, type HttpLimits} from '../../src/core/http.js';
 import {OwnTokenStore} from '../../src/core/ownSignIn.js';
+import type {KeySection} from '../../src/core/prefsSection.js';
 import type {FetchContext, ProviderDeps} from '../../src/core/provider.js';
 import {SecretStore} from '../../src/core/secrets.js';
 import {Settings} from '../../src/core/settings.js';
@@ -42,6 +43,12 @@ if ('afterEach' in globalThis) {
 }
 
 /** A temporary folder for one spec; it is removed when the spec ends. */
+/** The preferences section of a spec's scripted provider: never shown. */
+export const UNSHOWN_PREFS: KeySection = {
+    kind: 'key', page: 'spend', title: '', description: '', switchTitle: '', switchSubtitle: '', keyTitle: '',
+    keyVariables: [], money: false, cannotTest: () => null, test: () => Promise.reject(new Error('not shown in specs')),
+};
+
 export function makeTempDir(): string {
     const dir = GLib.dir_make_tmp('aum-spec-XXXXXX');
     tempDirs.push(dir);

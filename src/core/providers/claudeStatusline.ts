@@ -12,12 +12,12 @@ import GLib from 'gi://GLib';
 
 import type {QuotaWindow} from '../contract.js';
 import type {Environment} from '../environment.js';
-import {ensureDirectory, readTextFile, readToEnd, resolveLinks, writePrivateFile} from '../files.js';
+import {ensureDirectory, meterProgram, readTextFile, readToEnd, writePrivateFile} from '../files.js';
 import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
-import {configFolders} from '../provider.js';
+import {configFolders, type ProviderCommand} from '../provider.js';
 
 Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');
@@ -283,17 +283,9 @@ export function describeStatuslineState(state: StatuslineState): string {
     }
 }
 
-/**
- * The command settings.json gets: the `ai-usage-meter` the installer put on the PATH when it is
- * there, else this extension's own copy of the command line, run with gjs.
- */
+/** The command settings.json gets: our command line's `statusline`. */
 export async function meterStatuslineCommand(env: Environment, cancellable: Gio.Cancellable | null): Promise<string> {
-    const installed = GLib.build_filenamev([env.homeDir, '.local', 'bin', 'ai-usage-meter']);
-    // Installed: <extension>/core/providers/ → <extension>/cli/main.js; likewise under build/src/.
-    const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
-    const program = await resolveLinks(installed, cancellable) !== null ? [installed]
-        : ['gjs', '-m', GLib.canonicalize_filename(GLib.build_filenamev([here, '..', '..', 'cli', 'main.js']), null)];
-    return [...program.map(arg => GLib.shell_quote(arg)), 'statusline'].join(' ');
+    return `${await meterProgram(env.homeDir, cancellable)} statusline`;
 }
 
 export type InstallOutcome = 'installed' | 'already-installed';
@@ -350,3 +342,43 @@ export async function handleStatusline(env: Environment, input: string, cancella
         return runPreviousStatusline(previous, input, cancellable);
     return compactStatusline(freshWindows(recorded, env.now()));
 }
+
+/** `ai-usage-meter statusline [--install | --uninstall | --status]`. */
+export const statuslineCommand: ProviderCommand = {
+    name: 'statusline',
+    help: `Claude Code's statusline command: records the 5 h and 7 d limits it is given on
+            standard input (no request needed), then prints your previous statusline or ours
+            --install / --uninstall: make it Claude Code's statusline in ~/.claude/settings.json
+            (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made
+            --status: whether it is installed, and which command of yours it chains`,
+    async run(args, ctx) {
+        const action = args[0] ?? null;
+        if (args.length > 1 || (action !== null && action !== '--install' && action !== '--uninstall' && action !== '--status')) {
+            ctx.err(format(_('ai-usage-meter: unexpected “%s” for statusline (expected --install, --uninstall or --status)'),
+                args.join(' ')));
+            return 2;
+        }
+        try {
+            if (action === '--install') {
+                const outcome = await installStatusline(ctx.env, `${await ctx.program()} statusline`, null);
+                ctx.out(outcome === 'installed' ? _('Claude Code now runs the meter as its statusline; your own command is kept and chained.')
+                    : _('The meter is already Claude Code’s statusline.'));
+            } else if (action === '--uninstall') {
+                const outcome = await uninstallStatusline(ctx.env, null);
+                ctx.out(outcome === 'removed' ? _('Claude Code’s statusline is back to what it was before.')
+                    : _('The meter is not Claude Code’s statusline; nothing was changed.'));
+            } else if (action === '--status') {
+                ctx.out(describeStatuslineState(await readStatuslineState(ctx.env, `${await ctx.program()} statusline`, null)));
+            } else {
+                ctx.out(await handleStatusline(ctx.env, await ctx.readInput(), null));
+            }
+            return 0;
+        } catch (error) {
+            // A settings.json that is not JSON, or that may not be read or written, is said plainly.
+            if (!(error instanceof SettingsFileError) && !(action !== null && error instanceof GLib.Error))
+                throw error;
+            ctx.err(`ai-usage-meter: ${error.message}`);
+            return 1;
+        }
+    },
+};

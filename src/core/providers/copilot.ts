@@ -13,7 +13,7 @@ import {capitalize} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime, sanePercent} from '../json.js';
 import type {JsonObject} from '../json.js';
-import type {CustomSection} from '../prefsSection.js';
+import type {DeviceSection} from '../prefsSection.js';
 import {errorSnapshot, fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -200,15 +200,24 @@ export class CopilotProvider implements Provider {
     readonly billing = false;
     readonly refetchOn = [COPILOT_ACCOUNTS];
     readonly endpoints = [COPILOT_USER_URL];
-    /** The GitHub sign-in (device flow) has widgets of its own: prefs/copilot.ts. */
-    readonly prefs: CustomSection = {
-        kind: 'copilot',
+    readonly prefs: DeviceSection = {
+        kind: 'device',
         page: 'providers',
         title: _('Copilot'),
         description: _('AI credits, chat and completions of GitHub accounts you sign in here. ' +
             'The token goes to your keyring; only the login is kept in the settings.'),
         switchTitle: _('Show Copilot'),
         switchSubtitle: _('Monthly AI credits with the reset date'),
+        signIn: {
+            flow: GITHUB_DEVICE_FLOW,
+            startTitle: _('Sign in with GitHub…'),
+            startSubtitle: _('Opens github.com to approve the meter with a one-time code'),
+            accountsKey: COPILOT_ACCOUNTS,
+            accountId: copilotAccountId,
+            hasToken: async login => await this._deps.secrets.lookup(this.id, login) !== null,
+            add: (http, token, cancellable) => addCopilotSignIn(this._deps.secrets, this._deps.settings, http, token, cancellable),
+            remove: login => removeCopilotSignIn(this._deps.secrets, this._deps.settings, login),
+        },
     };
 
     constructor(private readonly _deps: ProviderDeps) {}

@@ -1,5 +1,6 @@
-// Copilot's own preferences widgets: our own GitHub sign-in (device flow). The token goes
-// straight to the keyring; only the login is kept in the settings.
+// The widgets of a device-code sign-in of our own (GitHub's, for Copilot): the accounts signed
+// in, and the one-time code to enter in the browser. The provider keeps the token (keyring)
+// and the logins (settings).
 
 import Adw from 'gi://Adw';
 import Gdk from 'gi://Gdk';
@@ -13,29 +14,27 @@ import {systemEnvironment} from '../core/environment.js';
 import {ProviderError, isCancelled, onCancelled} from '../core/errors.js';
 import {HttpClient} from '../core/http.js';
 import {_, format} from '../core/i18n.js';
-import type {CustomSection} from '../core/prefsSection.js';
-import {
-    COPILOT_ACCOUNTS, GITHUB_DEVICE_FLOW, addCopilotSignIn, copilotAccountId, removeCopilotSignIn,
-} from '../core/providers/copilot.js';
-import {SecretStore} from '../core/secrets.js';
+import type {ProviderId} from '../core/contract.js';
+import type {DeviceSection, DeviceSignIn} from '../core/prefsSection.js';
 import {enabledKey, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
 import {keyringAccountRow, startRow, toast} from './providerGroup.js';
 
-export const CopilotGroup = GObject.registerClass({GTypeName: 'AiUsageMeterCopilotGroup'},
-class CopilotGroup extends Adw.PreferencesGroup {
+export const DeviceSignInGroup = GObject.registerClass({GTypeName: 'AiUsageMeterDeviceSignInGroup'},
+class DeviceSignInGroup extends Adw.PreferencesGroup {
     private _rows: Adw.PreferencesRow[] = [];
-    private readonly _secrets = new SecretStore();
+    private readonly _method: DeviceSignIn;
     private _signIn: Gio.Cancellable | null = null;
 
-    constructor(private readonly _settings: Settings, section: CustomSection, private readonly _http: HttpClient,
-        private readonly _cancellable: Gio.Cancellable) {
+    constructor(private readonly _settings: Settings, private readonly _id: ProviderId, section: DeviceSection,
+        private readonly _http: HttpClient, private readonly _cancellable: Gio.Cancellable) {
         super({title: section.title, description: section.description});
+        this._method = section.signIn;
         const enabled = new Adw.SwitchRow({title: section.switchTitle, subtitle: section.switchSubtitle});
-        _settings.bind(enabledKey('copilot'), enabled, 'active');
+        _settings.bind(enabledKey(_id), enabled, 'active');
         this.add(enabled);
-        const stop = _settings.onChange([COPILOT_ACCOUNTS], () => this._rebuild());
+        const stop = _settings.onChange([this._method.accountsKey], () => this._rebuild());
         this.connect('destroy', stop);
         onCancelled(_cancellable, () => this._signIn?.cancel());
         this._rebuild();
@@ -44,10 +43,9 @@ class CopilotGroup extends Adw.PreferencesGroup {
     private _rebuild(): void {
         for (const row of this._rows.splice(0))
             this.remove(row);
-        for (const login of this._settings.get(COPILOT_ACCOUNTS))
+        for (const login of this._settings.get(this._method.accountsKey))
             this._add(this._accountRow(login));
-        this._add(startRow(_('Sign in with GitHub…'), _('Opens github.com to approve the meter with a one-time code'),
-            () => void this._startSignIn()));
+        this._add(startRow(this._method.startTitle, this._method.startSubtitle, () => void this._startSignIn()));
     }
 
     private _add(row: Adw.PreferencesRow): void {
@@ -56,14 +54,14 @@ class CopilotGroup extends Adw.PreferencesGroup {
     }
 
     private _accountRow(login: string): Adw.ExpanderRow {
-        return keyringAccountRow(this._settings, accountNameKey('copilot', copilotAccountId(login)), login,
-            this._secrets.lookup('copilot', login).then(token => token !== null),
+        return keyringAccountRow(this._settings, accountNameKey(this._id, this._method.accountId(login)), login,
+            this._method.hasToken(login),
             _('Signed in; the token is in your keyring'), () => void this._signOut(login));
     }
 
     private async _signOut(login: string): Promise<void> {
         try {
-            await removeCopilotSignIn(this._secrets, this._settings, login);
+            await this._method.remove(login);
         } catch (error) {
             if (!isCancelled(error))
                 toast(this, format(_('Could not remove the token: %s'), String(error)));
@@ -78,7 +76,7 @@ class CopilotGroup extends Adw.PreferencesGroup {
         const env = systemEnvironment();
         let codeRow: Adw.ActionRow | null = null;
         try {
-            const code = await requestDeviceCode(this._http, GITHUB_DEVICE_FLOW, env.now(), cancellable);
+            const code = await requestDeviceCode(this._http, this._method.flow, env.now(), cancellable);
             codeRow = new Adw.ActionRow({title: code.userCode, subtitle: format(
                 _('Enter this code at %s. Waiting for GitHub…'), GLib.markup_escape_text(code.verificationUri, -1)),
             css_classes: ['property']});
@@ -94,9 +92,9 @@ class CopilotGroup extends Adw.PreferencesGroup {
             codeRow.add_suffix(cancel);
             this._add(codeRow);
 
-            const token = await pollForToken(this._http, GITHUB_DEVICE_FLOW, code, () => env.now(), cancellable);
-            const login = await addCopilotSignIn(this._secrets, this._settings, this._http, token, cancellable);
-            toast(this, format(_('Signed in to GitHub as %s.'), login));
+            const token = await pollForToken(this._http, this._method.flow, code, () => env.now(), cancellable);
+            const login = await this._method.add(this._http, token, cancellable);
+            toast(this, format(_('Signed in as %s.'), login));
         } catch (error) {
             if (error instanceof ProviderError)
                 toast(this, `${error.message} ${error.hint}`);
