@@ -52,17 +52,18 @@ export interface InstallState {
 }
 
 /**
- * An install into another program's settings, done only when the user asks. Each call reads the
- * file again and says the state after it; a file that cannot be read or written throws, with a
- * message meant for the user.
+ * An install into another program's settings, done only when the user asks, for the CLI's default
+ * configuration folder (`folder` null) or one the user added. Each call reads the file again and
+ * says the state after it; a file that cannot be read or written throws, with a message meant for
+ * the user.
  */
 export interface InstallSection {
     title: string;
     /** An error in words, %s its reason (the files are left as they were). */
     failed: string;
-    read: (env: Environment, cancellable: Gio.Cancellable) => Promise<InstallState>;
-    install: (env: Environment, cancellable: Gio.Cancellable) => Promise<InstallState>;
-    remove: (env: Environment, cancellable: Gio.Cancellable) => Promise<InstallState>;
+    read: (env: Environment, folder: string | null, cancellable: Gio.Cancellable) => Promise<InstallState>;
+    install: (env: Environment, folder: string | null, cancellable: Gio.Cancellable) => Promise<InstallState>;
+    remove: (env: Environment, folder: string | null, cancellable: Gio.Cancellable) => Promise<InstallState>;
 }
 
 /** A key of the provider's own (an admin key), kept in the keyring, with a Test button. */

@@ -24,7 +24,9 @@ class InstallRow extends Adw.ActionRow {
     private readonly _button: Gtk.Button;
     private _state: InstallState | null = null;
 
-    constructor(private readonly _section: InstallSection, private readonly _cancellable: Gio.Cancellable) {
+    /** `folder`: a configuration folder the user added, or null for the CLI's default one. */
+    constructor(private readonly _section: InstallSection, private readonly _folder: string | null,
+        private readonly _cancellable: Gio.Cancellable) {
         super({title: _section.title, subtitle: _('Checking…'), subtitle_lines: 4});
         this._button = new Gtk.Button({label: _('Install'), valign: Gtk.Align.CENTER, sensitive: false});
         this._button.connect('clicked', () => void this._toggle());
@@ -47,7 +49,7 @@ class InstallRow extends Adw.ActionRow {
     private async _run(step: InstallSection['read']): Promise<void> {
         this._button.sensitive = false;
         try {
-            this._show(await step(systemEnvironment(), this._cancellable));
+            this._show(await step(systemEnvironment(), this._folder, this._cancellable));
         } catch (error) {
             if (isCancelled(error))
                 return;

@@ -93,7 +93,7 @@ class ProviderGroup extends Adw.PreferencesGroup {
         _settings.bind(enabledKey(_id), enabled, 'active');
         this.add(enabled);
         if (_section.install !== undefined)
-            this.add(new InstallRow(_section.install, _cancellable));
+            this.add(new InstallRow(_section.install, null, _cancellable));
         const stop = _settings.onChange([Keys.accountDirs, Keys.ownSignIns], () => this._rebuild());
         this._own = _section.ownSignIn ? new OwnSignInRows(_settings, {..._section.ownSignIn, provider: _id},
             row => this._addRow(row), row => this._removeRow(row), _cancellable) : null;
@@ -152,6 +152,8 @@ class ProviderGroup extends Adw.PreferencesGroup {
             button.connect('clicked', () => this._setFolders(this._folders().filter(f => f !== folder)));
             remove.add_suffix(button);
             row.add_row(remove);
+            if (this._section.install !== undefined)
+                row.add_row(new InstallRow(this._section.install, folder, this._cancellable));
         }
         signIn.then(found => {
             this._identities.set(key, found.identity);

@@ -347,7 +347,12 @@ function mergeSources(recorded: readonly RecordedWindow[], answer: UsageAnswer |
     return [...missing, ...merged];
 }
 
-/** The statusline of Claude Code's default folder, as the preferences show it. */
+/** Claude Code's environment when it runs with one of its folders (null: as it is). */
+function inFolder(env: Environment, folder: string | null): Environment {
+    return folder === null ? env : {...env, getenv: name => name === 'CLAUDE_CONFIG_DIR' ? folder : env.getenv(name)};
+}
+
+/** The statusline of a Claude Code folder, as the preferences show it. */
 async function statuslineInstallState(env: Environment, cancellable: Gio.Cancellable): Promise<InstallState> {
     const state = await readStatuslineState(env, await meterStatuslineCommand(env, cancellable), cancellable);
     return {installed: state.kind === 'installed', text: describeStatuslineState(state)};
@@ -387,14 +392,15 @@ export class ClaudeProvider implements Provider {
             install: {
                 title: _('Claude Code statusline'),
                 failed: _('Claude Code’s settings were left as they are: %s'),
-                read: async (env, cancellable) => statuslineInstallState(env, cancellable),
-                install: async (env, cancellable) => {
-                    await installStatusline(env, await meterStatuslineCommand(env, cancellable), cancellable);
-                    return statuslineInstallState(env, cancellable);
+                read: async (env, folder, cancellable) => statuslineInstallState(inFolder(env, folder), cancellable),
+                install: async (env, folder, cancellable) => {
+                    const claudeEnv = inFolder(env, folder);
+                    await installStatusline(claudeEnv, await meterStatuslineCommand(claudeEnv, cancellable), cancellable);
+                    return statuslineInstallState(claudeEnv, cancellable);
                 },
-                remove: async (env, cancellable) => {
-                    await uninstallStatusline(env, cancellable);
-                    return statuslineInstallState(env, cancellable);
+                remove: async (env, folder, cancellable) => {
+                    await uninstallStatusline(inFolder(env, folder), cancellable);
+                    return statuslineInstallState(inFolder(env, folder), cancellable);
                 },
             },
             expiredHint: _('token expired: run `claude` once to refresh it'),
