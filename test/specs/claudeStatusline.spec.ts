@@ -12,7 +12,7 @@ import {
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
 import {
-    fetchContext, fileMode, loopbackHttp, makeTempDir, providerDeps, readFile, testEnvironment, writeFile,
+    fetchContext, fileMode, listDir, loopbackHttp, makeTempDir, providerDeps, readFile, testEnvironment, writeFile,
 } from '../support/helpers.js';
 
 const USAGE = 'api.anthropic.com/api/oauth/usage';
@@ -20,14 +20,6 @@ const PROFILE = 'api.anthropic.com/api/oauth/profile';
 const FIXTURES = 'claude/real-world/statusline';
 const OURS = "'/home/me/.local/bin/ai-usage-meter' statusline";
 const readings = (name: string): ReturnType<typeof parseStatusline> => parseStatusline(fixtureJson(`${FIXTURES}-${name}.json`));
-
-function listDir(path: string): string[] {
-    const names: string[] = [];
-    const children = Gio.File.new_for_path(path).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
-    for (let info = children.next_file(null); info !== null; info = children.next_file(null))
-        names.push(info.get_name());
-    return names.sort();
-}
 
 describe('parseStatusline()', () => {
     it('reads both windows, resets in epoch seconds', () => {

@@ -12,7 +12,8 @@ import {SecretStore} from '../../src/core/secrets.js';
 import {Keys} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, removeTree, testEnvironment, testSettings, until, writeFile,
+    fetchContext, listDir, loopbackHttp, makeTempDir, providerErrorFrom, readFile, removeTree, testEnvironment, testSettings, until,
+    writeFile,
 } from '../support/helpers.js';
 
 const TOKEN = 'auth.example.test/oauth/token';
@@ -74,13 +75,6 @@ describe('own sign-in tokens', () => {
     let lockDir: string;
     const lockName = (key: string): string =>
         `refresh-${GLib.compute_checksum_for_string(GLib.ChecksumType.SHA256, key, -1)?.slice(0, 16) ?? ''}.lock`;
-    const listDir = (dir: string): string[] => {
-        const names: string[] = [];
-        const children = Gio.File.new_for_path(dir).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
-        for (let info = children.next_file(null); info !== null; info = children.next_file(null))
-            names.push(info.get_name());
-        return names;
-    };
 
     beforeEach(async () => {
         lockDir = makeTempDir();

@@ -42,17 +42,26 @@ if ('afterEach' in globalThis) {
     });
 }
 
-/** A temporary folder for one spec; it is removed when the spec ends. */
 /** The preferences section of a spec's scripted provider: never shown. */
 export const UNSHOWN_PREFS: KeySection = {
     kind: 'key', page: 'spend', title: '', description: '', switchTitle: '', switchSubtitle: '', keyTitle: '',
     keyVariables: [], money: false, cannotTest: () => null, test: () => Promise.reject(new Error('not shown in specs')),
 };
 
+/** A temporary folder for one spec; it is removed when the spec ends. */
 export function makeTempDir(): string {
     const dir = GLib.dir_make_tmp('aum-spec-XXXXXX');
     tempDirs.push(dir);
     return dir;
+}
+
+/** The names in a folder, sorted. */
+export function listDir(path: string): string[] {
+    const names: string[] = [];
+    const children = Gio.File.new_for_path(path).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
+    for (let info = children.next_file(null); info !== null; info = children.next_file(null))
+        names.push(info.get_name());
+    return names.sort();
 }
 
 /** Deletes a folder and everything in it (never following a symbolic link out of it). */

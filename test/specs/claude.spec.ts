@@ -1,15 +1,20 @@
 import Gio from 'gi://Gio';
 
+import {type QuotaWindow, reportsNoLimits} from '../../src/core/contract.js';
 import {ProviderError, isCancelled} from '../../src/core/errors.js';
+import {formatLimitValue, panelText} from '../../src/core/format.js';
 import type {HttpClient} from '../../src/core/http.js';
 import {normalize} from '../../src/core/normalized.js';
-import {ClaudeProvider, readClaudeCredentials} from '../../src/core/providers/claude.js';
-import {Keys, type Settings} from '../../src/core/settings.js';
-import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
-import type {TestEnvironment} from '../support/helpers.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerDeps, providerErrorFrom, readFile, testEnvironment, testSettings, writeFile,
+    ClaudeProvider, claudePlanLabel, describeBucket, parseClaudeUsage, readClaudeCredentials,
+} from '../../src/core/providers/claude.js';
+import {Keys, type Settings} from '../../src/core/settings.js';
+import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
+import {
+    type TestEnvironment, fetchContext, listDir, loopbackHttp, makeTempDir, providerDeps, providerErrorFrom, readFile,
+    testEnvironment, testSettings, writeFile,
 } from '../support/helpers.js';
+import {realWorldJson, realWorldRoute} from '../support/realWorld.js';
 
 const USAGE = 'api.anthropic.com/api/oauth/usage';
 const PROFILE = 'api.anthropic.com/api/oauth/profile';
@@ -19,14 +24,6 @@ function modifiedMicros(path: string): number {
     const info = Gio.File.new_for_path(path).query_info('time::*', Gio.FileQueryInfoFlags.NONE, null);
     const time = info.get_modification_date_time();
     return time ? time.to_unix() * 1_000_000 + time.get_microsecond() : -1;
-}
-
-function listDir(path: string): string[] {
-    const names: string[] = [];
-    const children = Gio.File.new_for_path(path).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
-    for (let info = children.next_file(null); info !== null; info = children.next_file(null))
-        names.push(info.get_name());
-    return names.sort();
 }
 
 function credentials(overrides: Record<string, unknown> = {}): string {
@@ -316,5 +313,215 @@ describe('ClaudeProvider', () => {
             expect(modifiedMicros(path)).toBe(before.mtime);
             expect(listDir(`${home}/.claude`)).toEqual(before.files);
         }
+    });
+});
+
+function parseError(json: unknown): Promise<ProviderError> {
+    return providerErrorFrom(() => parseClaudeUsage(json));
+}
+
+describe('parseClaudeUsage()', () => {
+    it('reads every bucket of a Max response, session first, then weekly, then the rest', () => {
+        const usage = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
+        expect(usage.map(w => [w.id, w.label, w.usedPercent])).toEqual([
+            ['five_hour', '5h', 72.4],
+            ['seven_day', '7d', 22],
+            ['seven_day_cowork', '7d Daily Routines', 18],
+            ['seven_day_sonnet', '7d Sonnet', 5],
+            ['extra_usage', 'Extra usage', 24.68],
+        ]);
+        expect(usage[0]?.windowSeconds).toBe(5 * 3600);
+        expect(usage[1]?.windowSeconds).toBe(7 * 86400);
+    });
+
+    it('parses reset times with fractional seconds and offsets', () => {
+        const usage = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
+        expect(usage[0]?.resetsAt).toBe(Date.UTC(2100, 0, 1, 15, 0, 0, 123));
+        expect(usage[1]?.resetsAt).toBe(Date.UTC(2100, 0, 5, 9, 0, 0));
+    });
+
+    it('reads extra usage as a money limit, from cents to dollars', () => {
+        const usage = parseClaudeUsage(fixtureJson('claude/usage-max.json'));
+        expect(usage.find(w => w.id === 'extra_usage')?.money).toEqual({used: 12.34, limit: 50, currency: 'USD'});
+    });
+
+    it('gives an account whose only limit is a spend cap that cap, in its own currency', () => {
+        const usage = parseClaudeUsage({five_hour: null, seven_day: null,
+            extra_usage: {is_enabled: true, monthly_limit: 2000, used_credits: 763, currency: 'EUR'}});
+        expect(usage.map(w => [w.label, w.money?.currency, Math.round(w.usedPercent)])).toEqual([['Extra usage', 'EUR', 38]]);
+    });
+
+    it('ignores extra usage that is disabled or incomplete', () => {
+        const base = {five_hour: {utilization: 1, resets_at: null}};
+        const money = (json: unknown) => parseClaudeUsage(json).filter(w => w.money !== undefined);
+        expect(money({...base, extra_usage: {is_enabled: false, monthly_limit: 100, used_credits: 5}})).toEqual([]);
+        expect(money({...base, extra_usage: {is_enabled: true, monthly_limit: 100}})).toEqual([]);
+    });
+
+    it('keeps buckets it has never seen, with a readable label', () => {
+        const usage = parseClaudeUsage({
+            five_hour: {utilization: 10, resets_at: '2026-11-23T15:00:00Z'},
+            thirty_day_design: {utilization: 40, resets_at: '2026-12-01T00:00:00Z'},
+            weekly_routines: {utilization: 3},
+        });
+        expect(usage.map(w => w.label)).toEqual(['5h', '30d Design', 'Other limit (weekly_routines)']);
+        expect(usage[1]?.windowSeconds).toBe(30 * 86400);
+        expect(usage[2]?.windowSeconds).toBeNull();
+        expect(usage[2]?.resetsAt).toBeNull();
+    });
+
+    it('skips null buckets, null utilization and wrongly typed fields', () => {
+        const usage = parseClaudeUsage({
+            five_hour: {utilization: '12', resets_at: '2026-11-23T15:00:00Z'},
+            seven_day: {utilization: 30, resets_at: 12345},
+            seven_day_opus: null,
+            seven_day_sonnet: {utilization: null},
+            seven_day_oauth_apps: [1, 2],
+            unrelated: 'text',
+        });
+        expect(usage.map(w => w.id)).toEqual(['seven_day']);
+        expect(usage[0]?.resetsAt).toBeNull();
+    });
+
+    it('adds model-scoped weekly limits from limits[] without duplicating named buckets', () => {
+        const usage = parseClaudeUsage({
+            seven_day: {utilization: 30, resets_at: '2026-11-25T09:00:00Z'},
+            seven_day_sonnet: {utilization: 5, resets_at: '2026-11-25T09:00:00Z'},
+            limits: [
+                {kind: 'weekly_scoped', percent: 40, resets_at: '2026-11-25T09:00:00Z',
+                    scope: {model: {id: 'x', display_name: 'Fable'}}, is_active: false},
+                {kind: 'weekly_scoped', percent: 6, scope: {model: {display_name: 'Sonnet'}}},
+                {kind: 'session', percent: 12},
+                'garbage',
+            ],
+        });
+        expect(usage.map(w => [w.label, w.usedPercent])).toEqual([['5h', 12], ['7d', 30], ['7d Fable', 40], ['7d Sonnet', 6]]);
+    });
+
+    it('reads an answer with nothing to show as no limits, not as an error', () => {
+        expect(parseClaudeUsage({})).toEqual([]);
+        expect(parseClaudeUsage({five_hour: null, extra_usage: {is_enabled: false}})).toEqual([]);
+    });
+
+    it('reports a parse error for a body that is not an object', async () => {
+        expect((await parseError([])).kind).toBe('parse');
+        expect((await parseError(null)).kind).toBe('parse');
+        expect((await parseError(undefined)).kind).toBe('parse');
+    });
+});
+
+describe('describeBucket()', () => {
+    it('turns known duration prefixes into short labels', () => {
+        expect(describeBucket('five_hour')).toEqual({label: '5h', windowSeconds: 18000});
+        expect(describeBucket('seven_day_opus')).toEqual({label: '7d Opus', windowSeconds: 604800});
+        expect(describeBucket('seven_day_oauth_apps').label).toBe('7d OAuth apps');
+    });
+
+    it('falls back to the humanized key', () => {
+        expect(describeBucket('many_day_thing')).toEqual({label: 'Many day thing', windowSeconds: null});
+    });
+});
+
+describe('claudePlanLabel()', () => {
+    it('combines the subscription with the rate-limit tier multiplier', () => {
+        expect(claudePlanLabel('max', 'default_claude_max_20x')).toBe('Max 20x');
+        expect(claudePlanLabel('pro', null)).toBe('Pro');
+    });
+
+    it('derives the plan from the tier alone', () => {
+        expect(claudePlanLabel(null, 'default_claude_max_5x')).toBe('Max 5x');
+    });
+
+    it('returns null when nothing is known', () => {
+        expect(claudePlanLabel(null, null)).toBeNull();
+    });
+});
+
+// Claude's real-world answers (test/fixtures/CASES.md): each shape parsed as a user expects it.
+
+
+const rows = (windows: QuotaWindow[]): [string, number, number | null][] =>
+    windows.map(w => [w.label, Math.round(w.usedPercent * 10) / 10, w.resetsAt]);
+const parse = (file: string): QuotaWindow[] => parseClaudeUsage(realWorldJson(`claude/real-world/${file}`));
+
+describe('Claude real-world usage answers', () => {
+    const cases: {file: string; expected: [string, number][]}[] = [
+        {file: 'oauth-usage-all-null.json', expected: []},
+        {file: 'oauth-usage-spend-cap-eur.json', expected: [['Extra usage', 38.2]]},
+        {file: 'oauth-usage-limits-array.json', expected: [['5h', 24], ['7d', 83], ['7d Fable', 36]]},
+        {file: 'oauth-usage-limits-only.json', expected: [['5h', 11], ['7d', 9], ['7d Fable', 5], ['Other limit (monthly_pooled)', 40]]},
+        {file: 'oauth-usage-resets-at-null.json', expected: [['5h', 0], ['7d', 18], ['7d Fable', 0]]},
+        {file: 'oauth-usage-oauth-apps-only.json', expected: [['7d OAuth apps', 42]]},
+        {file: 'oauth-usage-routines-cowork-omelette.json', expected: [['5h', 12.5], ['7d', 30], ['7d Daily Routines', 14]]},
+        {file: 'oauth-usage-iguana-necktie-codenames.json',
+            expected: [['5h', 61], ['7d', 25], ['7d scoped', 22], ['Other limit (velvet_otter)', 40]]},
+        {file: 'oauth-usage-over-100.json', expected: [['5h', 104], ['7d', 100], ['Extra usage', 24.8]]},
+    ];
+    for (const {file, expected} of cases) {
+        it(`reads ${file} as ${JSON.stringify(expected)}`, () => {
+            expect(rows(parse(file)).map(([label, percent]) => [label, percent])).toEqual(expected);
+        });
+    }
+
+    it('keeps a spend cap in its own currency, from minor units, as the headline', () => {
+        const [headline] = parse('oauth-usage-spend-cap-eur.json');
+        expect(headline?.money).toEqual({used: 7.63, limit: 20, currency: 'EUR'});
+        expect(formatLimitValue(headline ?? {} as QuotaWindow)).toBe('€7.63 / €20.00');
+    });
+
+    it('shows an unknown reset as none, not as "now"', () => {
+        const windows = parse('oauth-usage-resets-at-null.json');
+        expect(windows.map(w => w.resetsAt === null)).toEqual([true, false, true]);
+    });
+
+    it('never lets a codename be the headline', () => {
+        const windows = parse('oauth-usage-iguana-necktie-codenames.json');
+        expect(windows[0]?.label).toBe('5h');
+        expect(windows.at(-1)?.id).toBe('other:velvet_otter');
+    });
+});
+
+describe('ClaudeProvider with real-world answers', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    let env: TestEnvironment;
+    let provider: ClaudeProvider;
+
+    beforeEach(() => {
+        provider = new ClaudeProvider(providerDeps());
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+        env = testEnvironment(makeTempDir());
+        writeFile(`${env.homeDir}/.claude/.credentials.json`, fixtureText('claude/credentials.json'));
+        server.route(PROFILE, {status: 200, body: fixtureJson('claude/profile.json')});
+    });
+
+    afterEach(() => {
+        http.destroy();
+        server.destroy();
+    });
+
+    it('shows an answer whose limits are all null as a calm empty state, keeping plan and account', async () => {
+        server.route(USAGE, realWorldRoute('claude/real-world/oauth-usage-all-null.json'));
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error).toBeNull();
+        expect(snapshot?.windows).toEqual([]);
+        expect(snapshot?.plan).not.toBeNull();
+        expect(snapshot?.accountLabel).toContain('@');
+        expect(snapshot && reportsNoLimits(snapshot)).toBeTrue();
+    });
+
+    it('puts a spend cap in the panel instead of "AI"', async () => {
+        server.route(USAGE, realWorldRoute('claude/real-world/oauth-usage-spend-cap-eur.json'));
+        const snapshots = await provider.fetch(fetchContext(env, http));
+        expect(panelText(snapshots, () => 'Claude')).toBe('Extra usage 38%');
+    });
+
+    it('treats a 429 with Retry-After: 0 as a pause of at least five minutes, never as a sign-in problem', async () => {
+        server.route(USAGE, realWorldRoute('claude/real-world/oauth-usage-429-retry-after-0.json'));
+        const [snapshot] = await provider.fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('rate-limited');
+        expect((snapshot?.error?.retryAt ?? 0) - env.now()).toBeGreaterThanOrEqual(5 * 60_000);
+        expect(snapshot?.error?.message).not.toContain('rate_limit_error');
     });
 });

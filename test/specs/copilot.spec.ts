@@ -1,14 +1,128 @@
-// Copilot's real-world answers (test/fixtures/CASES.md): each shape parsed as a user expects it.
+import Gio from 'gi://Gio';
 
 import {formatBalance, formatLimitValue} from '../../src/core/format.js';
 import type {HttpClient} from '../../src/core/http.js';
-import {COPILOT_ACCOUNTS, CopilotProvider, parseCopilotUsage} from '../../src/core/providers/copilot.js';
+import {
+    COPILOT_ACCOUNTS, CopilotProvider, githubLogin, parseCopilotUsage,
+} from '../../src/core/providers/copilot.js';
 import {SecretStore} from '../../src/core/secrets.js';
-import {FixtureServer} from '../support/fixtureServer.js';
-import {fetchContext, loopbackHttp, makeTempDir, providerDeps, testEnvironment, testSettings} from '../support/helpers.js';
+import {FixtureServer, fixtureJson} from '../support/fixtureServer.js';
+import {
+    type TestEnvironment, fetchContext, loopbackHttp, makeTempDir, providerDeps, testEnvironment,
+    testSettings,
+} from '../support/helpers.js';
 import {realWorldJson, realWorldRoute} from '../support/realWorld.js';
 
+/** The provider with `logins` signed in (in the settings; their tokens in the test keyring). */
+function copilot(logins: string[]): CopilotProvider {
+    const settings = testSettings();
+    settings.set(COPILOT_ACCOUNTS, logins);
+    return new CopilotProvider(providerDeps(settings));
+}
+
 const COPILOT = 'api.github.com/copilot_internal/user';
+
+describe('parseCopilotUsage()', () => {
+    it('shows AI credits as a bar and unlimited quotas as such, without guessing the plan from "individual" alone', () => {
+        const usage = parseCopilotUsage(fixtureJson('copilot/user-individual.json'));
+        expect(usage.plan).toBeNull();
+        expect(usage.windows.map(w => [w.label, w.usedPercent])).toEqual([['AI credits', 30]]);
+        expect(usage.balances.map(b => [b.label, b.unlimited])).toEqual([['Chat', true], ['Completions', true]]);
+        expect(usage.windows[0]?.resetsAt).toBe(Date.UTC(2100, 0, 1));
+    });
+
+    it('reads the free plan\'s monthly allowances, numbers given as strings too', () => {
+        const usage = parseCopilotUsage(fixtureJson('copilot/user-free.json'));
+        expect(usage.windows.map(w => [w.id, w.usedPercent])).toEqual([['chat', 76], ['completions', 25]]);
+    });
+
+    it('derives the percentage from remaining/entitlement and lets usage run over', () => {
+        const usage = parseCopilotUsage({quota_snapshots: {premium_interactions: {entitlement: 300, remaining: -30}}});
+        expect(usage.windows[0]?.usedPercent).toBeCloseTo(110, 6);
+    });
+
+    it('treats a zero entitlement with nothing left as a placeholder, not a limit', () => {
+        const usage = parseCopilotUsage({quota_snapshots: {chat: {entitlement: 0, remaining: 0}}});
+        expect([usage.windows, usage.balances]).toEqual([[], []]);
+    });
+});
+
+describe('githubLogin()', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    beforeEach(() => {
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+    });
+    afterEach(() => {
+        http.destroy();
+        server.destroy();
+    });
+
+    it('finds the login a token belongs to', async () => {
+        server.route('api.github.com/user', {status: 200, body: {login: 'octocat', id: 1}});
+        expect(await githubLogin(http, 'gho_FIXTURE', new Gio.Cancellable())).toBe('octocat');
+        expect(server.requestsTo('api.github.com/user')[0]?.headers['authorization']).toBe('token gho_FIXTURE');
+    });
+});
+
+describe('CopilotProvider with the keyring', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    let env: TestEnvironment;
+    const secrets = new SecretStore();
+
+    beforeEach(async () => {
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+        env = testEnvironment(makeTempDir());
+        server.route(COPILOT, {status: 200, body: fixtureJson('copilot/user-individual.json')});
+        await secrets.store('copilot', 'octocat', 'spec token', 'gho_FIXTURE_OCTOCAT');
+    });
+    afterEach(async () => {
+        await secrets.clear('copilot', 'octocat');
+        http.destroy();
+        server.destroy();
+    });
+
+    it('stores, finds and clears a token in the real keyring', async () => {
+        expect(await secrets.lookup('copilot', 'octocat')).toBe('gho_FIXTURE_OCTOCAT');
+        expect(await secrets.lookup('copilot', 'nobody')).toBeNull();
+        await secrets.clear('copilot', 'octocat');
+        expect(await secrets.lookup('copilot', 'octocat')).toBeNull();
+    });
+
+    it('sends the keyring token with the editor headers and fills the contract', async () => {
+        const [snapshot] = await copilot(['octocat']).fetch(fetchContext(env, http));
+        const request = server.requestsTo(COPILOT)[0];
+        expect(request?.headers['authorization']).toBe('token gho_FIXTURE_OCTOCAT');
+        expect(request?.headers['editor-version']).toMatch(/^vscode\//);
+        expect(snapshot?.accountLabel).toBe('octocat');
+        expect(snapshot?.accountId).toBe('github:octocat');
+        expect(snapshot?.windows[0]?.usedPercent).toBe(30);
+    });
+
+    it('asks to sign in again when the keyring lost the token', async () => {
+        const [snapshot] = await copilot(['ghost']).fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('auth');
+        expect(snapshot?.accountLabel).toBe('ghost');
+        expect(server.requests.length).toBe(0);
+    });
+
+    it('is "not set up" without any GitHub account', async () => {
+        const [snapshot] = await copilot([]).fetch(fetchContext(env, http));
+        expect(snapshot?.error?.kind).toBe('not-configured');
+    });
+
+    it('names the account when GitHub refuses it', async () => {
+        server.route(COPILOT, {status: 403, body: {message: 'Resource not accessible'}});
+        const [snapshot] = await copilot(['octocat']).fetch(fetchContext(env, http));
+        expect(snapshot?.error?.message).toContain('octocat');
+    });
+});
+
+// Copilot's real-world answers (test/fixtures/CASES.md): each shape parsed as a user expects it.
+
 const JAN_1_2100 = Date.UTC(2100, 0, 1);
 
 interface Case {

@@ -1,16 +1,21 @@
 import type {HttpClient} from '../../src/core/http.js';
 import {
-    GeminiProvider, checkAuthType, findOAuthClient, parseGeminiQuota, parseLoadCodeAssist, parseOAuthClient,
+    GeminiProvider, checkAuthType, findOAuthClient, geminiFamily, parseGeminiQuota, parseLoadCodeAssist,
+    parseOAuthClient, pickGeminiProject,
 } from '../../src/core/providers/gemini.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import type {TestEnvironment} from '../support/helpers.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, symlink, testEnvironment, writeFile,
+    type TestEnvironment, fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, symlink,
+    testEnvironment, writeFile,
 } from '../support/helpers.js';
+import {realWorldJson, realWorldRoute} from '../support/realWorld.js';
 
 const LOAD = 'cloudcode-pa.googleapis.com/v1internal:loadCodeAssist';
 const QUOTA = 'cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota';
 const TOKEN = 'oauth2.googleapis.com/token';
+const PROJECTS = 'cloudresourcemanager.googleapis.com/v1/projects';
+/** A real-world answer (test/fixtures/CASES.md names where each shape comes from). */
+const real = (file: string): string => `gemini/real-world/${file}`;
 const OAUTH_JS = "const OAUTH_CLIENT_ID = 'fixture-client.apps.googleusercontent.com';\n" +
     "const OAUTH_CLIENT_SECRET = 'FIXTURE-client-secret';\n";
 
@@ -146,5 +151,107 @@ describe('GeminiProvider', () => {
         const [snapshot] = await provider.fetch(fetchContext(env, http));
         expect(snapshot?.error?.kind).toBe('not-configured');
         expect(server.requests.length).toBe(0);
+    });
+
+    describe('with real-world answers', () => {
+        it('shows an empty quota answer calmly, keeping the plan and the account', async () => {
+            server.route(QUOTA, realWorldRoute(real('quota-empty.json')));
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(snapshot?.windows).toEqual([]);
+            expect(snapshot?.plan).toBe('Code Assist Standard');
+            expect(snapshot?.accountLabel).toBe('gemini@example.com');
+        });
+
+        it('discovers the project of a free-tier account that has none and asks for its quota', async () => {
+            server.route(LOAD, realWorldRoute(real('load-code-assist-free-no-project.json')));
+            server.route(PROJECTS, realWorldRoute(real('cloudresourcemanager-projects.json')));
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            // The fixture sign-in has a hosted domain, so the free tier reads as Workspace.
+            expect(snapshot?.plan).toBe('Workspace');
+            expect(server.requestsTo(PROJECTS).length).toBe(1);
+            expect(server.requestsTo(QUOTA).length).toBe(1);
+            expect(snapshot?.error).toBeNull();
+        });
+
+        for (const [file, route] of [['load-code-assist-ineligible-200.json', LOAD], ['error-unsupported-client-403.json', LOAD],
+            ['error-unsupported-client-403.json', QUOTA]] as const) {
+            it(`points an ineligible account to Antigravity (${file} from ${route.split(':')[1]})`, async () => {
+                server.route(route, realWorldRoute(real(file)));
+                const [snapshot] = await provider.fetch(fetchContext(env, http));
+                expect(snapshot?.error?.kind).toBe('not-configured');
+                expect(snapshot?.error?.message).toContain('2026-06-18');
+                expect(snapshot?.error?.hint).toContain('Antigravity');
+                expect(snapshot?.plan).toBeNull();
+                expect(`${snapshot?.error?.message}`).not.toContain('{');
+                expect(server.requestsTo(TOKEN).length).toBe(0);
+            });
+        }
+
+        it('shows Google\'s own words and appeal link for a disabled service, without a sign-in prompt or a retry', async () => {
+            server.route(LOAD, realWorldRoute(real('error-tos-violation-403.json')));
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error?.message).toContain('violation of Terms of Service');
+            expect(snapshot?.error?.hint).toContain('https://example.com/appeal-form');
+            expect(snapshot?.error?.message).not.toContain('Antigravity');
+            expect(server.requestsTo(TOKEN).length).toBe(0);
+            expect(server.requestsTo(LOAD).length).toBe(1);
+        });
+
+        it('refreshes in memory once after a 401 with an unexpired token, retries once, and never writes the file', async () => {
+            let calls = 0;
+            server.route(LOAD, () => ++calls === 1 ? {status: 401, body: {}} : {status: 200, body: fixtureJson('gemini/load-code-assist.json')});
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(server.requestsTo(TOKEN).length).toBe(1);
+            expect(server.requestsTo(QUOTA)[0]?.headers['authorization']).toBe('Bearer ya29.REFRESHED-in-memory');
+            expect(readFile(credsPath())).toBe(fixtureText('gemini/oauth_creds.json'));
+            // The next fetch goes on with the refreshed token: no second refresh, no second 401.
+            await provider.fetch(fetchContext(env, http));
+            expect(server.requestsTo(TOKEN).length).toBe(1);
+            expect(calls).toBe(3);
+        });
+
+        it('retries a 401 only once', async () => {
+            server.route(LOAD, {status: 401, body: {}});
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error?.kind).toBe('auth');
+            expect(server.requestsTo(LOAD).length).toBe(2);
+            expect(server.requestsTo(TOKEN).length).toBe(1);
+        });
+    });
+});
+
+// Gemini's real-world answers (test/fixtures/CASES.md): each shape parsed as a user expects it.
+
+describe('Gemini real-world quota answers', () => {
+    const cases: {file: string; expected: [string, number][]}[] = [
+        {file: 'quota-empty.json', expected: []},
+        {file: 'quota-vertex-twins.json', expected: [['Pro', 0.2], ['Flash', 0.7], ['Flash-Lite', 0.2]]},
+        {file: 'quota-missing-fraction.json', expected: [['Pro', 100], ['Flash', 60], ['Flash-Lite', 0]]},
+        {file: 'quota-families.json', expected: [['Pro', 60], ['Flash', 25], ['Flash-Lite', 75]]},
+    ];
+    for (const {file, expected} of cases) {
+        it(`reads ${file} as ${JSON.stringify(expected)}`, () => {
+            expect(parseGeminiQuota(realWorldJson(real(file))).map(w => [w.label, Math.round(w.usedPercent * 10) / 10]))
+                .toEqual(expected);
+        });
+    }
+
+    it('gives each family the reset of its most-spent bucket', () => {
+        const [pro] = parseGeminiQuota(realWorldJson(real('quota-families.json')));
+        expect(pro?.resetsAt).toBe(Date.UTC(2100, 0, 2, 1));
+    });
+
+    it('tells flash-lite from flash, folds _vertex twins and leaves other models out', () => {
+        expect(['gemini-2.5-flash-lite_vertex', 'gemini-3-flash-preview', 'gemini-3.1-pro-preview', 'gemini-embedding-001']
+            .map(geminiFamily)).toEqual(['flash-lite', 'flash', 'pro', null]);
+    });
+
+    it('discovers the AI Studio project, never an unrelated or deleted one', () => {
+        expect(pickGeminiProject(realWorldJson(real('cloudresourcemanager-projects.json')))).toBe('gen-lang-client-0123456789');
+        expect(pickGeminiProject({projects: [{projectId: 'site'}, {projectId: 'ai', labels: {'generative-language': 'enabled'}}]}))
+            .toBe('ai');
+        expect(pickGeminiProject({})).toBeNull();
     });
 });
