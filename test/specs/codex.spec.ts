@@ -98,6 +98,12 @@ describe('parseRolloutRateLimits()', () => {
     it('returns null when no line has rate limits', () => {
         expect(parseRolloutRateLimits('{"type":"session_meta"}\n')).toBeNull();
     });
+
+    it('shows a window of unknown length generically, never as "5h" because of its slot', () => {
+        const found = parseRolloutRateLimits(fixtureText('codex/real-world/rollout-no-window-minutes.jsonl'));
+        expect(found?.windows.map(w => [w.label, w.usedPercent, w.windowSeconds])).toEqual(
+            [['7d', 12.5, 604800], ['Other limit (primary)', 41, null]]);
+    });
 });
 
 function touch(path: string, text: string, unixSeconds: number): void {

@@ -144,11 +144,16 @@ function parseWindow(json: JsonObject | null, id: string, name: string): QuotaWi
     return codexWindow(id, used, optionalNumber(json, 'limit_window_seconds'), optionalEpochSeconds(json, 'reset_at'), name);
 }
 
-/** A window named by its length ("5h", "7d GPT-5.3-Codex-Spark"), or by its slot when the length is unknown. */
+/**
+ * A window named by its length ("5h", "7d GPT-5.3-Codex-Spark"). A window of unknown length (a
+ * session log without `window_minutes`) is not given one: it is shown generically, by its slot.
+ */
 function codexWindow(id: string, usedPercent: number, seconds: number | null, resetsAt: number | null,
     name = ''): QuotaWindow {
-    const label = seconds !== null ? windowLabel(seconds) : id;
-    return {id, label: name ? `${label} ${name}` : label, usedPercent, resetsAt, windowSeconds: seconds};
+    const slot = id.slice(id.lastIndexOf(':') + 1);
+    const label = seconds !== null ? (name ? `${windowLabel(seconds)} ${name}` : windowLabel(seconds))
+        : name ? `${name} (${slot})` : format(_('Other limit (%s)'), slot);
+    return {id, label, usedPercent, resetsAt, windowSeconds: seconds};
 }
 
 function windowsOf(rateLimit: JsonObject | null, idPrefix: string, name: string): QuotaWindow[] {
