@@ -144,9 +144,14 @@ export function formatUpdated(snapshot: UsageSnapshot, now: number): string | nu
     return snapshot.stale ? format(_('as of %s'), clock) : format(_('updated %s'), clock);
 }
 
+/** The most accounts the panel names; the rest are counted ("+2"), the menu has them all. */
+export const PANEL_MAX_ACCOUNTS = 3;
+
 /**
  * The compact panel text. One account with data: its first two windows (`5h 61% · 7d 22%`).
- * Several: each account's provider and its highest window (`Claude 72% · Codex 63%`).
+ * Several: each account's provider and its highest window (`Claude 72% · Codex 63%`). Past
+ * PANEL_MAX_ACCOUNTS, the most used ones, in menu order, and how many more (`… +2`): the top
+ * bar stays short and the limit closest to running out is never the one left out.
  */
 export function panelText(snapshots: readonly UsageSnapshot[], providerName: (id: ProviderId) => string): string {
     const withData = snapshots.filter(s => s.windows.length > 0);
@@ -154,13 +159,17 @@ export function panelText(snapshots: readonly UsageSnapshot[], providerName: (id
     if (withData.length === 1 && only !== undefined)
         return only.windows.slice(0, 2).map(w => `${w.label} ${formatPercent(w.usedPercent)}`).join(' · ');
     if (withData.length > 1) {
+        const peak = (s: UsageSnapshot): number => Math.max(...s.windows.map(w => w.usedPercent));
+        const shown = new Set([...withData].sort((a, b) => peak(b) - peak(a)).slice(0, PANEL_MAX_ACCOUNTS));
         const accountsOf = (id: ProviderId): number => withData.filter(s => s.provider === id).length;
-        return withData.map(s => {
+        const text = withData.filter(s => shown.has(s)).map(s => {
             // Two accounts of one provider are told apart by a short account name.
             const name = accountsOf(s.provider) > 1
                 ? `${providerName(s.provider)} ${shortAccountName(s.accountLabel)}` : providerName(s.provider);
-            return `${name} ${formatPercent(Math.max(...s.windows.map(w => w.usedPercent)))}`;
+            return `${name} ${formatPercent(peak(s))}`;
         }).join(' · ');
+        const more = withData.length - shown.size;
+        return more > 0 ? `${text} +${more}` : text;
     }
     return snapshots.some(s => s.error !== null && s.error.kind !== 'not-configured') ? _('AI !') : _('AI');
 }

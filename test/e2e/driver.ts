@@ -29,9 +29,10 @@ const GOOGLE_TOKEN = 'oauth2.googleapis.com/token';
 const GEMINI_CREDENTIALS = `${HOME}/.gemini/oauth_creds.json`;
 const COPILOT_USER = 'api.github.com/copilot_internal/user';
 // Antigravity's card comes from a fake language server (fakeAntigravity.ts): 36 %, its highest window.
-const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% · Antigravity 36% · Copilot 30%';
-const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Antigravity 36% · Copilot 30%';
-const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% · Gemini 50% · Antigravity 36% · Copilot 30%';
+// The panel names the three most used accounts and counts the rest.
+const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% +2';
+const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Antigravity 36% +1';
+const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% +3';
 const ANTIGRAVITY_TOKEN = 'E2E-ANTIGRAVITY-CSRF';
 const FAKE_ANTIGRAVITY = GLib.build_filenamev([GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]), 'fakeAntigravity.js']);
 

@@ -75,6 +75,15 @@ describe('panelText()', () => {
         expect(panelText([withWindows(72, 22), codex], names)).toBe('Claude 72% · Codex 63%');
     });
 
+    it('names the three most used accounts in menu order and counts the others', () => {
+        const at = (provider: string, percent: number): UsageSnapshot => ({...withWindows(percent), provider});
+        const many = [at('claude', 41), at('codex', 63), at('gemini', 50), at('copilot', 30), at('openai', 78)];
+        const name = (id: string): string => id.charAt(0).toUpperCase() + id.slice(1);
+        expect(panelText(many, name)).toBe('Codex 63% · Gemini 50% · Openai 78% +2');
+        expect(panelText(many.slice(0, 3), name)).toBe('Claude 41% · Codex 63% · Gemini 50%');
+        expect(panelText([...many, at('anthropic', 95)], name)).toBe('Codex 63% · Openai 78% · Anthropic 95% +3');
+    });
+
     it('says something is wrong when no account has data', () => {
         const failing = {...emptySnapshot('claude', 'a', 'alice'),
             error: {kind: 'auth' as const, message: 'm', hint: 'h', retryAt: null}};
