@@ -47,6 +47,12 @@ describe('parseLoadCodeAssist()', () => {
         expect(parseLoadCodeAssist({currentTier: {id: 'free-tier'}}, 'example.com').plan).toBe('Workspace');
         expect(parseLoadCodeAssist('x', null)).toEqual({project: null, plan: null});
     });
+
+    it('shows a tier it does not know by the name Google gives it', () => {
+        expect(parseLoadCodeAssist(realWorldJson(real('load-code-assist-unknown-tier.json')), null))
+            .toEqual({project: 'fixture-project-42', plan: 'Ultra'});
+        expect(parseLoadCodeAssist({currentTier: {id: 'some-new-tier'}}, null).plan).toBeNull();
+    });
 });
 
 describe('checkAuthType()', () => {

@@ -204,10 +204,11 @@ export function parseLoadCodeAssist(json: unknown, hostedDomain: string | null):
     const paid = optionalObject(json, 'paidTier');
     const tier = optionalObject(json, 'currentTier');
     const tierId = tier ? optionalString(tier, 'id') : null;
+    // A tier we do not know is shown by the name Google gives it, never as one we do.
     const plan = (paid ? optionalString(paid, 'name') : null) ??
         (tierId === 'standard-tier' ? _('Paid')
             : tierId === 'free-tier' ? (hostedDomain ? _('Workspace') : _('Free'))
-                : tierId === 'legacy-tier' ? _('Legacy') : null);
+                : tierId === 'legacy-tier' ? _('Legacy') : tier ? optionalString(tier, 'name') : null);
     return {project, plan};
 }
 
