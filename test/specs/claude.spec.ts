@@ -572,6 +572,19 @@ describe('Claude\'s preferences: the statusline install row', () => {
         expect(JSON.parse(readFile(`${folder}/settings.json`))).toEqual({});
     });
 
+    it('is what doctor says of the statusline too', async () => {
+        const provider = new ClaudeProvider(providerDeps());
+        const line = async (): Promise<string> => {
+            const found = (await provider.diagnose(env)).find(f => f.scope === 'claude statusline');
+            return `${found?.status} ${found?.detail}`;
+        };
+        expect(await line()).toMatch(/^ok Not installed\. .*statusline --install/);
+        await install.install(env, null, cancellable);
+        expect(await line()).toMatch(/^ok Installed: /);
+        writeFile(settingsPath, '{"statusLine": ');
+        expect(await line()).toMatch(/^warn .*not valid JSON/);
+    });
+
     it('says what went wrong with a settings.json that is not JSON, and leaves it as it is', async () => {
         writeFile(settingsPath, '{"model": ');
         await expectAsync(install.install(env, null, cancellable)).toBeRejectedWithError(/not valid JSON; it was left as it is/);

@@ -67,6 +67,7 @@ describe('the CLI, run as a program', () => {
         expect(stdout).toMatch(/warn +codex ~\/\.codex +Not signed in to Codex\./);
         expect(stdout).toContain('→ Run `codex login`');
         expect(stdout).toMatch(/ok +network +127\.0\.0\.1 reachable/);
+        expect(stdout).toMatch(/ok +claude statusline +Not installed\. .*statusline --install/);
         expect(stdout).not.toContain(TOKEN);
         expect(stdout).not.toContain('REFRESH');
     });

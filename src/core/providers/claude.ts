@@ -7,7 +7,7 @@ import GLib from 'gi://GLib';
 
 import {moneyWindow, quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, UsageSnapshot} from '../contract.js';
-import {attempt, expiry, fail, ok, ownSignInFindings, type Finding} from '../diagnosis.js';
+import {attempt, expiry, fail, ok, ownSignInFindings, warn, type Finding} from '../diagnosis.js';
 import type {Environment} from '../environment.js';
 import {ProviderError} from '../errors.js';
 import {readTextFile} from '../files.js';
@@ -28,7 +28,7 @@ import {
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {Keys} from '../settings.js';
 import {
-    describeStatuslineState, freshWindows, installStatusline, meterStatuslineCommand, readStatuslineRecord, readStatuslineState,
+    SettingsFileError, describeStatuslineState, freshWindows, installStatusline, meterStatuslineCommand, readStatuslineRecord, readStatuslineState,
     statuslineConfigDir, statuslineRecordPath, statuslineWindow, uninstallStatusline, type RecordedWindow,
 } from './claudeStatusline.js';
 
@@ -358,6 +358,20 @@ async function statuslineInstallState(env: Environment, cancellable: Gio.Cancell
     return {installed: state.kind === 'installed', text: describeStatuslineState(state)};
 }
 
+/** What `doctor` says of the statusline: installed (and what it chains) or not, or why settings.json cannot be read. */
+async function statuslineFinding(env: Environment): Promise<Finding> {
+    const scope = 'claude statusline';
+    try {
+        const state = await readStatuslineState(env, await meterStatuslineCommand(env, null), null);
+        return state.kind === 'installed' ? ok(scope, describeStatuslineState(state))
+            : ok(scope, `${describeStatuslineState(state)} ${_('Optional: `ai-usage-meter statusline --install` saves requests.')}`);
+    } catch (error) {
+        if (!(error instanceof SettingsFileError) && !(error instanceof GLib.Error))
+            throw error;
+        return warn(scope, error.message, _('Correct Claude Code’s settings.json; the meter leaves it as it is until then.'));
+    }
+}
+
 const claudeSignIn = (found: ClaudeCredentials): SignIn => ({source: found.source,
     identity: tokenFingerprint(found.accessToken), email: null, expiresAt: found.expiresAt,
     plan: claudePlanLabel(found.subscriptionType, found.rateLimitTier)});
@@ -431,6 +445,7 @@ export class ClaudeProvider implements Provider {
                     format(_('Run `CLAUDE_CONFIG_DIR=%s claude` once.'), dir))];
             }));
         }
+        findings.push(await statuslineFinding(env));
         findings.push(...await ownSignInFindings(this._deps.ownTokens, this.id, ownSignIns(this._deps.settings, this.id), 'claude'));
         return findings;
     }
