@@ -11,7 +11,7 @@ import {_, format} from '../i18n.js';
 import {isObject, optionalNumeric, optionalString, parseJson, type JsonObject} from '../json.js';
 import type {KeySection} from '../prefsSection.js';
 import {gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
-import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
+import type {FetchContext, Provider, ProviderDeps, StatusHints} from '../provider.js';
 import {redactJson} from '../redact.js';
 import {booleanKey, enabledKey, stringKey} from '../settings.js';
 
@@ -110,6 +110,17 @@ export function copilotFigures(m: CopilotOrgMetrics): {label: string; value: str
     return figures;
 }
 
+/** A signed link refused or gone (it expired, or GitHub replaced the report): the next refresh asks for new ones. */
+const downloadFailed = (status: number): ProviderError => new ProviderError('server',
+    format(_('The report download failed (%d).'), status), _('The links expire quickly; the next refresh asks for new ones.'));
+
+const downloadHints = (): StatusHints => ({
+    unauthorized: _('The links expire quickly; the next refresh asks for new ones.'),
+    rejected: response => downloadFailed(response.status),
+    forbidden: response => downloadFailed(response.status),
+    notFound: response => downloadFailed(response.status),
+});
+
 const scopeHint = (): string => _('Use a token of an organisation owner or billing manager with the manage_billing:copilot ' +
     'or read:org scope (classic) or “Organization Copilot metrics: read” (fine-grained); the Copilot usage metrics ' +
     'policy must be enabled.');
@@ -183,14 +194,12 @@ export class CopilotOrgProvider implements Provider {
             : null;
         if (links === null)
             throw unexpectedResponse(_('no download links in the Copilot metrics report'));
-        // The signed links authorise themselves: the token is not sent to the storage host.
-        const files = await Promise.all(links.map(async url => {
-            const file = await ctx.http.request({url}, ctx.cancellable);
-            if (file.status !== 200)
-                throw new ProviderError('server', format(_('The report download failed (%d).'), file.status),
-                    _('The links expire quickly; the next refresh asks for new ones.'));
-            return file.fullText;
-        }));
+        // The signed links authorise themselves: the token is not sent to the storage host. They go
+        // through the same gate as every request (pause, back-off, web-page check, deadline, cap); the
+        // link itself (its signature) never reaches an error, a log or the cache.
+        const fingerprint = tokenFingerprint(token);
+        const files = await Promise.all(links.map(async (url, index) => (await gatedRequest(ctx, `${fingerprint}:report-file`,
+            {url}, downloadHints(), {endpoint: `report file ${index + 1}`, body: 'text'})).fullText));
         const metrics = parseCopilotReport(files);
         const now = ctx.env.now();
         const none = {cost: 0, inputTokens: null, outputTokens: null, requests: null};
