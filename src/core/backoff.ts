@@ -37,7 +37,7 @@ interface FailureState {
     strikes: number;
     /** When the last failed round was recorded; a failure of a request sent before it is the same round. */
     failedAt: number;
-    /** When a request last went out despite the back-off (a manual refresh), or the round's start. */
+    /** When the last failed request went out: a manual refresh passes the back-off once this is long enough ago. */
     attemptedAt: number;
     error: ProviderError;
 }
@@ -51,6 +51,8 @@ export class BackoffGate {
     private readonly _states = new Map<string, GateState>();
     /** Endpoints backing off after failures; in memory only (a new process may try at once). */
     private readonly _failures = new Map<string, FailureState>();
+    /** When each pause recorded here began (pauses restored from the file have none). */
+    private readonly _limitedAt = new Map<string, number>();
     /** Keys whose pause ended in a success here, so that a shared pause file forgets them too. */
     private readonly _cleared = new Set<string>();
 
@@ -75,14 +77,21 @@ export class BackoffGate {
             ? (state.strikes > 1 ? Math.max(retryAt, now + repeated) : retryAt) : now + backoff;
         state.blockedUntil = clampPause(Math.max(state.blockedUntil, until), now);
         this._states.set(key, state);
+        this._limitedAt.set(key, now);
         this._cleared.delete(key);
         return state.blockedUntil;
     }
 
-    /** A 2xx for `key` (the token) at `endpoint`: ends the token's rate-limit pause and the endpoint's back-off. */
-    recordSuccess(key: string, endpoint: string | null = null): void {
-        if (this._states.delete(key))
+    /**
+     * A 2xx for `key` (the token) at `endpoint`, of a request sent at `sentAt`: ends the endpoint's
+     * back-off, and the token's rate-limit pause unless that 429 came in after the request went
+     * out (another report of the same round, read side by side, says nothing about the limit).
+     */
+    recordSuccess(key: string, endpoint: string | null = null, sentAt = Infinity): void {
+        if (sentAt > (this._limitedAt.get(key) ?? -Infinity) && this._states.delete(key)) {
+            this._limitedAt.delete(key);
             this._cleared.add(key);
+        }
         if (endpoint !== null)
             this._failures.delete(endpoint);
     }
@@ -104,17 +113,13 @@ export class BackoffGate {
 
     /**
      * While `endpoint` backs off: the error its last request ended with and when the back-off
-     * ends. Null when a request may go: the back-off is over, or the user asked (`manual`) and
-     * no request went out in the last MANUAL_RETRY_GAP_MS, which this call then counts as one.
+     * ends. Null when a request may go: the back-off is over, or the user asked (`manual`) and the
+     * last failed request went out at least MANUAL_RETRY_GAP_MS ago.
      */
     backingOff(endpoint: string, now: number, manual: boolean): {error: ProviderError; until: number} | null {
         const state = this._failures.get(endpoint);
-        if (state === undefined || state.until <= now)
+        if (state === undefined || state.until <= now || (manual && now - state.attemptedAt >= MANUAL_RETRY_GAP_MS))
             return null;
-        if (manual && now - state.attemptedAt >= MANUAL_RETRY_GAP_MS) {
-            state.attemptedAt = now;
-            return null;
-        }
         return {error: state.error, until: state.until};
     }
 

@@ -92,7 +92,14 @@ export interface GateOptions {
      * (signed links); by default the address without its query.
      */
     endpoint?: string;
-    /** 'text' for a body that is not JSON (NDJSON report files): only a web page or nothing at all is refused. */
+    /**
+     * False for the first request of several that make one answer (a report, then its files): its
+     * success ends neither the token's pause nor the endpoint's back-off; the last one's does.
+     */
+    endsBackoff?: boolean;
+    /** Refuses a 2xx answer whose content cannot be right (a report file without a record), as a failure of the endpoint. */
+    accept?: (response: HttpResponse) => ProviderError | null;
+    /** 'text' for a body that is not JSON (NDJSON report files): only a web page or an empty answer is refused. */
     body?: 'json' | 'text';
 }
 
@@ -115,7 +122,7 @@ export async function gatedRequest(ctx: FetchContext, key: string, request: Http
         throw backingOffError(backingOff.error, backingOff.until);
     try {
         const response = await ctx.http.request(request, ctx.cancellable);
-        return checkedResponse(ctx, key, endpoint, request, response, hints, options.body ?? 'json');
+        return checkedResponse(ctx, {key, endpoint, sentAt: now}, request, response, hints, options);
     } catch (error) {
         if (error instanceof ProviderError && error.kind !== 'rate-limited')
             ctx.gate.recordFailure(endpoint, now, ctx.env.now(), error);
@@ -130,18 +137,31 @@ function backingOffError(error: ProviderError, until: number): ProviderError {
         `${error.hint} ${format(_('After this failure, automatic refreshes wait until %s.'), time)}`, until);
 }
 
-function checkedResponse(ctx: FetchContext, key: string, endpoint: string, request: HttpRequest, response: HttpResponse,
-    hints: StatusHints, body: 'json' | 'text'): HttpResponse {
+/** What the gate knows a request by: the token's key, the endpoint, when it was sent. */
+interface Sent {
+    key: string;
+    endpoint: string;
+    sentAt: number;
+}
+
+function checkedResponse(ctx: FetchContext, {key, endpoint, sentAt}: Sent, request: HttpRequest, response: HttpResponse,
+    hints: StatusHints, options: GateOptions): HttpResponse {
     if (response.status === 429) {
         const retryAt = ctx.gate.recordRateLimit(key, ctx.env.now(),
             parseRetryAfter(response.header('Retry-After'), ctx.env.now()));
         throw rateLimitedError(retryAt);
     }
     if (response.status >= 200 && response.status < 300) {
-        ctx.gate.recordSuccess(key);
-        if (body === 'json' ? response.body === undefined : /^\s*</.test(response.fullText.slice(0, 1000)))
+        const ends = options.endsBackoff !== false;
+        if (ends)
+            ctx.gate.recordSuccess(key, null, sentAt);
+        if (options.body === 'text' ? /^\s*(<|$)/.test(response.fullText.slice(0, 1000)) : response.body === undefined)
             throw notJsonError(response);
-        ctx.gate.recordSuccess(key, endpoint);
+        const refused = options.accept?.(response) ?? null;
+        if (refused !== null)
+            throw refused;
+        if (ends)
+            ctx.gate.recordSuccess(key, endpoint, sentAt);
         return response;
     }
     if (response.status === 401) {

@@ -121,6 +121,9 @@ const downloadHints = (): StatusHints => ({
     notFound: response => downloadFailed(response.status),
 });
 
+/** Whether an NDJSON file holds at least one record (a file cut short before its first line end holds none). */
+const holdsRecords = (text: string): boolean => text.split('\n').some(line => isObject(parseJson(line.trim())));
+
 const scopeHint = (): string => _('Use a token of an organisation owner or billing manager with the manage_billing:copilot ' +
     'or read:org scope (classic) or “Organization Copilot metrics: read” (fine-grained); the Copilot usage metrics ' +
     'policy must be enabled.');
@@ -183,12 +186,15 @@ export class CopilotOrgProvider implements Provider {
 
     /** Also the preferences' "test key" button. */
     async fetchWithToken(ctx: FetchContext, token: string, target: CopilotOrgTarget): Promise<UsageSnapshot> {
-        const response = await gatedRequest(ctx, tokenFingerprint(token), {url: copilotReportUrl(target),
+        // The report and its files back off as one endpoint: while the files fail, the report is not asked for either.
+        const endpoint = `${copilotReportUrl(target)} and its files`;
+        const fingerprint = tokenFingerprint(token);
+        const response = await gatedRequest(ctx, fingerprint, {url: copilotReportUrl(target),
             headers: {...GITHUB_HEADERS, Authorization: `Bearer ${token}`}}, {
             unauthorized: _('The token was refused: enter a new one in the preferences (Spend).'),
             forbidden: () => new ProviderError('scope', format(_('GitHub refused the Copilot metrics of %s (403).'), target.name),
                 scopeHint()),
-        });
+        }, {endpoint, endsBackoff: false});
         const links = isObject(response.body) && Array.isArray(response.body['download_links'])
             ? response.body['download_links'].filter((l): l is string => typeof l === 'string' && l.startsWith('https://'))
             : null;
@@ -197,9 +203,16 @@ export class CopilotOrgProvider implements Provider {
         // The signed links authorise themselves: the token is not sent to the storage host. They go
         // through the same gate as every request (pause, back-off, web-page check, deadline, cap); the
         // link itself (its signature) never reaches an error, a log or the cache.
-        const fingerprint = tokenFingerprint(token);
-        const files = await Promise.all(links.map(async (url, index) => (await gatedRequest(ctx, `${fingerprint}:report-file`,
-            {url}, downloadHints(), {endpoint: `report file ${index + 1}`, body: 'text'})).fullText));
+        // Each download settles before the fetch does: none is left running into the next refresh.
+        const downloads = await Promise.allSettled(links.map(url => gatedRequest(ctx, fingerprint, {url}, downloadHints(),
+            {endpoint, body: 'text', accept: file => holdsRecords(file.fullText) ? null : new ProviderError('parse',
+                _('A Copilot metrics report file holds no record (cut short?).'),
+                _('The next refresh downloads it again; please report this if it persists.'))})));
+        const files = downloads.map(download => {
+            if (download.status === 'rejected')
+                throw download.reason;
+            return download.value.fullText;
+        });
         const metrics = parseCopilotReport(files);
         const now = ctx.env.now();
         const none = {cost: 0, inputTokens: null, outputTokens: null, requests: null};
