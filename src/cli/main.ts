@@ -10,7 +10,7 @@ import {SnapshotCache} from '../core/cache.js';
 import type {UsageSnapshot} from '../core/contract.js';
 import {systemEnvironment} from '../core/environment.js';
 import {HttpClient} from '../core/http.js';
-import {readToEnd, readTextFile, resolveLinks} from '../core/files.js';
+import {meterProgram, readToEnd, readTextFile} from '../core/files.js';
 import {isObject, optionalString, parseJson} from '../core/json.js';
 import {normalize} from '../core/normalized.js';
 import {OwnTokenStore} from '../core/ownSignIn.js';
@@ -46,14 +46,6 @@ async function version(): Promise<string> {
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
-/** How another program starts us: the installed command when there is one, else this file under gjs. */
-async function programCommand(homeDir: string): Promise<string> {
-    const installed = GLib.build_filenamev([homeDir, '.local', 'bin', 'ai-usage-meter']);
-    const program = await resolveLinks(installed, null) !== null ? [installed]
-        : ['gjs', '-m', GLib.build_filenamev([here, 'main.js'])];
-    return program.map(arg => GLib.shell_quote(arg)).join(' ');
-}
-
 function commandContext(env: ReturnType<typeof systemEnvironment>): CommandContext {
     return {
         env,
@@ -63,7 +55,7 @@ function commandContext(env: ReturnType<typeof systemEnvironment>): CommandConte
             const {InputStream} = await unixStreams();
             return new TextDecoder().decode(await readToEnd(new InputStream({fd: 0, close_fd: false}), null));
         },
-        program: () => programCommand(env.homeDir),
+        program: () => meterProgram(env.homeDir, null),
     };
 }
 

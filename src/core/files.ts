@@ -166,6 +166,19 @@ export async function findProgram(name: string, searchPath: string | null, cance
     return null;
 }
 
+/**
+ * How another program (Claude Code's statusline) starts our command line, shell-quoted: the
+ * `ai-usage-meter` the installer put in ~/.local/bin when it is there, else this copy's
+ * cli/main.js under gjs (<extension>/core/ → <extension>/cli/, likewise in build/src/).
+ */
+export async function meterProgram(homeDir: string, cancellable: Gio.Cancellable | null): Promise<string> {
+    const installed = GLib.build_filenamev([homeDir, '.local', 'bin', 'ai-usage-meter']);
+    const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
+    const program = await resolveLinks(installed, cancellable) !== null ? [installed]
+        : ['gjs', '-m', GLib.canonicalize_filename(GLib.build_filenamev([here, '..', 'cli', 'main.js']), null)];
+    return program.map(arg => GLib.shell_quote(arg)).join(' ');
+}
+
 export interface LockOptions {
     /** A lock older than this is a crashed holder's, whatever its process. */
     staleMs: number;

@@ -40,7 +40,30 @@ export interface AccountsSection extends SectionText {
     folder?: {title: string; read: (dir: string, cancellable: Gio.Cancellable) => Promise<SignIn>};
     /** Our own sign-in, for providers that allow one. */
     ownSignIn?: {client: OAuthClient; title: string; callback?: {port: number; path: string}};
+    /** Something of ours the user can put into the CLI's settings, and take out again (Claude Code's statusline). */
+    install?: InstallSection;
     expiredHint: string;
+}
+
+/** Whether it is installed, and the state in words (what it chains, what an install would keep). */
+export interface InstallState {
+    installed: boolean;
+    text: string;
+}
+
+/**
+ * An install into another program's settings, done only when the user asks, for the CLI's default
+ * configuration folder (`folder` null) or one the user added. Each call reads the file again and
+ * says the state after it; a file that cannot be read or written throws, with a message meant for
+ * the user.
+ */
+export interface InstallSection {
+    title: string;
+    /** An error in words, %s its reason (the files are left as they were). */
+    failed: string;
+    read: (env: Environment, folder: string | null, cancellable: Gio.Cancellable) => Promise<InstallState>;
+    install: (env: Environment, folder: string | null, cancellable: Gio.Cancellable) => Promise<InstallState>;
+    remove: (env: Environment, folder: string | null, cancellable: Gio.Cancellable) => Promise<InstallState>;
 }
 
 /** A key of the provider's own (an admin key), kept in the keyring, with a Test button. */

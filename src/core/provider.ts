@@ -106,6 +106,8 @@ export interface StatusHints {
     notFound?: (response: HttpResponse) => ProviderError;
     /** Optional special case for 403 (e.g. a missing scope); defaults to an auth error. */
     forbidden?: (response: HttpResponse) => ProviderError;
+    /** Optional special case for 400 (e.g. an OAuth error code from a token endpoint). */
+    badRequest?: (response: HttpResponse) => ProviderError;
 }
 
 /** How gatedRequest() treats a request beyond its status codes. */
@@ -191,9 +193,12 @@ function checkedResponse(ctx: FetchContext, {key, endpoint, sentAt}: Sent, reque
         throw hints.rejected?.(response) ??
             new ProviderError('auth', _('The server rejected the credentials (401).'), hints.unauthorized);
     }
+    // A browser check or a CDN's error page instead of the API's answer (5xx are server errors anyway).
+    if (response.status < 500 && looksLikeWebPage(response.text))
+        throw webPageError(request.url, response.status);
+    if (response.status === 400 && hints.badRequest !== undefined)
+        throw hints.badRequest(response);
     if (response.status === 403) {
-        if (looksLikeWebPage(response.text))
-            throw webPageError(request.url, response.status);
         throw hints.forbidden?.(response) ??
             new ProviderError('auth', _('Access denied (403).'), hints.unauthorized);
     }

@@ -16,6 +16,7 @@ import {_, format} from '../core/i18n.js';
 import {displayPath} from '../core/provider.js';
 import {Keys, enabledKey, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
+import {InstallRow} from './installRow.js';
 import {OwnSignInRows} from './ownSignInRows.js';
 
 
@@ -91,6 +92,8 @@ class ProviderGroup extends Adw.PreferencesGroup {
         const enabled = new Adw.SwitchRow({title: _section.switchTitle, subtitle: _section.switchSubtitle});
         _settings.bind(enabledKey(_id), enabled, 'active');
         this.add(enabled);
+        if (_section.install !== undefined)
+            this.add(new InstallRow(_section.install, null, _cancellable));
         const stop = _settings.onChange([Keys.accountDirs, Keys.ownSignIns], () => this._rebuild());
         this._own = _section.ownSignIn ? new OwnSignInRows(_settings, {..._section.ownSignIn, provider: _id},
             row => this._addRow(row), row => this._removeRow(row), _cancellable) : null;
@@ -149,6 +152,8 @@ class ProviderGroup extends Adw.PreferencesGroup {
             button.connect('clicked', () => this._setFolders(this._folders().filter(f => f !== folder)));
             remove.add_suffix(button);
             row.add_row(remove);
+            if (this._section.install !== undefined)
+                row.add_row(new InstallRow(this._section.install, folder, this._cancellable));
         }
         signIn.then(found => {
             this._identities.set(key, found.identity);

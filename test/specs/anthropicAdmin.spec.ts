@@ -1,4 +1,6 @@
-import {AnthropicAdminProvider, parseAnthropicCosts} from '../../src/core/providers/anthropicAdmin.js';
+import {formatMoney} from '../../src/core/format.js';
+import type {JsonObject} from '../../src/core/json.js';
+import {AnthropicAdminProvider, parseAnthropicCosts, parseClaudeCodeAnalytics} from '../../src/core/providers/anthropicAdmin.js';
 import {BillingFixture, must} from '../support/billing.js';
 import {fixtureJson} from '../support/fixtureServer.js';
 
@@ -48,5 +50,16 @@ describe('AnthropicAdminProvider against a loopback server', () => {
             {starting_at: '2026-11-21T00:00:00Z', results: [{amount: '100', currency: 'USD', new_field: true}]}], 0);
         expect(parsed.days.map(d => d.cost)).toEqual([0, 1]);
         expect([...parsed.parts]).toEqual([['Other', 1]]);
+    });
+});
+
+describe('parseClaudeCodeAnalytics()', () => {
+    it('keeps the currency the report gives the estimated cost (cents, like the cost report)', () => {
+        const records = must((fixtureJson('spend/anthropic-claude-code.json') as {data?: JsonObject[]}).data);
+        expect(parseClaudeCodeAnalytics(records).currency).toBe('USD');
+        const inEuros = JSON.parse(JSON.stringify(records).replace(/"currency":"USD"/g, '"currency":"EUR"')) as JsonObject[];
+        const totals = parseClaudeCodeAnalytics(inEuros);
+        expect(totals.currency).toBe('EUR');
+        expect(formatMoney(totals.estimatedCost, totals.currency)).not.toContain('$');
     });
 });

@@ -5,8 +5,9 @@ import {ProviderError, isCancelled} from '../../src/core/errors.js';
 import {formatLimitValue, panelText} from '../../src/core/format.js';
 import type {HttpClient} from '../../src/core/http.js';
 import {normalize} from '../../src/core/normalized.js';
+import type {InstallSection} from '../../src/core/prefsSection.js';
 import {
-    ClaudeProvider, claudePlanLabel, describeBucket, parseClaudeUsage, readClaudeCredentials,
+    ClaudeProvider, claudePlanLabel, describeBucket, parseClaudeProfile, parseClaudeUsage, readClaudeCredentials,
 } from '../../src/core/providers/claude.js';
 import {Keys, type Settings} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
@@ -523,5 +524,107 @@ describe('ClaudeProvider with real-world answers', () => {
         expect(snapshot?.error?.kind).toBe('rate-limited');
         expect((snapshot?.error?.retryAt ?? 0) - env.now()).toBeGreaterThanOrEqual(5 * 60_000);
         expect(snapshot?.error?.message).not.toContain('rate_limit_error');
+    });
+});
+
+describe('Claude\'s preferences: the statusline install row', () => {
+    let env: TestEnvironment;
+    let settingsPath: string;
+    let install: InstallSection;
+    const cancellable = new Gio.Cancellable();
+    beforeEach(() => {
+        env = testEnvironment(makeTempDir());
+        settingsPath = `${env.homeDir}/.claude/settings.json`;
+        const found = new ClaudeProvider(providerDeps()).prefs.install;
+        if (found === undefined)
+            throw new Error('Claude has no statusline install in its preferences');
+        install = found;
+    });
+
+    it('shows the state, installs with a backup keeping the user\'s command chained, and removes it again', async () => {
+        const original = JSON.stringify({model: 'opus', statusLine: {type: 'command', command: '~/bin/my-line'}});
+        writeFile(settingsPath, original);
+        const before = await install.read(env, null, cancellable);
+        expect(before.installed).toBeFalse();
+        expect(before.text).toContain('~/bin/my-line');
+        expect(readFile(settingsPath)).toBe(original);
+
+        const after = await install.install(env, null, cancellable);
+        expect(after.installed).toBeTrue();
+        expect(after.text).toContain('runs your own statusline (~/bin/my-line)');
+        expect(readFile(`${settingsPath}.bak-ai-usage-meter`)).toBe(original);
+        expect((JSON.parse(readFile(settingsPath)) as {statusLine: {command: string}}).statusLine.command).toMatch(/ statusline$/);
+        expect((await install.read(env, null, cancellable)).installed).toBeTrue();
+
+        const removed = await install.remove(env, null, cancellable);
+        expect(removed.installed).toBeFalse();
+        expect(JSON.parse(readFile(settingsPath))).toEqual(JSON.parse(original));
+    });
+
+    it('installs into an added folder\'s settings.json (CLAUDE_CONFIG_DIR), leaving the default one alone', async () => {
+        const folder = `${env.homeDir}/work-claude`;
+        expect((await install.install(env, folder, cancellable)).installed).toBeTrue();
+        expect((JSON.parse(readFile(`${folder}/settings.json`)) as {statusLine: {command: string}}).statusLine.command)
+            .toMatch(/ statusline$/);
+        expect(Gio.File.new_for_path(settingsPath).query_exists(null)).toBeFalse();
+        expect((await install.read(env, null, cancellable)).installed).toBeFalse();
+        expect((await install.remove(env, folder, cancellable)).installed).toBeFalse();
+        expect(JSON.parse(readFile(`${folder}/settings.json`))).toEqual({});
+    });
+
+    it('says what went wrong with a settings.json that is not JSON, and leaves it as it is', async () => {
+        writeFile(settingsPath, '{"model": ');
+        await expectAsync(install.install(env, null, cancellable)).toBeRejectedWithError(/not valid JSON; it was left as it is/);
+        expect(readFile(settingsPath)).toBe('{"model": ');
+    });
+});
+
+describe('Claude plans from the provider\'s own fields', () => {
+    it('reads a plan from the rate-limit tier only when the tier names one', () => {
+        expect(claudePlanLabel(null, 'default_claude_ai')).toBeNull();
+        expect(claudePlanLabel('pro', 'default_claude_ai')).toBe('Pro');
+        expect(claudePlanLabel('max', 'default_claude_ai')).toBe('Max');
+        expect(claudePlanLabel(null, 'default_claude_max_20x')).toBe('Max 20x');
+        expect(claudePlanLabel(null, null)).toBeNull();
+    });
+
+    it('reads the e-mail and the plan of the OAuth profile', () => {
+        expect(parseClaudeProfile(realWorldJson('claude/real-world/oauth-profile-max-5x.json')))
+            .toEqual({email: 'fixture@example.com', plan: 'Max 5x'});
+        expect(parseClaudeProfile({account: {email_address: 'a@example.com'}, organization: {organization_type: 'api'}}))
+            .toEqual({email: 'a@example.com', plan: null});
+        expect(parseClaudeProfile(null)).toEqual({email: null, plan: null});
+    });
+
+    describe('in the fetch', () => {
+        let server: FixtureServer;
+        let http: HttpClient;
+        let env: TestEnvironment;
+        beforeEach(() => {
+            server = new FixtureServer();
+            http = loopbackHttp(server.baseUrl);
+            env = testEnvironment(makeTempDir());
+            server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json')});
+            server.route(PROFILE, realWorldRoute('claude/real-world/oauth-profile-max-5x.json'));
+        });
+        afterEach(() => {
+            http.destroy();
+            server.destroy();
+        });
+
+        it('gives a token without plan metadata (CLAUDE_CODE_OAUTH_TOKEN) the profile\'s plan', async () => {
+            env.vars['CLAUDE_CODE_OAUTH_TOKEN'] = 'sk-ant-oat01-FIXTURE-env';
+            const [snapshot] = await new ClaudeProvider(providerDeps()).fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(snapshot?.plan).toBe('Max 5x');
+            expect(snapshot?.accountLabel).toBe('fixture@example.com');
+            expect(server.requestsTo(PROFILE).length).toBe(1);
+        });
+
+        it('keeps the plan Claude Code\'s credentials name', async () => {
+            writeFile(`${env.homeDir}/.claude/.credentials.json`, fixtureText('claude/credentials.json'));
+            const [snapshot] = await new ClaudeProvider(providerDeps()).fetch(fetchContext(env, http));
+            expect(snapshot?.plan).toBe('Max 20x'); // not the profile's Max 5x
+        });
     });
 });

@@ -1,13 +1,15 @@
 // The Claude Code statusline source: parsing every real-world shape, the atomic record, the
-// chained previous command, install/uninstall in settings.json, and the provider asking nothing.
+// chained previous command, install/uninstall in settings.json and its state in words, and the
+// provider asking nothing.
 
 import Gio from 'gi://Gio';
 
 import type {HttpClient} from '../../src/core/http.js';
 import {ClaudeProvider} from '../../src/core/providers/claude.js';
 import {
-    SettingsFileError, freshWindows, handleStatusline, installStatusline, parseStatusline, readStatuslineRecord,
-    recordStatusline, statuslineCommand, statuslineRecordPath, uninstallStatusline,
+    SettingsFileError, describeStatuslineState, freshWindows, handleStatusline, installStatusline, meterStatuslineCommand,
+    parseStatusline, readStatuslineRecord, readStatuslineState, recordStatusline, statuslineCommand, statuslineRecordPath,
+    uninstallStatusline,
 } from '../../src/core/providers/claudeStatusline.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import type {TestEnvironment} from '../support/helpers.js';
@@ -274,5 +276,74 @@ describe('ClaudeProvider with a statusline recording', () => {
 
     it('watches the recording', () => {
         expect(provider.watchedPaths(env)).toContain(statuslineRecordPath(env, null));
+    });
+});
+
+describe('the statusline state (preferences and `statusline --status`)', () => {
+    let env: TestEnvironment;
+    let settingsPath: string;
+    beforeEach(() => {
+        env = testEnvironment(makeTempDir());
+        settingsPath = `${env.homeDir}/.claude/settings.json`;
+    });
+
+    it('is "none" without a file or without a statusline, and reading it writes nothing', async () => {
+        expect(await readStatuslineState(env, OURS, null)).toEqual({kind: 'none', path: settingsPath});
+        expect(Gio.File.new_for_path(settingsPath).query_exists(null)).toBeFalse();
+        writeFile(settingsPath, '{"model": "opus"}');
+        expect((await readStatuslineState(env, OURS, null)).kind).toBe('none');
+        expect(readFile(settingsPath)).toBe('{"model": "opus"}');
+    });
+
+    it('names another command, which an install keeps and chains', async () => {
+        writeFile(settingsPath, JSON.stringify({statusLine: {type: 'command', command: '~/bin/my-line'}}));
+        const state = await readStatuslineState(env, OURS, null);
+        expect(state).toEqual({kind: 'other', path: settingsPath, command: '~/bin/my-line'});
+        expect(describeStatuslineState(state)).toBe(
+            'Not installed. Claude Code runs another statusline (~/bin/my-line); installing keeps it and chains it.');
+    });
+
+    it('is "installed" with the chained command after an install, and "other" again after the removal', async () => {
+        writeFile(settingsPath, JSON.stringify({statusLine: {type: 'command', command: '~/bin/my-line'}}));
+        await installStatusline(env, OURS, null);
+        const state = await readStatuslineState(env, OURS, null);
+        expect(state).toEqual({kind: 'installed', path: settingsPath, chained: '~/bin/my-line'});
+        expect(describeStatuslineState(state)).toContain('runs your own statusline (~/bin/my-line)');
+        await uninstallStatusline(env, null);
+        expect((await readStatuslineState(env, OURS, null)).kind).toBe('other');
+    });
+
+    it('knows our command installed without a chain, and one installed under another path of ours', async () => {
+        await installStatusline(env, OURS, null);
+        expect(await readStatuslineState(env, OURS, null)).toEqual({kind: 'installed', path: settingsPath, chained: null});
+        // Installed as gjs -m …, now asked as ~/.local/bin/ai-usage-meter: still ours (the chain file says so).
+        expect((await readStatuslineState(env, "'/elsewhere/ai-usage-meter' statusline", null)).kind).toBe('installed');
+    });
+
+    it('throws a plain SettingsFileError for a settings.json that is not JSON', async () => {
+        writeFile(settingsPath, '{"model": ');
+        await expectAsync(readStatuslineState(env, OURS, null)).toBeRejectedWithError(SettingsFileError, /not valid JSON/);
+    });
+
+    it('is the command line installed in ~/.local/bin when there is one, else this copy under gjs', async () => {
+        const ownCopy = /^'gjs' '-m' '(\/.*\/cli\/main\.js)' statusline$/.exec(await meterStatuslineCommand(env, null))?.[1] ?? '';
+        expect(Gio.File.new_for_path(ownCopy).query_exists(null)).toBeTrue();
+        writeFile(`${env.homeDir}/.local/bin/ai-usage-meter`, '#!/bin/sh\n');
+        expect(await meterStatuslineCommand(env, null)).toBe(`'${env.homeDir}/.local/bin/ai-usage-meter' statusline`);
+    });
+
+    it('as `statusline --status`: the state in words; a file that cannot be read is a plain error', async () => {
+        const printed: string[] = [];
+        const ctx = {env, out: (t: string) => printed.push(t), err: (t: string) => printed.push(`! ${t}`),
+            readInput: () => Promise.resolve(''), program: () => Promise.resolve("'/bin/aum'")};
+        expect(await statuslineCommand.run(['--status'], ctx)).toBe(0);
+        expect(printed.pop()).toBe('Not installed. The 5-hour and weekly numbers come from the usage API.');
+        expect(await statuslineCommand.run(['--install'], ctx)).toBe(0);
+        expect(await statuslineCommand.run(['--status'], ctx)).toBe(0);
+        expect(printed.pop()).toMatch(/^Installed: /);
+        Gio.File.new_for_path(settingsPath).delete(null);
+        Gio.File.new_for_path(settingsPath).make_directory(null); // cannot be read, even by root
+        expect(await statuslineCommand.run(['--status'], ctx)).toBe(1);
+        expect(printed.pop()).toMatch(/^! ai-usage-meter: .*settings\.json/);
     });
 });

@@ -53,3 +53,16 @@ describe('CLI output', () => {
         expect(renderI3blocks([], names, thresholds)).toBe('AI\n0%');
     });
 });
+
+describe('CLI output: where each number came from', () => {
+    it('names the source of each limit of a mixed Claude card, and the session log of a Codex one', () => {
+        const claude: UsageSnapshot = {...emptySnapshot('claude', 'c', 'e2e@example.com'), updatedAt: NOW, windows: [
+            {id: 'five_hour', label: '5h', usedPercent: 24, resetsAt: null, windowSeconds: 18000, source: 'from the statusline, 11:58'},
+            {id: 'seven_day_opus', label: '7d Opus', usedPercent: 3, resetsAt: null, windowSeconds: 604800,
+                source: 'from the usage API, 11:30'}]};
+        const table = renderTable([claude, ...snapshots().slice(1)], names, NOW).split('\n');
+        expect(table.find(line => line.includes('5h'))).toContain('from the statusline, 11:58');
+        expect(table.find(line => line.includes('7d Opus'))).toContain('from the usage API, 11:30');
+        expect(table.some(line => /as of .*, from the Codex session log/.test(line))).toBeTrue();
+    });
+});

@@ -6,7 +6,8 @@ import {formatBalance, formatLimitValue} from '../../src/core/format.js';
 import type {HttpClient} from '../../src/core/http.js';
 import {normalize} from '../../src/core/normalized.js';
 import {
-    CodexProvider, newestRollout, parseCodexCredentials, parseCodexUsage, parseRolloutRateLimits, windowLabel,
+    CodexProvider, monthlyLimitAccount, newestRollout, parseCodexCredentials, parseCodexMonthlyUsage, parseCodexUsage,
+    parseRolloutRateLimits, windowLabel,
 } from '../../src/core/providers/codex.js';
 import {Keys, type Settings} from '../../src/core/settings.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
@@ -96,6 +97,12 @@ describe('parseRolloutRateLimits()', () => {
 
     it('returns null when no line has rate limits', () => {
         expect(parseRolloutRateLimits('{"type":"session_meta"}\n')).toBeNull();
+    });
+
+    it('shows a window of unknown length generically, never as "5h" because of its slot', () => {
+        const found = parseRolloutRateLimits(fixtureText('codex/real-world/rollout-no-window-minutes.jsonl'));
+        expect(found?.windows.map(w => [w.label, w.usedPercent, w.windowSeconds])).toEqual(
+            [['7d', 12.5, 604800], ['Other limit (primary)', 41, null]]);
     });
 });
 
@@ -289,5 +296,97 @@ describe('CodexProvider with real-world answers', () => {
         expect(snapshot?.error?.kind).toBe('server');
         expect(snapshot?.error?.message).toContain('chatgpt.com');
         expect(`${snapshot?.error?.message} ${snapshot?.error?.hint}`).not.toMatch(/codex login|<html|_cf_chl/i);
+    });
+});
+
+describe('Codex workspace spend controls (the monthly credit limit)', () => {
+    const MONTHLY = 'chatgpt.com/backend-api/accounts/acct-fixture-123/spend-controls/current-user/monthly-usage';
+    const usage = (file: string): unknown => realWorldJson(`codex/real-world/${file}`);
+
+    it('reads this member\'s monthly credit limit, in credits and never money', () => {
+        const window = parseCodexMonthlyUsage(usage('spend-controls-monthly-usage.json'));
+        expect(window?.label).toBe('Monthly credit limit');
+        expect(window?.credits).toEqual({used: 3046.4506806135178, limit: 7000});
+        expect(window?.money).toBeUndefined();
+        expect(window ? formatLimitValue(window) : '').toBe('3,046.45 / 7,000 credits');
+        expect(Math.round((window?.usedPercent ?? 0) * 10) / 10).toBe(43.5);
+    });
+
+    it('reads numbers as strings and a negative usage as none; a limit not in force is no limit', () => {
+        expect(parseCodexMonthlyUsage(usage('spend-controls-monthly-usage-strings.json'))?.credits).toEqual({used: 0, limit: 7000});
+        expect(parseCodexMonthlyUsage(usage('spend-controls-monthly-usage-disabled.json'))).toBeNull();
+        for (const mode of ['NONE', 'off', 'no_limit'])
+            expect(parseCodexMonthlyUsage({current_month_usage: 1, effective_monthly_limit: {limit: 10, enforcement_mode: mode}})).toBeNull();
+        expect(parseCodexMonthlyUsage({current_month_usage: 1, effective_monthly_limit: {limit: 0}})).toBeNull();
+        expect(parseCodexMonthlyUsage({current_month_usage: 12, effective_monthly_limit: {enforcement_mode: 'HARD_CAP'}})).toBeNull();
+        expect(parseCodexMonthlyUsage('<html>')).toBeNull();
+    });
+
+    it('asks only for a workspace plan whose answer has spend controls but no cap', () => {
+        expect(monthlyLimitAccount(usage('usage-spend-control-edu-null.json'), null)).toBe('00000000-0000-4000-8000-0000000000ed');
+        expect(monthlyLimitAccount(usage('usage-spend-control-edu-null.json'), 'signed-in')).toBe('signed-in');
+        expect(monthlyLimitAccount(usage('usage-spend-control-camel-null.json'), null)).toBe('00000000-0000-4000-8000-0000000000ca');
+        // A cap in the answer, no spend-control key, or a personal plan: nothing to ask.
+        expect(monthlyLimitAccount(usage('usage-spend-control-team.json'), 'a')).toBeNull();
+        expect(monthlyLimitAccount(usage('usage-individual-limit-enterprise.json'), 'a')).toBeNull();
+        expect(monthlyLimitAccount(usage('usage-primary-is-weekly.json'), 'a')).toBeNull();
+        for (const plan of ['plus', 'pro', 'free', 'go', 'guest'])
+            expect(monthlyLimitAccount({plan_type: plan, spend_control: {individual_limit: null}}, 'a')).toBeNull();
+        expect(monthlyLimitAccount({spend_control: null}, 'a')).toBeNull();
+    });
+
+    it('reads a cap at the top level of the answer too', () => {
+        const windows = parseCodexUsage({plan_type: 'team', individual_limit: {limit: '1000', used: '250'}}).windows;
+        expect(windows.map(w => [w.label, w.credits])).toEqual([['Credit limit', {used: 250, limit: 1000}]]);
+    });
+
+    describe('in the fetch', () => {
+        let server: FixtureServer;
+        let http: HttpClient;
+        let env: TestEnvironment;
+        let provider: CodexProvider;
+        beforeEach(() => {
+            provider = new CodexProvider(providerDeps());
+            server = new FixtureServer();
+            http = loopbackHttp(server.baseUrl);
+            env = testEnvironment(makeTempDir());
+            writeFile(`${env.homeDir}/.codex/auth.json`, fixtureText('codex/auth.json'));
+            server.route(USAGE, realWorldRoute('codex/real-world/usage-spend-control-edu-null.json'));
+        });
+        afterEach(() => {
+            http.destroy();
+            server.destroy();
+        });
+
+        it('adds the monthly credit limit of the signed-in workspace account to the card', async () => {
+            server.route(MONTHLY, realWorldRoute('codex/real-world/spend-controls-monthly-usage.json'));
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(snapshot?.plan).toBe('Education');
+            expect(snapshot?.windows.map(w => w.label)).toEqual(['5h', 'Monthly credit limit']);
+            // The signed-in account of auth.json, not the one the answer names.
+            const [request] = server.requestsTo(MONTHLY);
+            expect(request?.headers['chatgpt-account-id']).toBe('acct-fixture-123');
+            expect(request?.headers['authorization']).toMatch(/^Bearer /);
+        });
+
+        it('shows the card without it when the endpoint fails, and rests the endpoint until a manual refresh', async () => {
+            server.route(MONTHLY, {status: 403, body: {detail: 'Forbidden'}});
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(snapshot?.windows.map(w => w.label)).toEqual(['5h']);
+            await provider.fetch(fetchContext(env, http));
+            expect(server.requestsTo(MONTHLY).length).toBe(1);
+            server.route(MONTHLY, realWorldRoute('codex/real-world/spend-controls-monthly-usage.json'));
+            const [manual] = await provider.fetch(fetchContext(env, http, {manual: true}));
+            expect(server.requestsTo(MONTHLY).length).toBe(2);
+            expect(manual?.windows.map(w => w.label)).toEqual(['5h', 'Monthly credit limit']);
+        });
+
+        it('never asks for a personal plan', async () => {
+            server.route(USAGE, {status: 200, body: {plan_type: 'plus', spend_control: {individual_limit: null}, rate_limit: null}});
+            await provider.fetch(fetchContext(env, http));
+            expect(server.requestsTo(MONTHLY).length).toBe(0);
+        });
     });
 });

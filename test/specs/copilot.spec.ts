@@ -153,6 +153,8 @@ describe('Copilot real-world user answers', () => {
             balances: ['Chat unlimited', 'Completions unlimited', 'AI credits used this cycle 2,111'], note: true},
         {file: 'user-business-placeholders-no-credits.json', plan: 'Business', windows: [], balances: [], note: true},
         {file: 'user-enterprise.json', plan: 'Enterprise', windows: [['AI credits', 4.2, '2,061,618 / 50,000,000 credits']], balances: []},
+        {file: 'user-enterprise-seat-business-plan.json', plan: 'Enterprise', windows: [['AI credits', 24.5, '245 / 1,000 credits']],
+            balances: ['Chat unlimited', 'Completions unlimited'], resetsAt: Date.UTC(2100, 1, 1)},
         {file: 'user-enterprise-all-unlimited.json', plan: 'Enterprise', windows: [],
             balances: ['AI credits unlimited', 'Chat unlimited', 'Completions unlimited']},
         {file: 'user-unlimited-as-string.json', plan: 'Enterprise', windows: [['AI credits', 75, '750 / 1,000 credits']],

@@ -1,7 +1,7 @@
 import type {HttpClient} from '../../src/core/http.js';
 import {
     GeminiProvider, checkAuthType, findOAuthClient, geminiFamily, parseGeminiQuota, parseLoadCodeAssist,
-    parseOAuthClient, pickGeminiProject,
+    parseOAuthClient, pickGeminiProject, tokenRefusal,
 } from '../../src/core/providers/gemini.js';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {
@@ -46,6 +46,12 @@ describe('parseLoadCodeAssist()', () => {
             .toEqual({project: 'p', plan: 'Free'});
         expect(parseLoadCodeAssist({currentTier: {id: 'free-tier'}}, 'example.com').plan).toBe('Workspace');
         expect(parseLoadCodeAssist('x', null)).toEqual({project: null, plan: null});
+    });
+
+    it('shows a tier it does not know by the name Google gives it', () => {
+        expect(parseLoadCodeAssist(realWorldJson(real('load-code-assist-unknown-tier.json')), null))
+            .toEqual({project: 'fixture-project-42', plan: 'Ultra'});
+        expect(parseLoadCodeAssist({currentTier: {id: 'some-new-tier'}}, null).plan).toBeNull();
     });
 });
 
@@ -253,5 +259,71 @@ describe('Gemini real-world quota answers', () => {
         expect(pickGeminiProject({projects: [{projectId: 'site'}, {projectId: 'ai', labels: {'generative-language': 'enabled'}}]}))
             .toBe('ai');
         expect(pickGeminiProject({})).toBeNull();
+    });
+});
+
+describe('GeminiProvider when Google refuses to refresh the sign-in', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    let env: TestEnvironment;
+    const credsPath = (): string => `${env.homeDir}/.gemini/oauth_creds.json`;
+    const refusal = async (file: string): Promise<{kind: string; message: string; hint: string}> => {
+        server.route(TOKEN, realWorldRoute(`gemini/real-world/${file}`));
+        const [snapshot] = await new GeminiProvider().fetch(fetchContext(env, http));
+        expect(server.requestsTo(TOKEN).length).toBe(1);
+        expect(server.requestsTo(LOAD).length).toBe(0);
+        expect(readFile(credsPath())).toBe(fixtureText('gemini/oauth_creds-expired.json'));
+        return {kind: snapshot?.error?.kind ?? '', message: snapshot?.error?.message ?? '', hint: snapshot?.error?.hint ?? ''};
+    };
+
+    beforeEach(() => {
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+        env = testEnvironment(makeTempDir(), {GEMINI_OAUTH_CLIENT_ID: 'cid', GEMINI_OAUTH_CLIENT_SECRET: 'csecret'});
+        writeFile(credsPath(), fixtureText('gemini/oauth_creds-expired.json'));
+    });
+    afterEach(() => {
+        http.destroy();
+        server.destroy();
+    });
+
+    it('UNSUPPORTED_CLIENT: the end of personal-account access, pointing to Antigravity', async () => {
+        const error = await refusal('token-refresh-unsupported-client-400.json');
+        expect(error.kind).toBe('not-configured');
+        expect(error.message).toContain('2026-06-18');
+        expect(error.hint).toContain('Antigravity');
+        expect(`${error.message} ${error.hint}`).not.toMatch(/Unexpected|400|\{/);
+    });
+
+    it('unauthorized_client: Antigravity for a personal account, a current CLI and a new sign-in otherwise', async () => {
+        const error = await refusal('token-refresh-unauthorized-client-400.json');
+        expect(error.kind).toBe('auth');
+        expect(error.message).toContain('unauthorized_client');
+        expect(error.hint).toContain('Antigravity');
+        expect(error.hint).toContain('run `gemini` and sign in again');
+    });
+
+    it('invalid_client: the client in use, not "credentials rejected"', async () => {
+        const error = await refusal('token-refresh-invalid-client-401.json');
+        expect(error.kind).toBe('auth');
+        expect(error.message).toContain('invalid_client');
+        expect(error.message).not.toContain('(401)');
+        // The client came from GEMINI_OAUTH_CLIENT_ID/SECRET here: those are what to check.
+        expect(error.hint).toContain('GEMINI_OAUTH_CLIENT_ID');
+        delete env.vars['GEMINI_OAUTH_CLIENT_ID'];
+        expect(tokenRefusal({status: 401, text: '', body: realWorldJson('gemini/real-world/token-refresh-invalid-client-401.json')}, env).hint)
+            .toContain('Update the Gemini CLI');
+    });
+
+    it('invalid_grant: revoked or expired, sign in again', async () => {
+        const error = await refusal('token-refresh-invalid-grant-400.json');
+        expect(error.kind).toBe('expired');
+        expect(error.message).toContain('revoked or has expired');
+        expect(error.hint).toContain('gemini');
+    });
+
+    it('another code or none: still a refusal to refresh, with the code or the status', () => {
+        expect(tokenRefusal({status: 400, text: '', body: {error: 'invalid_request'}}, env).message).toContain('(invalid_request)');
+        expect(tokenRefusal({status: 400, text: '', body: null}, env).message).toContain('(400)');
     });
 });

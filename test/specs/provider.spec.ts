@@ -9,18 +9,18 @@ import {BackoffGate} from '../../src/core/backoff.js';
 import {emptySnapshot} from '../../src/core/contract.js';
 import {ProviderError, cancelledError} from '../../src/core/errors.js';
 import type {HttpClient, HttpResponse} from '../../src/core/http.js';
-import {OwnTokenStore, type OAuthClient} from '../../src/core/ownSignIn.js';
+import {type OAuthClient, OwnTokenStore} from '../../src/core/ownSignIn.js';
 import {
-    type AccountFetcher, type AccountSource, type FetchContext, type StatusHints, configFolders, displayPath, errorSnapshot,
-    extraFolders, fetchAccounts, folderSources, gatedRequest, ownAccountId, ownSignIns, ownSignInSources, settleAccount,
-    tokenFingerprint, unexpectedResponse,
+    type AccountFetcher, type AccountSource, type FetchContext, type StatusHints, configFolders, displayPath,
+    errorSnapshot, extraFolders, fetchAccounts, folderSources, gatedRequest, ownAccountId, ownSignInSources, ownSignIns,
+    settleAccount, tokenFingerprint, unexpectedResponse,
 } from '../../src/core/provider.js';
 import {SecretStore} from '../../src/core/secrets.js';
 import {Keys} from '../../src/core/settings.js';
-import {FixtureServer, type FixtureRoute} from '../support/fixtureServer.js';
+import {type FixtureRoute, FixtureServer, fixtureText} from '../support/fixtureServer.js';
 import {
-    fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, testEnvironment, testSettings, writeFile,
-    type TestEnvironment,
+    type TestEnvironment, fetchContext, loopbackHttp, makeTempDir, providerErrorFrom, readFile, testEnvironment,
+    testSettings, writeFile,
 } from '../support/helpers.js';
 
 const USAGE = 'api.example.test/v1/usage';
@@ -61,6 +61,10 @@ describe('gatedRequest()', () => {
     const answer = (route: FixtureRoute): void => server.route(USAGE, route);
     const failure = (hints: StatusHints = HINTS, overrides: Partial<FetchContext> = {}): Promise<ProviderError> =>
         providerErrorFrom(() => send(hints, overrides));
+    /** How one answer is worded: a gate of its own, so the back-off after one failure does not hold the next request. */
+    const worded = (hints: StatusHints = HINTS): Promise<ProviderError> => failure(hints, {gate: new BackoffGate()});
+    /** A failure's hint without the back-off sentence that follows it. */
+    const firstSentence = (hint: string): string => hint.replace(/ After this failure, .*$/, '');
     /** A response a hint gets to see: the error it returns names the status and the body. */
     const special = (kind: 'auth' | 'scope' | 'expired') =>
         (response: HttpResponse): ProviderError => new ProviderError(kind, `special ${response.status} ${response.text}`, 'special');
@@ -75,55 +79,55 @@ describe('gatedRequest()', () => {
 
     it('fails on a 2xx answer that is not JSON', async () => {
         answer({status: 200, body: '<html><body>Sign in to the Wi-Fi</body></html>', headers: {'content-type': 'text/html'}});
-        expect((await failure()).message).toBe('The server sent a web page instead of data.');
+        expect((await worded()).message).toBe('The server sent a web page instead of data.');
         answer({status: 204, body: ''});
-        expect((await failure()).message).toBe('The server sent an empty answer.');
+        expect((await worded()).message).toBe('The server sent an empty answer.');
     });
 
     it('maps a 401 to a sign-in error with the provider\'s hint, or to what `rejected` makes of it', async () => {
         answer({status: 401, body: {error: 'invalid_token'}});
-        const error = await failure();
-        expect([error.kind, error.message, error.hint]).toEqual(['auth', 'The server rejected the credentials (401).', 'Sign in again.']);
-        const rejected = await failure({...HINTS, rejected: special('expired')});
+        const error = await worded();
+        expect([error.kind, error.message, firstSentence(error.hint)]).toEqual(['auth', 'The server rejected the credentials (401).', 'Sign in again.']);
+        const rejected = await worded({...HINTS, rejected: special('expired')});
         expect([rejected.kind, rejected.message]).toEqual(['expired', 'special 401 {"error":"invalid_token"}']);
     });
 
     it('maps a 403 with data to access denied, or to what `forbidden` makes of it (a missing scope)', async () => {
         answer({status: 403, body: {error: {type: 'permission_error'}}});
-        const error = await failure();
-        expect([error.kind, error.message, error.hint]).toEqual(['auth', 'Access denied (403).', 'Sign in again.']);
-        expect((await failure({...HINTS, forbidden: special('scope')})).kind).toBe('scope');
+        const error = await worded();
+        expect([error.kind, error.message, firstSentence(error.hint)]).toEqual(['auth', 'Access denied (403).', 'Sign in again.']);
+        expect((await worded({...HINTS, forbidden: special('scope')})).kind).toBe('scope');
     });
 
     it('takes a 403 web page (a browser check) for an availability problem naming the host, not a sign-in one', async () => {
         for (const page of ['<!DOCTYPE html><html><title>Just a moment...</title></html>', '\n  <HTML><body>denied</body></HTML>']) {
             answer({status: 403, body: page, headers: {'content-type': 'text/html'}});
-            const error = await failure({...HINTS, forbidden: special('scope')});
+            const error = await worded({...HINTS, forbidden: special('scope')});
             expect(error.kind).withContext(page).toBe('server');
             expect(error.message).toBe('api.example.test answered with a web page, such as a browser check, instead of data (403).');
-            expect(error.hint).toBe('This is not a sign-in problem; the next refresh will try again.');
+            expect(firstSentence(error.hint)).toBe('This is not a sign-in problem; the next refresh will try again.');
         }
     });
 
     it('hands a 404 to `notFound` when the provider has one; otherwise it is an unexpected status', async () => {
         answer({status: 404, body: {error: 'no_subscription'}});
-        expect((await failure({...HINTS, notFound: special('auth')})).message).toBe('special 404 {"error":"no_subscription"}');
-        const error = await failure();
+        expect((await worded({...HINTS, notFound: special('auth')})).message).toBe('special 404 {"error":"no_subscription"}');
+        const error = await worded();
         expect([error.kind, error.message]).toEqual(['parse', 'Unexpected response: Unexpected status 404: {"error":"no_subscription"}']);
     });
 
     it('maps 5xx to a temporary server problem with its status', async () => {
         for (const status of [500, 502, 503]) {
             answer({status, body: {error: 'overloaded'}});
-            const error = await failure();
+            const error = await worded();
             expect([error.kind, error.message]).withContext(String(status)).toEqual(['server', `The server had a problem (${status}).`]);
-            expect(error.hint).toBe('This is usually temporary; the next refresh will try again.');
+            expect(firstSentence(error.hint)).toBe('This is usually temporary; the next refresh will try again.');
         }
     });
 
     it('words another status with the start of the body, credentials redacted', async () => {
         answer({status: 418, body: `teapot Bearer sk-ant-oat01-SECRETSECRET ${'x'.repeat(400)}`, headers: {'content-type': 'text/plain'}});
-        const error = await failure();
+        const error = await worded();
         expect(error.kind).toBe('parse');
         expect(error.message).toMatch(/^Unexpected response: Unexpected status 418: teapot Bearer \[redacted\] x+$/);
         expect(error.message).not.toContain('SECRET');
@@ -157,6 +161,7 @@ describe('gatedRequest()', () => {
 
     it('lets a manual refresh through a pause, and a success ends the pause', async () => {
         gate.recordRateLimit(KEY, env.clock, env.clock + 60 * MINUTE);
+        env.clock += 1; // the request goes out after the 429 (one that was under way when it came would not end it)
         answer({status: 200, body: {used: 3}});
         expect((await send(HINTS, {manual: true})).body).toEqual({used: 3});
         expect(server.requestsTo(USAGE).length).toBe(1);
@@ -366,5 +371,44 @@ describe('ownSignInSources()', () => {
             http.destroy();
             server.destroy();
         }
+    });
+});
+
+describe('gatedRequest() and a web page instead of the API\'s answer', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    const env = testEnvironment(makeTempDir());
+    const page = fixtureText('codex/real-world/usage-cloudflare-challenge-403.html');
+    beforeEach(() => {
+        server = new FixtureServer();
+        http = loopbackHttp(server.baseUrl);
+    });
+    afterEach(() => {
+        http.destroy();
+        server.destroy();
+    });
+
+    for (const status of [400, 403, 404, 410]) {
+        it(`calls an HTML page with status ${status} an availability problem, whatever the hints say`, async () => {
+            server.route('example.com/api', {status, body: page, headers: {'content-type': 'text/html; charset=UTF-8'}});
+            const error = await providerErrorFrom(() => gatedRequest(fetchContext(env, http), 'key', {url: 'https://example.com/api'}, {
+                unauthorized: 'sign in',
+                notFound: () => new ProviderError('not-configured', 'no such subscription', ''),
+                badRequest: () => new ProviderError('auth', 'bad request', ''),
+            }));
+            expect(error.kind).toBe('server');
+            expect(error.message).toContain('example.com');
+            expect(error.hint).toContain('not a sign-in problem');
+        });
+    }
+
+    it('keeps a 5xx page a server error, and hands a 400 with data to its hint', async () => {
+        server.route('example.com/api', {status: 502, body: page, headers: {'content-type': 'text/html'}});
+        expect((await providerErrorFrom(() => gatedRequest(fetchContext(env, http), 'key', {url: 'https://example.com/api'},
+            {unauthorized: ''}))).message).toContain('(502)');
+        server.route('example.com/api', {status: 400, body: {error: 'invalid_grant'}});
+        expect((await providerErrorFrom(() => gatedRequest(fetchContext(env, http), 'key', {url: 'https://example.com/api'},
+            {unauthorized: '', badRequest: r => new ProviderError('expired', `refused: ${r.text}`, '')}))).message)
+            .toBe('refused: {"error":"invalid_grant"}');
     });
 });

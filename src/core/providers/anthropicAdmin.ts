@@ -82,12 +82,15 @@ export interface ClaudeCodeTotals {
     commits: number;
     pullRequests: number;
     estimatedCost: number;
+    /** Of the estimated cost, as the report gives it (USD when it does not say). */
+    currency: string;
 }
 
 /** Claude Code analytics records (one per user and day) → totals. */
 export function parseClaudeCodeAnalytics(records: readonly JsonObject[]): ClaudeCodeTotals {
     const users = new Set<string>();
-    const totals: ClaudeCodeTotals = {users: 0, sessions: 0, linesAdded: 0, linesRemoved: 0, commits: 0, pullRequests: 0, estimatedCost: 0};
+    const totals: ClaudeCodeTotals = {users: 0, sessions: 0, linesAdded: 0, linesRemoved: 0, commits: 0, pullRequests: 0,
+        estimatedCost: 0, currency: 'USD'};
     for (const record of records) {
         const actor = optionalObject(record, 'actor');
         const who = actor ? optionalString(actor, 'email_address') ?? optionalString(actor, 'api_key_name') : null;
@@ -102,7 +105,8 @@ export function parseClaudeCodeAnalytics(records: readonly JsonObject[]): Claude
         totals.pullRequests += core ? optionalNumeric(core, 'pull_requests_by_claude_code') ?? 0 : 0;
         for (const model of Array.isArray(record['model_breakdown']) ? record['model_breakdown'].filter(isObject) : []) {
             const cost = optionalObject(model, 'estimated_cost');
-            totals.estimatedCost += cost ? (optionalNumeric(cost, 'amount') ?? 0) / 100 : 0;
+            totals.estimatedCost += cost ? (optionalNumeric(cost, 'amount') ?? 0) / 100 : 0; // cents
+            totals.currency = (cost ? optionalString(cost, 'currency') : null) ?? totals.currency;
         }
     }
     totals.users = users.size;
@@ -152,7 +156,7 @@ export class AnthropicAdminProvider extends AdminKeyProvider {
                 return [{label: _('Claude Code, 7 days'), value: _('no activity')}];
             return [
                 {label: _('Claude Code, 7 days'), value: format(_('%d users, %d sessions, %s estimated'), t.users, t.sessions,
-                    formatMoney(t.estimatedCost, 'USD'))},
+                    formatMoney(t.estimatedCost, t.currency))},
                 {label: _('Lines added / removed'), value: `+${t.linesAdded} / −${t.linesRemoved}`},
                 {label: _('Commits / pull requests'), value: `${t.commits} / ${t.pullRequests}`},
             ];

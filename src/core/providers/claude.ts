@@ -20,7 +20,7 @@ import {
 import type {JsonObject} from '../json.js';
 import {redactJson} from '../redact.js';
 import type {OAuthClient} from '../ownSignIn.js';
-import type {AccountsSection, SignIn} from '../prefsSection.js';
+import type {AccountsSection, InstallState, SignIn} from '../prefsSection.js';
 import {
     configFolders, displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
     tokenFingerprint, unexpectedResponse,
@@ -28,7 +28,8 @@ import {
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {Keys} from '../settings.js';
 import {
-    freshWindows, readStatuslineRecord, statuslineConfigDir, statuslineRecordPath, statuslineWindow, type RecordedWindow,
+    describeStatuslineState, freshWindows, installStatusline, meterStatuslineCommand, readStatuslineRecord, readStatuslineState,
+    statuslineConfigDir, statuslineRecordPath, statuslineWindow, uninstallStatusline, type RecordedWindow,
 } from './claudeStatusline.js';
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
@@ -137,14 +138,37 @@ export async function readClaudeFolder(dir: string, cancellable: Gio.Cancellable
     return found;
 }
 
-/** "max" + "default_claude_max_20x" → "Max 20x". */
+/** The plans a rate-limit tier can name; `default_claude_ai` is the tier of several plans and names none. */
+const TIER_PLANS = new Set(['pro', 'max', 'team', 'enterprise']);
+
+/**
+ * "max" + "default_claude_max_20x" → "Max 20x". Without a subscription type the tier names the
+ * plan only when it holds a plan's name: "default_claude_ai" (Pro, and some Max accounts) says nothing.
+ */
 export function claudePlanLabel(subscriptionType: string | null, rateLimitTier: string | null): string | null {
     const tierMultiplier = rateLimitTier ? /_(\d+x)$/.exec(rateLimitTier)?.[1] ?? null : null;
-    const base = subscriptionType ?? (rateLimitTier ? /claude_([a-z]+)/.exec(rateLimitTier)?.[1] ?? null : null);
+    const tierPlan = rateLimitTier ? /claude_([a-z]+)/.exec(rateLimitTier)?.[1] ?? null : null;
+    const base = subscriptionType ?? (tierPlan !== null && TIER_PLANS.has(tierPlan) ? tierPlan : null);
     if (base === null)
         return null;
     const name = capitalize(base);
     return tierMultiplier ? `${name} ${tierMultiplier}` : name;
+}
+
+/**
+ * The account's e-mail and plan from the OAuth profile, for sign-ins whose credentials do not say
+ * the plan (our own sign-in, CLAUDE_CODE_OAUTH_TOKEN): `organization.organization_type`
+ * ("claude_max") and its `rate_limit_tier` ("default_claude_max_5x") → "Max 5x".
+ */
+export function parseClaudeProfile(json: unknown): {email: string | null; plan: string | null} {
+    const account = isObject(json) ? optionalObject(json, 'account') : null;
+    const organization = isObject(json) ? optionalObject(json, 'organization') : null;
+    const type = organization ? optionalString(organization, 'organization_type') : null;
+    const plan = type?.startsWith('claude_') === true ? type.slice('claude_'.length) : null;
+    return {
+        email: account ? optionalString(account, 'email_address') ?? optionalString(account, 'email') : null,
+        plan: claudePlanLabel(plan, organization ? optionalString(organization, 'rate_limit_tier') : null),
+    };
 }
 
 const NUMBER_WORDS: Record<string, number> = {
@@ -323,6 +347,17 @@ function mergeSources(recorded: readonly RecordedWindow[], answer: UsageAnswer |
     return [...missing, ...merged];
 }
 
+/** Claude Code's environment when it runs with one of its folders (null: as it is). */
+function inFolder(env: Environment, folder: string | null): Environment {
+    return folder === null ? env : {...env, getenv: name => name === 'CLAUDE_CONFIG_DIR' ? folder : env.getenv(name)};
+}
+
+/** The statusline of a Claude Code folder, as the preferences show it. */
+async function statuslineInstallState(env: Environment, cancellable: Gio.Cancellable): Promise<InstallState> {
+    const state = await readStatuslineState(env, await meterStatuslineCommand(env, cancellable), cancellable);
+    return {installed: state.kind === 'installed', text: describeStatuslineState(state)};
+}
+
 const claudeSignIn = (found: ClaudeCredentials): SignIn => ({source: found.source,
     identity: tokenFingerprint(found.accessToken), email: null, expiresAt: found.expiresAt,
     plan: claudePlanLabel(found.subscriptionType, found.rateLimitTier)});
@@ -335,8 +370,8 @@ export class ClaudeProvider implements Provider {
     readonly refetchOn = [Keys.accountDirs, Keys.ownSignIns];
     readonly endpoints = [CLAUDE_USAGE_URL];
     readonly prefs: AccountsSection;
-    /** Account e-mail per token fingerprint, looked up once per token. */
-    private readonly _emails = new Map<string, string | null>();
+    /** Account e-mail and plan per token fingerprint, looked up once per token. */
+    private readonly _profiles = new Map<string, {email: string | null; plan: string | null}>();
     /** The usage endpoint's last answer per account, and since when its statusline is current. */
     private readonly _answers = new Map<string, UsageAnswer>();
     private readonly _statuslineSince = new Map<string, number>();
@@ -354,6 +389,20 @@ export class ClaudeProvider implements Provider {
             folder: {title: _('Add a Claude Code folder (CLAUDE_CONFIG_DIR)…'),
                 read: async (dir, cancellable) => claudeSignIn(await readClaudeFolder(dir, cancellable))},
             ownSignIn: {client: CLAUDE_OAUTH, title: _('Sign in with a Claude account…')},
+            install: {
+                title: _('Claude Code statusline'),
+                failed: _('Claude Code’s settings were left as they are: %s'),
+                read: async (env, folder, cancellable) => statuslineInstallState(inFolder(env, folder), cancellable),
+                install: async (env, folder, cancellable) => {
+                    const claudeEnv = inFolder(env, folder);
+                    await installStatusline(claudeEnv, await meterStatuslineCommand(claudeEnv, cancellable), cancellable);
+                    return statuslineInstallState(claudeEnv, cancellable);
+                },
+                remove: async (env, folder, cancellable) => {
+                    await uninstallStatusline(inFolder(env, folder), cancellable);
+                    return statuslineInstallState(inFolder(env, folder), cancellable);
+                },
+            },
             expiredHint: _('token expired: run `claude` once to refresh it'),
         };
     }
@@ -424,9 +473,10 @@ export class ClaudeProvider implements Provider {
         const key = tokenFingerprint(account.accessToken);
         const snapshot = (error: ProviderError | null): UsageSnapshot => {
             const answer = this._answers.get(account.source);
+            const profile = this._profiles.get(key);
             return {
-                ...quotaSnapshot(this.id, account.source, this._emails.get(key) ?? label, mergeSources(recorded, answer, now)),
-                plan: claudePlanLabel(account.subscriptionType, account.rateLimitTier),
+                ...quotaSnapshot(this.id, account.source, profile?.email ?? label, mergeSources(recorded, answer, now)),
+                plan: claudePlanLabel(account.subscriptionType, account.rateLimitTier) ?? profile?.plan ?? null,
                 updatedAt: Math.max(answer?.at ?? -Infinity, ...recorded.map(r => r.recordedAt)),
                 error: error === null ? null : {kind: error.kind, message: error.message, hint: error.hint, retryAt: error.retryAt},
                 raw: {statusline: recorded, usage: answer?.raw ?? null},
@@ -466,33 +516,34 @@ export class ClaudeProvider implements Provider {
                 : new ProviderError('auth', _('Claude refused access to usage data (403).'), reloginHint()),
         });
         const windows = parseClaudeUsage(response.body);
-        const email = await this._email(ctx, key, headers);
+        const profile = await this._profile(ctx, key, headers);
         const raw = redactJson(response.body);
         this._answers.set(credentials.source, {windows, at: ctx.env.now(), raw});
         return {
-            ...quotaSnapshot(this.id, credentials.source, email ?? label, windows),
-            plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier),
+            ...quotaSnapshot(this.id, credentials.source, profile.email ?? label, windows),
+            plan: claudePlanLabel(credentials.subscriptionType, credentials.rateLimitTier) ?? profile.plan,
             updatedAt: ctx.env.now(),
             raw,
         };
     }
 
-    /** The account e-mail labels the card; a failed lookup is not an error worth showing. */
-    private async _email(ctx: FetchContext, key: string, headers: Record<string, string>): Promise<string | null> {
-        if (this._emails.has(key))
-            return this._emails.get(key) ?? null;
-        let email: string | null = null;
+    /** The account e-mail labels the card, the plan fills in; a failed lookup is not an error worth showing. */
+    private async _profile(ctx: FetchContext, key: string, headers: Record<string, string>):
+        Promise<{email: string | null; plan: string | null}> {
+        const known = this._profiles.get(key);
+        if (known !== undefined)
+            return known;
+        let profile = {email: null as string | null, plan: null as string | null};
         try {
             const response = await gatedRequest(ctx, `${key}:profile`,
                 {url: CLAUDE_PROFILE_URL, headers: {Authorization: headers['Authorization'] ?? ''}},
                 {unauthorized: ''});
-            const account = isObject(response.body) ? optionalObject(response.body, 'account') : null;
-            email = account ? optionalString(account, 'email_address') ?? optionalString(account, 'email') : null;
+            profile = parseClaudeProfile(response.body);
         } catch (error) {
             if (!(error instanceof ProviderError))
                 throw error;
         }
-        this._emails.set(key, email);
-        return email;
+        this._profiles.set(key, profile);
+        return profile;
     }
 }

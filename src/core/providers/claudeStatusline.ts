@@ -12,7 +12,7 @@ import GLib from 'gi://GLib';
 
 import type {QuotaWindow} from '../contract.js';
 import type {Environment} from '../environment.js';
-import {ensureDirectory, readTextFile, readToEnd, writePrivateFile} from '../files.js';
+import {ensureDirectory, meterProgram, readTextFile, readToEnd, writePrivateFile} from '../files.js';
 import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseJson} from '../json.js';
@@ -246,6 +246,48 @@ async function writeSettings(path: string, json: JsonObject, existed: boolean, c
         Gio.FileCreateFlags.REPLACE_DESTINATION, cancellable);
 }
 
+/**
+ * What Claude Code's settings.json holds for the statusline: our command (with the user's own
+ * one it chains, if any), another command (which an install would keep and chain), or none.
+ */
+export type StatuslineState =
+    | {kind: 'installed'; path: string; chained: string | null}
+    | {kind: 'other'; path: string; command: string}
+    | {kind: 'none'; path: string};
+
+/** The statusline state of the Claude Code folder of `env`; a settings.json that is not JSON throws SettingsFileError. */
+export async function readStatuslineState(env: Environment, command: string, cancellable: Gio.Cancellable | null):
+    Promise<StatuslineState> {
+    const path = claudeSettingsPath(env);
+    const {json} = await readSettings(path, cancellable);
+    const entry = (await readChains(env, cancellable)).get(path);
+    const current = commandOf(json['statusLine']);
+    if (current !== null && (current === command || current === entry?.installed))
+        return {kind: 'installed', path, chained: entry === undefined ? null : commandOf(entry.previous)};
+    return current === null ? {kind: 'none', path} : {kind: 'other', path, command: current};
+}
+
+/** A state in words, for the preferences and the command line. */
+export function describeStatuslineState(state: StatuslineState): string {
+    switch (state.kind) {
+    case 'installed':
+        return state.chained === null
+            ? _('Installed: Claude Code runs the meter as its statusline and shows the meter’s line.')
+            : format(_('Installed: Claude Code runs the meter, which runs your own statusline (%s) and shows its line.'),
+                state.chained);
+    case 'other':
+        return format(_('Not installed. Claude Code runs another statusline (%s); installing keeps it and chains it.'),
+            state.command);
+    case 'none':
+        return _('Not installed. The 5-hour and weekly numbers come from the usage API.');
+    }
+}
+
+/** The command settings.json gets: our command line's `statusline`. */
+export async function meterStatuslineCommand(env: Environment, cancellable: Gio.Cancellable | null): Promise<string> {
+    return `${await meterProgram(env.homeDir, cancellable)} statusline`;
+}
+
 export type InstallOutcome = 'installed' | 'already-installed';
 export type UninstallOutcome = 'removed' | 'not-installed';
 
@@ -301,17 +343,19 @@ export async function handleStatusline(env: Environment, input: string, cancella
     return compactStatusline(freshWindows(recorded, env.now()));
 }
 
-/** `ai-usage-meter statusline [--install | --uninstall]`. */
+/** `ai-usage-meter statusline [--install | --uninstall | --status]`. */
 export const statuslineCommand: ProviderCommand = {
     name: 'statusline',
     help: `Claude Code's statusline command: records the 5 h and 7 d limits it is given on
             standard input (no request needed), then prints your previous statusline or ours
             --install / --uninstall: make it Claude Code's statusline in ~/.claude/settings.json
-            (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made`,
+            (or $CLAUDE_CONFIG_DIR), keeping your own command chained; a backup is made
+            --status: whether it is installed, and which command of yours it chains`,
     async run(args, ctx) {
         const action = args[0] ?? null;
-        if (args.length > 1 || (action !== null && action !== '--install' && action !== '--uninstall')) {
-            ctx.err(format(_('ai-usage-meter: unexpected “%s” for statusline (expected --install or --uninstall)'), args.join(' ')));
+        if (args.length > 1 || (action !== null && action !== '--install' && action !== '--uninstall' && action !== '--status')) {
+            ctx.err(format(_('ai-usage-meter: unexpected “%s” for statusline (expected --install, --uninstall or --status)'),
+                args.join(' ')));
             return 2;
         }
         try {
@@ -323,12 +367,15 @@ export const statuslineCommand: ProviderCommand = {
                 const outcome = await uninstallStatusline(ctx.env, null);
                 ctx.out(outcome === 'removed' ? _('Claude Code’s statusline is back to what it was before.')
                     : _('The meter is not Claude Code’s statusline; nothing was changed.'));
+            } else if (action === '--status') {
+                ctx.out(describeStatuslineState(await readStatuslineState(ctx.env, `${await ctx.program()} statusline`, null)));
             } else {
                 ctx.out(await handleStatusline(ctx.env, await ctx.readInput(), null));
             }
             return 0;
         } catch (error) {
-            if (!(error instanceof SettingsFileError))
+            // A settings.json that is not JSON, or that may not be read or written, is said plainly.
+            if (!(error instanceof SettingsFileError) && !(action !== null && error instanceof GLib.Error))
                 throw error;
             ctx.err(`ai-usage-meter: ${error.message}`);
             return 1;

@@ -43,6 +43,8 @@ export const CODEX_OAUTH: OAuthClient = {
 export const CODEX_CALLBACK = {port: 1455, path: '/auth/callback'};
 const AUTH_CLAIMS = 'https://api.openai.com/auth';
 const PROFILE_CLAIMS = 'https://api.openai.com/profile';
+/** How long the spend-controls endpoint rests after a failure (it only adds to the card). */
+const MONTHLY_RETRY_MS = 30 * 60_000;
 /** How much of the newest session log to read looking for a rate-limit snapshot. */
 const ROLLOUT_TAIL_BYTES = 512 * 1024;
 
@@ -142,11 +144,16 @@ function parseWindow(json: JsonObject | null, id: string, name: string): QuotaWi
     return codexWindow(id, used, optionalNumber(json, 'limit_window_seconds'), optionalEpochSeconds(json, 'reset_at'), name);
 }
 
-/** A window named by its length ("5h", "7d GPT-5.3-Codex-Spark"), or by its slot when the length is unknown. */
+/**
+ * A window named by its length ("5h", "7d GPT-5.3-Codex-Spark"). A window of unknown length (a
+ * session log without `window_minutes`) is not given one: it is shown generically, by its slot.
+ */
 function codexWindow(id: string, usedPercent: number, seconds: number | null, resetsAt: number | null,
     name = ''): QuotaWindow {
-    const label = seconds !== null ? windowLabel(seconds) : id;
-    return {id, label: name ? `${label} ${name}` : label, usedPercent, resetsAt, windowSeconds: seconds};
+    const slot = id.slice(id.lastIndexOf(':') + 1);
+    const label = seconds !== null ? (name ? `${windowLabel(seconds)} ${name}` : windowLabel(seconds))
+        : name ? `${name} (${slot})` : format(_('Other limit (%s)'), slot);
+    return {id, label, usedPercent, resetsAt, windowSeconds: seconds};
 }
 
 function windowsOf(rateLimit: JsonObject | null, idPrefix: string, name: string): QuotaWindow[] {
@@ -182,13 +189,15 @@ export interface CodexUsage {
     balances: Balance[];
 }
 
+/** Personal plans, which have no workspace spend controls to ask about. */
+const PERSONAL_PLANS = new Set(['guest', 'free', 'go', 'plus', 'pro']);
+
 export function parseCodexUsage(json: unknown): CodexUsage {
     if (!isObject(json))
         throw unexpectedResponse(_('the usage response is not an object'));
     const rateLimit = optionalObject(json, 'rate_limit');
     const windows = windowsOf(rateLimit, '', '');
-    const creditCap = creditLimit(optionalObject(optionalObject(json, 'spend_control') ?? {}, 'individual_limit') ??
-        optionalObject(rateLimit ?? {}, 'individual_limit'));
+    const creditCap = creditCapOf(json);
     if (creditCap !== null)
         windows.push(creditCap);
     const additional = json['additional_rate_limits'];
@@ -210,6 +219,56 @@ export function parseCodexUsage(json: unknown): CodexUsage {
             balances.push({label: _('Credits'), amount: balance ?? 0, currency: null, unlimited});
     }
     return {plan: optionalString(json, 'plan_type'), windows, balances};
+}
+
+const spendControlKey = (json: JsonObject): string | undefined => ['spend_control', 'spendControl'].find(key => key in json);
+
+/** The credit cap, at the top, in rate_limit or in spend_control (snake or camel case), in that order. */
+function creditCapOf(json: JsonObject): QuotaWindow | null {
+    const key = spendControlKey(json);
+    const spendControl = key === undefined ? null : optionalObject(json, key);
+    return [optionalObject(json, 'individual_limit'), optionalObject(optionalObject(json, 'rate_limit') ?? {}, 'individual_limit'),
+        optionalObject(spendControl ?? {}, 'individual_limit')].map(creditLimit).find(cap => cap !== null) ?? null;
+}
+
+/**
+ * The workspace account whose monthly credit limit is to be asked from the spend-controls
+ * endpoint, or null: only when the usage answer says there are spend controls (the key is there,
+ * even null) without giving a cap, on a plan that is not a personal one (team, business, EDU,
+ * enterprise, and plans we do not know).
+ */
+export function monthlyLimitAccount(json: unknown, signedInAccount: string | null): string | null {
+    if (!isObject(json) || spendControlKey(json) === undefined || creditCapOf(json) !== null)
+        return null;
+    const plan = optionalString(json, 'plan_type');
+    if (plan === null || PERSONAL_PLANS.has(plan))
+        return null;
+    return signedInAccount ?? optionalString(json, 'account_id') ?? optionalString(json, 'accountId');
+}
+
+/** Enforcement modes that mean the workspace sets no monthly limit. */
+const NO_LIMIT_MODES = new Set(['none', 'off', 'disabled', 'no_limit']);
+
+/**
+ * The answer of the spend-controls endpoint: this member's monthly credit limit in the workspace
+ * (`effective_monthly_limit.limit`) and what was used this month (`current_month_usage`), numbers
+ * or strings. In credits, never money. Null when there is no limit in force.
+ */
+export function parseCodexMonthlyUsage(json: unknown): QuotaWindow | null {
+    const effective = isObject(json) ? optionalObject(json, 'effective_monthly_limit') : null;
+    const limit = effective ? optionalNumeric(effective, 'limit') : null;
+    if (!isObject(json) || effective === null || limit === null || limit <= 0)
+        return null;
+    const mode = optionalString(effective, 'enforcement_mode');
+    if (mode !== null && NO_LIMIT_MODES.has(mode.toLowerCase()))
+        return null;
+    const used = Math.max(0, optionalNumeric(json, 'current_month_usage') ?? 0);
+    return creditsWindow('monthly_credit_limit', _('Monthly credit limit'), used, limit, null, null);
+}
+
+/** The spend-controls address of a workspace account (ChatGPT's own settings page reads it). */
+export function codexMonthlyUsageUrl(accountId: string): string {
+    return `https://chatgpt.com/backend-api/accounts/${encodeURIComponent(accountId)}/spend-controls/current-user/monthly-usage`;
 }
 
 /** A rate-limit snapshot from a Codex session log: windows and when it was written. */
@@ -308,6 +367,8 @@ export class CodexProvider implements Provider {
     readonly refetchOn = [Keys.accountDirs, Keys.ownSignIns];
     readonly endpoints = [CODEX_USAGE_URL];
     readonly prefs: AccountsSection;
+    /** When the spend-controls endpoint last failed, per token. */
+    private readonly _monthlyFailedAt = new Map<string, number>();
 
     constructor(private readonly _deps: ProviderDeps) {
         this.prefs = {
@@ -392,13 +453,39 @@ export class CodexProvider implements Provider {
                 forbidden: () => new ProviderError('auth', _('ChatGPT refused access to usage data (403).'), loginHint()),
             });
         const usage = parseCodexUsage(response.body);
+        const workspace = monthlyLimitAccount(response.body, credentials.accountId);
+        const monthly = workspace === null ? null : await this._monthlyLimit(ctx, credentials, workspace, headers);
         return {
-            ...quotaSnapshot(this.id, credentials.source, label, usage.windows),
+            ...quotaSnapshot(this.id, credentials.source, label, monthly === null ? usage.windows : [...usage.windows, monthly]),
             plan: planLabel(usage.plan ?? credentials.plan),
             balances: usage.balances,
             updatedAt: ctx.env.now(),
             raw: redactJson(response.body),
         };
+    }
+
+    /**
+     * A workspace member's monthly credit limit, asked only when the usage answer says there are
+     * spend controls without giving the cap. It adds to the card: when it fails, the card is shown
+     * without it and the endpoint rests for a while, rather than being asked on every refresh.
+     */
+    private async _monthlyLimit(ctx: FetchContext, credentials: CodexCredentials, accountId: string,
+        headers: Record<string, string>): Promise<QuotaWindow | null> {
+        const key = `${tokenFingerprint(credentials.accessToken)}:spend-controls`;
+        const now = ctx.env.now();
+        if ((this._monthlyFailedAt.get(key) ?? -Infinity) + MONTHLY_RETRY_MS > now && !ctx.manual)
+            return null;
+        try {
+            const response = await gatedRequest(ctx, key, {url: codexMonthlyUsageUrl(accountId),
+                headers: {...headers, 'ChatGPT-Account-Id': accountId}}, {unauthorized: loginHint()});
+            this._monthlyFailedAt.delete(key);
+            return parseCodexMonthlyUsage(response.body);
+        } catch (error) {
+            if (!(error instanceof ProviderError))
+                throw error;
+            this._monthlyFailedAt.set(key, now);
+            return null;
+        }
     }
 
     /** The API failed: show the newest session log's snapshot (no request), with the reason. */

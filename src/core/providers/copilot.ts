@@ -70,6 +70,11 @@ export function copilotPlan(sku: string | null, plan: string | null): string | n
     const text = `${sku ?? ''} ${plan ?? ''}`;
     if (sku?.includes('free') === true)
         return _('Free');
+    // A seat SKU says what the seat is, even beside another plan word (an enterprise seat with copilot_plan "business").
+    if (sku?.includes('enterprise') === true)
+        return 'Enterprise';
+    if (sku?.includes('business') === true)
+        return 'Business';
     if (text.includes('max'))
         return 'Max';
     if (/plus|individual_pro/.test(text))

@@ -17,6 +17,7 @@ import type {JsonObject} from '../json.js';
 import {jwtClaims} from '../jwt.js';
 import type {AccountsSection} from '../prefsSection.js';
 import {tokenLifetimeMs} from '../ownSignIn.js';
+import type {HttpResponse} from '../http.js';
 import {fetchAccounts, gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
 import type {FetchContext, Provider} from '../provider.js';
 import {redactJson} from '../redact.js';
@@ -203,10 +204,11 @@ export function parseLoadCodeAssist(json: unknown, hostedDomain: string | null):
     const paid = optionalObject(json, 'paidTier');
     const tier = optionalObject(json, 'currentTier');
     const tierId = tier ? optionalString(tier, 'id') : null;
+    // A tier we do not know is shown by the name Google gives it, never as one we do.
     const plan = (paid ? optionalString(paid, 'name') : null) ??
         (tierId === 'standard-tier' ? _('Paid')
             : tierId === 'free-tier' ? (hostedDomain ? _('Workspace') : _('Free'))
-                : tierId === 'legacy-tier' ? _('Legacy') : null);
+                : tierId === 'legacy-tier' ? _('Legacy') : tier ? optionalString(tier, 'name') : null);
     return {project, plan};
 }
 
@@ -241,6 +243,41 @@ function googleRefusal(response: {body: unknown}): ProviderError {
         return new ProviderError('auth', _('Google refused access to the quota (403).'), signInHint());
     return new ProviderError('auth', format(_('Google refused access: %s'), message),
         appeal ? format(_('Google offers an appeal: %s'), appeal) : _('Signing in again does not change this.'));
+}
+
+/**
+ * Why Google's token endpoint refused to refresh the sign-in, from its OAuth error code, in
+ * words that say what to do: the end of personal-account access (UNSUPPORTED_CLIENT) points to
+ * Antigravity; a client Google no longer lets this account use (unauthorized_client) or does not
+ * know (invalid_client) needs a current Gemini CLI and a new sign-in; a revoked or expired
+ * sign-in (invalid_grant) needs a new sign-in.
+ */
+export function tokenRefusal(response: {status: number; text: string; body: unknown}, env: Environment): ProviderError {
+    if (isUnsupportedClient(response))
+        return antigravityError();
+    const code = isObject(response.body) ? optionalString(response.body, 'error') : null;
+    const clientFromEnvironment = env.getenv('GEMINI_OAUTH_CLIENT_ID') !== null;
+    switch (code) {
+    case 'unauthorized_client':
+        return new ProviderError('auth',
+            _('Google no longer lets the Gemini CLI’s sign-in renew for this account (unauthorized_client).'),
+            _('A personal Google account: use Antigravity, its successor since Google stopped serving the Gemini CLI ' +
+                'to personal accounts on 2026-06-18. A Workspace or paid Code Assist account: update the Gemini CLI, ' +
+                'then run `gemini` and sign in again.'));
+    case 'invalid_client':
+        return new ProviderError('auth',
+            _('Google does not accept the OAuth client used to renew the Gemini CLI sign-in (invalid_client).'),
+            clientFromEnvironment
+                ? _('GEMINI_OAUTH_CLIENT_ID and GEMINI_OAUTH_CLIENT_SECRET are set: correct them or unset them.')
+                : _('Update the Gemini CLI (the meter uses its client), then run `gemini` and sign in again.'));
+    case 'invalid_grant':
+        return new ProviderError('expired', _('The Gemini CLI sign-in was revoked or has expired (invalid_grant).'),
+            signInHint());
+    default:
+        return new ProviderError('expired', code === null
+            ? format(_('Google refused to refresh the Gemini CLI sign-in (%d).'), response.status)
+            : format(_('Google refused to refresh the Gemini CLI sign-in (%s).'), code), signInHint());
+    }
 }
 
 /** A 401: the access token was refused though it has not expired; refreshed once and retried once. */
@@ -372,14 +409,12 @@ export class GeminiProvider implements Provider {
             throw new ProviderError('expired', _('The Gemini CLI sign-in has expired.'),
                 _('Run `gemini` once so that it refreshes its sign-in (the meter could not find the CLI to do it in memory).'));
         }
+        // Google answers 400 or 401 with an OAuth error code, and 403 for the end of personal access.
+        const refused = (r: HttpResponse): ProviderError => tokenRefusal(r, ctx.env);
         const response = await gatedRequest(ctx, cacheKey, {method: 'POST', url: GOOGLE_TOKEN_URL, form: {
             client_id: client.id, client_secret: client.secret, refresh_token: credentials.refreshToken,
             grant_type: 'refresh_token',
-        }}, {unauthorized: signInHint()}).catch((error: unknown) => {
-            if (error instanceof ProviderError && (error.kind === 'auth' || error.kind === 'parse'))
-                throw new ProviderError('expired', _('Google refused to refresh the Gemini CLI sign-in.'), signInHint());
-            throw error;
-        });
+        }}, {unauthorized: signInHint(), rejected: refused, forbidden: refused, badRequest: refused});
         const body: JsonObject = isObject(response.body) ? response.body : {};
         const accessToken = optionalString(body, 'access_token');
         if (accessToken === null)
