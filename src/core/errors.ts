@@ -25,7 +25,7 @@ export type ErrorKind =
 export class ProviderError extends Error {
     readonly kind: ErrorKind;
     readonly hint: string;
-    /** For `rate-limited`: epoch ms before which no automatic request may be made. */
+    /** For `rate-limited`, and for an endpoint backing off after failures: epoch ms before which no automatic request is made. */
     readonly retryAt: number | null;
 
     constructor(kind: ErrorKind, message: string, hint: string, retryAt: number | null = null) {

@@ -77,6 +77,11 @@ export function resolveEndpoint(url: string, override: string | null): string {
     return match ? `${override}/${match[1]}` : url;
 }
 
+/** An address without query or fragment: what names an endpoint, and all of a signed link that may be shown. */
+export function withoutQuery(url: string): string {
+    return url.replace(/[?#].*$/s, '');
+}
+
 export function isCredentialed(request: HttpRequest): boolean {
     return request.json !== undefined || request.form !== undefined ||
         Object.keys(request.headers ?? {}).some(name => CREDENTIAL_HEADER.test(name));
@@ -183,7 +188,7 @@ export class HttpClient {
         // Soup returns null for an address it cannot parse, whatever the annotation says.
         const message = Soup.Message.new(request.method ?? 'GET', url) as Soup.Message | null;
         if (message === null)
-            throw new ProviderError('network', _('Invalid request address.'), url);
+            throw new ProviderError('network', _('Invalid request address.'), redact(withoutQuery(url)));
         // Soup follows redirects by default and drops Authorization, but not x-api-key or a body.
         if (isCredentialed(request))
             message.set_flags(message.get_flags() | Soup.MessageFlags.NO_REDIRECT);
@@ -240,7 +245,7 @@ export class HttpClient {
         const responseHeaders = message.get_response_headers();
         if (status >= 300 && status < 400 && isCredentialed(request)) {
             const location = responseHeaders.get_one('Location');
-            const target = location === null ? null : redact(location.replace(/[?#].*$/, ''));
+            const target = location === null ? null : redact(withoutQuery(location));
             throw new ProviderError('redirect', format(_('The server redirected a signed-in request (%d%s); it was not followed.'),
                 status, target === null ? '' : ` → ${target}`),
             _('Your credentials were not sent on. A network that wants you to sign in first (hotel or café Wi-Fi) does ' +

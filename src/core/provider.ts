@@ -10,7 +10,7 @@ import {emptySnapshot} from './contract.js';
 import type {ProviderId, UsageSnapshot} from './contract.js';
 import type {Environment} from './environment.js';
 import {ProviderError, isCancelled} from './errors.js';
-import {notJsonError} from './http.js';
+import {notJsonError, withoutQuery} from './http.js';
 import type {HttpClient, HttpRequest, HttpResponse} from './http.js';
 import {_, format} from './i18n.js';
 import type {Finding} from './diagnosis.js';
@@ -110,27 +110,83 @@ export interface StatusHints {
     badRequest?: (response: HttpResponse) => ProviderError;
 }
 
+/** How gatedRequest() treats a request beyond its status codes. */
+export interface GateOptions {
+    /**
+     * Names the endpoint for the failure back-off when its address changes on every request
+     * (signed links); by default the address without its query.
+     */
+    endpoint?: string;
+    /**
+     * False for the first request of several that make one answer (a report, then its files): its
+     * success ends neither the token's pause nor the endpoint's back-off; the last one's does.
+     */
+    endsBackoff?: boolean;
+    /** Refuses a 2xx answer whose content cannot be right (a report file without a record), as a failure of the endpoint. */
+    accept?: (response: HttpResponse) => ProviderError | null;
+    /** 'text' for a body that is not JSON (NDJSON report files): only a web page or an empty answer is refused. */
+    body?: 'json' | 'text';
+}
+
 /**
- * Sends a request unless `key` is paused after a rate limit, records 429s and successes
- * in the gate, and turns every non-2xx status into a typed error.
+ * Sends a request unless `key` (the token) is paused after a rate limit or its endpoint backs
+ * off after failures, records 429s, failures and successes in the gate, and turns every non-2xx
+ * status into a typed error. While an endpoint backs off, its last error is shown again, with
+ * when the next automatic try is; a refresh the user asked for goes through both pauses (a
+ * failure's at most every MANUAL_RETRY_GAP_MS).
  */
 export async function gatedRequest(ctx: FetchContext, key: string, request: HttpRequest,
-    hints: StatusHints): Promise<HttpResponse> {
+    hints: StatusHints, options: GateOptions = {}): Promise<HttpResponse> {
     const now = ctx.env.now();
     const blockedUntil = ctx.gate.blockedUntil(key, now);
     if (blockedUntil !== null && !ctx.manual)
         throw rateLimitedError(blockedUntil);
+    const endpoint = `${key} ${options.endpoint ?? withoutQuery(request.url)}`;
+    const backingOff = ctx.gate.backingOff(endpoint, now, ctx.manual);
+    if (backingOff !== null)
+        throw backingOffError(backingOff.error, backingOff.until);
+    try {
+        const response = await ctx.http.request(request, ctx.cancellable);
+        return checkedResponse(ctx, {key, endpoint, sentAt: now}, request, response, hints, options);
+    } catch (error) {
+        if (error instanceof ProviderError && error.kind !== 'rate-limited')
+            ctx.gate.recordFailure(endpoint, now, ctx.env.now(), error);
+        throw error;
+    }
+}
 
-    const response = await ctx.http.request(request, ctx.cancellable);
+/** The error an endpoint failed with, again, saying when automatic refreshes try it next. */
+function backingOffError(error: ProviderError, until: number): ProviderError {
+    const time = formatLocal(until, '%H:%M') ?? '?';
+    return new ProviderError(error.kind, error.message,
+        `${error.hint} ${format(_('After this failure, automatic refreshes wait until %s.'), time)}`, until);
+}
+
+/** What the gate knows a request by: the token's key, the endpoint, when it was sent. */
+interface Sent {
+    key: string;
+    endpoint: string;
+    sentAt: number;
+}
+
+function checkedResponse(ctx: FetchContext, {key, endpoint, sentAt}: Sent, request: HttpRequest, response: HttpResponse,
+    hints: StatusHints, options: GateOptions): HttpResponse {
     if (response.status === 429) {
         const retryAt = ctx.gate.recordRateLimit(key, ctx.env.now(),
             parseRetryAfter(response.header('Retry-After'), ctx.env.now()));
         throw rateLimitedError(retryAt);
     }
     if (response.status >= 200 && response.status < 300) {
-        ctx.gate.recordSuccess(key);
-        if (response.body === undefined)
+        const ends = options.endsBackoff !== false;
+        if (ends)
+            ctx.gate.recordSuccess(key, null, sentAt);
+        if (options.body === 'text' ? /^\s*(<|$)/.test(response.fullText.slice(0, 1000)) : response.body === undefined)
             throw notJsonError(response);
+        const refused = options.accept?.(response) ?? null;
+        if (refused !== null)
+            throw refused;
+        if (ends)
+            ctx.gate.recordSuccess(key, endpoint, sentAt);
         return response;
     }
     if (response.status === 401) {

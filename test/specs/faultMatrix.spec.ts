@@ -1,7 +1,10 @@
 // Every provider against every way a network or a server fails, through UsageService as the Shell
-// runs it: first a good fetch, then the fault. Each cell must leave a clear state with a fix, the
-// last good data kept and marked stale, no exception escaping, and — for rate limits — no request
-// at the next automatic refresh. Short deadlines keep the whole matrix to a few seconds.
+// runs it: first a good fetch, then the fault, then an hour of automatic refreshes five minutes
+// apart. Each cell must leave a clear state with a fix after every refresh, the last good data kept
+// and marked stale, no exception escaping, and request counts that prove the back-off (a handful
+// in that hour, none during a rate-limit pause); a manual refresh goes through, but not twice
+// within a few seconds; once the server is well again one refresh brings the data back and the
+// back-off starts over. Short deadlines keep the whole matrix to some seconds.
 
 import type Gio from 'gi://Gio';
 
@@ -25,16 +28,23 @@ import {
 
 const DAY_MS = 86_400_000;
 const MAX_BODY = 64 * 1024;
-const LIMITS = {deadlineSeconds: 0.3, maxBodyBytes: MAX_BODY};
+// Deadline: short, so the matrix runs in a minute or two, long enough that a loaded machine still reads 256 KB within it.
+const LIMITS = {deadlineSeconds: 0.5, maxBodyBytes: MAX_BODY};
 const secrets = new SecretStore();
 
-/** Lets a spec point the service's one client at another address (a refused port, a name that does not resolve). */
+/**
+ * Lets a spec point the service's one client at another address (a refused port, a name that does
+ * not resolve), and counts every request sent, wherever it goes.
+ */
 class SwitchableHttp extends HttpClient {
+    readonly sent: string[] = [];
+
     constructor(public target: HttpClient) {
         super('spec');
     }
 
     override request(request: HttpRequest, cancellable: Gio.Cancellable): Promise<HttpResponse> {
+        this.sent.push(request.url);
         return this.target.request(request, cancellable);
     }
 
@@ -51,12 +61,36 @@ interface ProviderCase {
     /** The routes a fault replaces: every request the provider's data depends on first. */
     faulted: string[];
     make(env: TestEnvironment): Provider;
+    /** Kinds that describe a fault better for this provider than the cell's own (by cell name). */
+    kinds?: Record<string, ErrorKind[]>;
+    /**
+     * Faults after which the provider asks for a new sign-in and sends nothing until the
+     * credentials change (by cell name), and how to sign in again.
+     */
+    newSignIn?: {after: string[]; signIn(env: TestEnvironment): void};
+    /** Routes whose requests count as the provider trying again (default: the faulted ones). */
+    counted?: string[];
+    /** Checks of what the provider sent, after each cell. */
+    check?(server: FixtureServer): void;
 }
 
 const CLAUDE_USAGE = 'api.anthropic.com/api/oauth/usage';
 const ANTHROPIC = 'api.anthropic.com/v1/organizations';
 const OPENAI = 'api.openai.com/v1/organization';
 const COPILOT_ORG_REPORT = 'api.github.com/orgs/acme/copilot/metrics/reports/organization-28-day/latest';
+const COPILOT_ORG_FILE_1 = 'copilot-reports.example.com/acme/report-1.ndjson';
+const COPILOT_ORG_FILE_2 = 'copilot-reports.example.com/acme/report-2.ndjson';
+/** Automatic refreshes after the fault: an hour at the default five-minute interval. */
+const FOLLOW_UPS = 12;
+const INTERVAL_MS = 300_000;
+/**
+ * Rounds of requests such an hour may send after the first failure: the back-off's pauses double
+ * from 2 minutes (refreshes at 5, 10, 20 and 40 minutes), a 429's from 5 (or its Retry-After).
+ * Without a back-off it would be all twelve.
+ */
+const MAX_ROUNDS = 4;
+/** A manual refresh passes a back-off at most this often (MANUAL_RETRY_GAP_MS). */
+const MANUAL_GAP_MS = 10_000;
 
 const PROVIDERS: ProviderCase[] = [
     {
@@ -92,6 +126,9 @@ const PROVIDERS: ProviderCase[] = [
             writeFile(`${env.homeDir}/.gemini/oauth_creds.json`, fixtureText('gemini/oauth_creds.json'));
             return new GeminiProvider();
         },
+        // A refused token is refreshed in memory, with the Gemini CLI's client (there is none here).
+        newSignIn: {after: ['401'], signIn: env => writeFile(`${env.homeDir}/.gemini/oauth_creds.json`,
+            fixtureText('gemini/oauth_creds.json').replace('FIXTURE-ACCESS-TOKEN', 'RENEWED-ACCESS-TOKEN'))},
     },
     {
         name: 'Copilot',
@@ -135,14 +172,33 @@ const PROVIDERS: ProviderCase[] = [
         name: 'Copilot organisation',
         routes: server => {
             server.route(COPILOT_ORG_REPORT, {status: 200, body: fixtureJson('spend/copilot-org-report.json')});
-            server.route('copilot-reports.example.com/acme/report-1.ndjson', {status: 200, body: fixtureText('spend/copilot-org-report-1.ndjson')});
-            server.route('copilot-reports.example.com/acme/report-2.ndjson', {status: 200, body: fixtureText('spend/copilot-org-report-2.ndjson')});
+            server.route(COPILOT_ORG_FILE_1, {status: 200, body: fixtureText('spend/copilot-org-report-1.ndjson')});
+            server.route(COPILOT_ORG_FILE_2, {status: 200, body: fixtureText('spend/copilot-org-report-2.ndjson')});
         },
         faulted: [COPILOT_ORG_REPORT],
         make: () => {
             const settings = testSettings();
             settings.set(COPILOT_ORG, 'acme');
             return new CopilotOrgProvider(providerDeps(settings, secrets));
+        },
+    },
+    {
+        // The signed report files: no token, a redirect may be followed, a refused link is the link's problem.
+        name: 'Copilot organisation report files',
+        routes: server => PROVIDERS.find(p => p.name === 'Copilot organisation')?.routes(server),
+        faulted: [COPILOT_ORG_FILE_1, COPILOT_ORG_FILE_2],
+        // Here the report and its files share one loopback server: files held back keep the client's
+        // connections to it busy, and the report's request waits for one (and times out) meanwhile.
+        counted: [COPILOT_ORG_REPORT, COPILOT_ORG_FILE_1, COPILOT_ORG_FILE_2],
+        make: () => {
+            const settings = testSettings();
+            settings.set(COPILOT_ORG, 'acme');
+            return new CopilotOrgProvider(providerDeps(settings, secrets));
+        },
+        kinds: {'401': ['server'], '403': ['server'], 'a redirect to another origin': ['network']},
+        check: server => {
+            for (const file of [COPILOT_ORG_FILE_1, COPILOT_ORG_FILE_2])
+                expect(server.requestsTo(file).every(r => r.headers['authorization'] === undefined)).withContext('no token to the storage host').toBeTrue();
         },
     },
 ];
@@ -162,7 +218,8 @@ const rateLimit = (name: string, retryAfter: string | null): FaultCell => ({name
 const CELLS: FaultCell[] = [
     {name: 'no answer within the deadline', kinds: ['timeout'], route: {status: 200, body: {}, delayMs: 5000}},
     {name: 'connection refused', kinds: ['network'], elsewhere: () => `http://127.0.0.1:${refusedPort()}`},
-    {name: 'a name that does not resolve', kinds: ['network'], elsewhere: () => 'http://no-such-host.invalid:80'},
+    // A resolver that does not answer within the deadline is a timeout (it happens on a loaded machine).
+    {name: 'a name that does not resolve', kinds: ['network', 'timeout'], elsewhere: () => 'http://no-such-host.invalid:80'},
     {name: '401', kinds: ['auth', 'expired'], route: {status: 401, body: {error: 'unauthorized'}}},
     {name: '403', kinds: ['auth', 'scope'], route: {status: 403, body: {error: 'forbidden'}}},
     rateLimit('429 without Retry-After', null),
@@ -174,13 +231,13 @@ const CELLS: FaultCell[] = [
     {name: 'an HTML page instead of JSON', kinds: ['server'],
         route: {status: 200, body: '<!DOCTYPE html><title>Sign in to the Wi-Fi</title>'}},
     {name: 'truncated JSON', kinds: ['parse'], route: {status: 200, body: '{"data": [{"start_time": 17'}},
-    {name: 'a connection closed mid-body', kinds: ['network'], route: {status: 200, body: {data: [], padding: 'x'.repeat(500)},
+    {name: 'a connection closed mid-body', kinds: ['network', 'timeout'], route: {status: 200, body: {data: [], padding: 'x'.repeat(500)},
         truncateAt: 40}},
     {name: 'an empty 200', kinds: ['server'], route: {status: 200, body: ''}},
     {name: 'a body over the cap', kinds: ['too-large'], route: {status: 200, body: `"${'x'.repeat(MAX_BODY * 4)}"`}},
     {name: 'a body over the cap, undeclared', kinds: ['too-large'],
         route: {status: 200, body: `"${'x'.repeat(MAX_BODY * 4)}"`, undeclaredLength: true}},
-    {name: 'a body trickled a byte at a time', kinds: ['timeout'], route: {status: 200, body: {data: []}, trickleMs: 40}},
+    {name: 'a body trickled a byte at a time', kinds: ['timeout'], route: {status: 200, body: {data: []}, trickleMs: 80}},
     {name: 'a redirect to another origin', kinds: ['redirect'],
         route: {status: 302, body: '', headers: {Location: 'http://127.0.0.1:9/steal?sig=SECRET'}}},
 ];
@@ -226,49 +283,106 @@ describe('the fault matrix', () => {
                 removeTree(home);
             });
 
-            const faultedRequests = (): number => providerCase.faulted.reduce((n, r) => n + server.requestsTo(r).length, 0);
+            /** Requests sent to these routes, wherever the client pointed them. */
+            const sentTo = (routes: readonly string[]): number => http.sent.filter(url => routes.some(route => url.endsWith(`/${route}`) ||
+                url.includes(`/${route}?`))).length;
+            const faultedRequests = (): number => sentTo(providerCase.faulted);
+            const counted = providerCase.counted ?? providerCase.faulted;
 
             for (const cell of CELLS) {
                 it(cell.name, async () => {
+                    const kinds = providerCase.kinds?.[cell.name] ?? cell.kinds;
+                    const rateLimited = kinds.includes('rate-limited');
+                    const newSignIn = providerCase.newSignIn?.after.includes(cell.name) === true;
                     await service.start([provider.id], 300);
-                    const [good] = service.state.snapshots;
+                    let [good] = service.state.snapshots;
                     expect(good?.error).withContext('the good fetch').toBeNull();
                     expect(good?.updatedAt).toBe(env.clock);
 
-                    if (cell.route !== undefined) {
-                        for (const route of providerCase.faulted)
-                            server.route(route, cell.route);
-                    }
-                    if (cell.elsewhere !== undefined)
-                        http.target = loopbackHttp(cell.elsewhere(), LIMITS);
-                    const before = faultedRequests();
-                    env.clock += 600_000;
-                    service.invalidateBilling();
-                    await service.refresh(false);
+                    const fault = (): void => {
+                        if (cell.route !== undefined) {
+                            for (const route of providerCase.faulted)
+                                server.route(route, cell.route);
+                        }
+                        if (cell.elsewhere !== undefined)
+                            http.target = loopbackHttp(cell.elsewhere(), LIMITS);
+                    };
+                    const refresh = async (manual: boolean, stepMs: number): Promise<UsageSnapshot | undefined> => {
+                        env.clock += stepMs;
+                        service.invalidateBilling();
+                        await service.refresh(manual);
+                        expect(service.state.snapshots.length).toBe(1);
+                        return service.state.snapshots[0];
+                    };
+                    /** A clear state with a fix, the last good data kept and stale, nothing secret, nothing thrown. */
+                    const expectFailedClearly = (shown: UsageSnapshot | undefined, when: string): void => {
+                        expect(kinds).withContext(`${when}: ${shown?.error?.message ?? 'no error'}`).toContain(shown?.error?.kind ?? 'internal');
+                        expect(shown?.error?.message).withContext(when).toBeTruthy();
+                        expect(shown?.error?.hint).withContext(`${when}: a fix`).toBeTruthy();
+                        expect(JSON.stringify(shown)).withContext(when).not.toContain('SECRET');
+                        expect(JSON.stringify(shown)).withContext(`${when}: a signed link`).not.toContain('SIGNED');
+                        expect(data(shown)).withContext(`${when}: the last good data`).toEqual(data(good));
+                        expect(shown?.stale).withContext(when).toBeTrue();
+                        expect(unexpected).withContext(when).toEqual([]);
+                    };
 
-                    const [shown] = service.state.snapshots;
-                    expect(service.state.snapshots.length).toBe(1);
-                    expect(cell.kinds).withContext(shown?.error?.message ?? 'no error').toContain(shown?.error?.kind ?? 'internal');
-                    expect(shown?.error?.message).toBeTruthy();
-                    expect(shown?.error?.hint).withContext('a fix').toBeTruthy();
-                    expect(JSON.stringify(shown)).not.toContain('SECRET');
-                    expect(data(shown)).withContext('the last good data').toEqual(data(good));
-                    expect(shown?.stale).toBeTrue();
-                    expect(unexpected).toEqual([]);
+                    fault();
+                    const before = faultedRequests();
+                    const shown = await refresh(false, 600_000);
+                    expectFailedClearly(shown, 'the first failure');
                     if (cell.route !== undefined)
                         expect(faultedRequests() - before).withContext('no retry storm').toBeLessThanOrEqual(providerCase.faulted.length);
 
-                    if (cell.kinds.includes('rate-limited')) {
+                    if (rateLimited) {
                         const retryAt = shown?.error?.retryAt ?? 0;
                         expect(retryAt).toBeGreaterThan(env.clock);
                         expect(retryAt).toBeLessThanOrEqual(env.clock + DAY_MS);
                         const paused = faultedRequests();
-                        env.clock += 60_000;
-                        service.invalidateBilling();
-                        await service.refresh(false);
+                        await refresh(false, 60_000);
                         expect(faultedRequests()).withContext('an automatic refresh during the pause').toBe(paused);
                         expect(service.state.snapshots[0]?.error?.kind).toBe('rate-limited');
                     }
+
+                    // An hour of automatic refreshes: a few requests, each round's failure shown clearly.
+                    const afterFirst = sentTo(counted);
+                    for (let i = 1; i <= FOLLOW_UPS; i++)
+                        expectFailedClearly(await refresh(false, INTERVAL_MS), `automatic refresh ${i}`);
+                    const retried = sentTo(counted) - afterFirst;
+                    expect(retried).withContext(`requests in ${FOLLOW_UPS} automatic refreshes`)
+                        .toBeLessThanOrEqual(newSignIn ? 0 : MAX_ROUNDS * counted.length);
+                    if (cell.route !== undefined && !newSignIn && !cell.name.includes('10^14') && !cell.name.includes('9999'))
+                        expect(retried).withContext('it still tries again').toBeGreaterThan(0);
+
+                    // The user's Refresh goes through the back-off, but not twice within a few seconds.
+                    const beforeManual = sentTo(counted);
+                    expectFailedClearly(await refresh(true, 0), 'a manual refresh');
+                    const manualSent = sentTo(counted) - beforeManual;
+                    if (cell.route !== undefined && !newSignIn)
+                        expect(manualSent).withContext('a manual refresh is sent').toBeGreaterThan(0);
+                    if (!rateLimited) {
+                        expectFailedClearly(await refresh(true, 1000), 'a second manual refresh a second later');
+                        expect(sentTo(counted) - beforeManual).withContext('a second manual refresh a second later').toBe(manualSent);
+                    }
+
+                    // Well again: the next manual refresh brings the data back, and the back-off starts over.
+                    providerCase.routes(server);
+                    http.target = loopbackHttp(server.baseUrl, LIMITS);
+                    if (newSignIn)
+                        providerCase.newSignIn?.signIn(env);
+                    const recovered = await refresh(true, MANUAL_GAP_MS);
+                    expect(recovered?.error).withContext('recovered').toBeNull();
+                    expect(recovered?.stale).toBeFalse();
+                    good = recovered;
+                    if (!rateLimited && !newSignIn) {
+                        fault();
+                        for (const when of ['failing again', 'failing again, 5 minutes later']) {
+                            const beforeAgain = sentTo(counted);
+                            expectFailedClearly(await refresh(false, INTERVAL_MS), when);
+                            if (cell.route !== undefined)
+                                expect(sentTo(counted) - beforeAgain).withContext(`${when}: the back-off started over`).toBeGreaterThan(0);
+                        }
+                    }
+                    providerCase.check?.(server);
                 });
             }
         });

@@ -3,9 +3,8 @@
 
 import GLib from 'gi://GLib';
 
-import {createProviders} from '../../src/core/registry.js';
 import {Keys, enabledKey, stringListKey} from '../../src/core/settings.js';
-import {providerDeps, testSettings} from '../support/helpers.js';
+import {testSettings} from '../support/helpers.js';
 
 describe('the GSettings schema', () => {
     it('lives under the path the review rules require', () => {
@@ -20,12 +19,6 @@ describe('the GSettings schema', () => {
         expect(settings.get(enabledKey('claude'))).toBeTrue();
         expect(settings.get(enabledKey('openai'))).toBeFalse();
         expect(settings.get(Keys.accountDirs)).toEqual({});
-    });
-
-    it('has an <id>-enabled key for every provider of the registry', () => {
-        const schema = testSettings().gio.settings_schema;
-        for (const provider of createProviders(providerDeps()))
-            expect(schema.has_key(`${provider.id}-enabled`)).withContext(provider.id).toBeTrue();
     });
 
     it('refuses a refresh interval under a minute (the usage endpoint rate-limits)', () => {

@@ -1,13 +1,18 @@
 // The extension's side of the local-log engine: it keeps one scanner worker running
 // (`gjs -m cli/main.js scan --serve`), asks it for a scan on a timer or on demand, and reads
 // its one-line JSON answers asynchronously. Nothing here reads a log: the Shell's main loop
-// only waits for a line on a pipe. destroy() cancels the read and ends the worker.
+// only waits for a line on a pipe. A watchdog bounds that wait: a worker that does not answer
+// in time is killed and started again after a back-off, and the card says so meanwhile.
+// destroy() cancels the read, the restart and ends the worker.
 
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
+import {RestartBackoff} from '../backoff.js';
 import {childEnvironment} from '../childEnvironment.js';
-import {isCancelled} from '../errors.js';
+import {withDeadline} from '../deadline.js';
+import {isCancelled, onCancelled} from '../errors.js';
+import {_, format} from '../i18n.js';
 import {isObject, parseJson} from '../json.js';
 import type {LocalUsage} from './localUsage.js';
 
@@ -15,16 +20,46 @@ Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_fini
 Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 
 export interface LocalUsageState {
+    /** The last scan's result; kept (and still shown) while the worker fails. */
     usage: LocalUsage | null;
     /** Why the last scan gave nothing, in words for the menu; null when it worked. */
     error: string | null;
     scanning: boolean;
 }
 
+/** How long the Shell waits for the worker, and how it restarts one that failed. */
+export interface Watchdog {
+    /**
+     * Longest wait for a started worker's first full answer (a first scan, or the catch-up read
+     * after an answer from the saved state). 120 s: the first scan of 1 GB of logs took 3–13 s on
+     * a loaded two-core machine, so this leaves room for trees many times larger and a cold disk.
+     */
+    firstScanMs: number;
+    /**
+     * Longest wait for any later answer, an incremental scan of what was appended (20–50 ms per
+     * MB appended): 30 s is hundreds of megabytes, far more than any refresh interval sees.
+     */
+    refreshMs: number;
+    /** Delays between restarts: 1 s, doubling up to 5 minutes, reset by an answer. */
+    restart: RestartBackoff;
+}
+
+export const defaultWatchdog = (): Watchdog => ({firstScanMs: 120_000, refreshMs: 30_000, restart: new RestartBackoff()});
+
+/** The worker did not answer within the watchdog's time: it was killed. */
+export class ScannerHungError extends Error {
+    constructor(readonly seconds: number) {
+        super(format(_('the log scanner stopped answering (nothing within %d s)'), seconds));
+        this.name = 'ScannerHungError';
+    }
+}
+
 interface Worker {
     process: Gio.Subprocess;
     input: Gio.OutputStream;
     output: Gio.DataInputStream;
+    /** It gave a full answer (not only its saved state): later scans are incremental. */
+    answered: boolean;
 }
 
 const isLocalUsage = (value: unknown): value is LocalUsage =>
@@ -33,6 +68,9 @@ const isLocalUsage = (value: unknown): value is LocalUsage =>
 export class LocalUsageMonitor {
     private readonly _argv: readonly string[];
     private readonly _onError: (error: unknown) => void;
+    private readonly _watchdog: Watchdog;
+    /** The pending restart after a failure; while it waits, refreshes wait for it. */
+    private _restartTimer = 0;
     private readonly _cancellable = new Gio.Cancellable();
     private readonly _listeners = new Set<() => void>();
     private _worker: Worker | null = null;
@@ -41,9 +79,10 @@ export class LocalUsageMonitor {
     private _state: LocalUsageState = {usage: null, error: null, scanning: false};
 
     /** `argv` starts the worker: gjs, -m, the CLI's main.js, scan, --serve. */
-    constructor(argv: readonly string[], onError: (error: unknown) => void) {
+    constructor(argv: readonly string[], onError: (error: unknown) => void, watchdog: Partial<Watchdog> = {}) {
         this._argv = argv;
         this._onError = onError;
+        this._watchdog = {...defaultWatchdog(), ...watchdog};
     }
 
     get state(): LocalUsageState {
@@ -70,8 +109,13 @@ export class LocalUsageMonitor {
         });
     }
 
-    /** Asks for a scan; one asked for while another runs happens right after it. */
+    /**
+     * Asks for a scan; one asked for while another runs happens right after it. After a failure
+     * the worker is restarted after a back-off, which scans then: a refresh meanwhile waits for it.
+     */
     async refresh(): Promise<void> {
+        if (this._restartTimer !== 0 || this._cancellable.is_cancelled())
+            return;
         if (this._state.scanning) {
             this._again = true;
             return;
@@ -81,6 +125,7 @@ export class LocalUsageMonitor {
         do {
             try {
                 const usage = await this._scan();
+                this._watchdog.restart.succeeded();
                 this._set({usage, error: null});
                 // A restarted worker answers from its saved state first: ask at once for what changed since.
                 this._again ||= usage.scanner?.fromSavedState === true;
@@ -89,10 +134,22 @@ export class LocalUsageMonitor {
                     return;
                 this._onError(error);
                 this._stopWorker();
-                this._set({error: error instanceof Error ? error.message : String(error)});
+                this._restartLater(error instanceof Error ? error.message : String(error));
+                return;
             }
         } while (this._takeAgain() && !this._cancellable.is_cancelled());
         this._set({scanning: false});
+    }
+
+    /** Shows why the scan failed and when the worker starts again, and starts it then. */
+    private _restartLater(reason: string): void {
+        const delayMs = this._watchdog.restart.failed();
+        this._restartTimer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, delayMs, () => {
+            this._restartTimer = 0;
+            void this.refresh();
+            return GLib.SOURCE_REMOVE;
+        });
+        this._set({scanning: false, error: format(_('%s; restarting in %d s'), reason, Math.max(1, Math.round(delayMs / 1000)))});
     }
 
     private _takeAgain(): boolean {
@@ -106,22 +163,43 @@ export class LocalUsageMonitor {
         if (this._timer !== 0)
             GLib.source_remove(this._timer);
         this._timer = 0;
+        if (this._restartTimer !== 0)
+            GLib.source_remove(this._restartTimer);
+        this._restartTimer = 0;
         this._stopWorker();
         this._listeners.clear();
     }
 
+    /** One scan, within the watchdog's time: past it, the worker is killed and the scan fails. */
     private async _scan(): Promise<LocalUsage> {
         const worker = this._worker ?? this._startWorker();
+        const timeoutMs = worker.answered ? this._watchdog.refreshMs : this._watchdog.firstScanMs;
+        const asked = new Gio.Cancellable();
+        const link = onCancelled(this._cancellable, () => asked.cancel());
+        try {
+            const usage = await withDeadline(this._ask(worker, asked), timeoutMs,
+                () => new ScannerHungError(Math.max(1, Math.ceil(timeoutMs / 1000))), () => {
+                    asked.cancel();
+                    worker.process.force_exit();
+                });
+            worker.answered ||= usage.scanner?.fromSavedState !== true;
+            return usage;
+        } finally {
+            this._cancellable.disconnect(link);
+        }
+    }
+
+    private async _ask(worker: Worker, cancellable: Gio.Cancellable): Promise<LocalUsage> {
         await worker.input.write_bytes_async(GLib.Bytes.new(new TextEncoder().encode('scan\n')), GLib.PRIORITY_DEFAULT,
-            this._cancellable);
-        const [line] = await worker.output.read_line_async(GLib.PRIORITY_DEFAULT, this._cancellable);
+            cancellable);
+        const [line] = await worker.output.read_line_async(GLib.PRIORITY_DEFAULT, cancellable);
         if (line === null)
-            throw new Error('the log scanner stopped');
+            throw new Error(_('the log scanner stopped'));
         const json = parseJson(new TextDecoder().decode(line));
         if (isObject(json) && typeof json['error'] === 'string')
             throw new Error(json['error']);
         if (!isLocalUsage(json))
-            throw new Error('the log scanner gave an answer it should not');
+            throw new Error(_('the log scanner gave an answer it should not'));
         return json;
     }
 
@@ -135,7 +213,7 @@ export class LocalUsageMonitor {
         const stdout = process.get_stdout_pipe();
         if (!input || !stdout)
             throw new Error('cannot talk to the log scanner');
-        this._worker = {process, input, output: new Gio.DataInputStream({base_stream: stdout})};
+        this._worker = {process, input, output: new Gio.DataInputStream({base_stream: stdout}), answered: false};
         return this._worker;
     }
 

@@ -11,7 +11,7 @@ import {_, format} from '../i18n.js';
 import {isObject, optionalNumeric, optionalString, parseJson, type JsonObject} from '../json.js';
 import type {KeySection} from '../prefsSection.js';
 import {gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
-import type {FetchContext, Provider, ProviderDeps} from '../provider.js';
+import type {FetchContext, Provider, ProviderDeps, StatusHints} from '../provider.js';
 import {redactJson} from '../redact.js';
 import {booleanKey, enabledKey, stringKey} from '../settings.js';
 
@@ -110,6 +110,20 @@ export function copilotFigures(m: CopilotOrgMetrics): {label: string; value: str
     return figures;
 }
 
+/** A signed link refused or gone (it expired, or GitHub replaced the report): the next refresh asks for new ones. */
+const downloadFailed = (status: number): ProviderError => new ProviderError('server',
+    format(_('The report download failed (%d).'), status), _('The links expire quickly; the next refresh asks for new ones.'));
+
+const downloadHints = (): StatusHints => ({
+    unauthorized: _('The links expire quickly; the next refresh asks for new ones.'),
+    rejected: response => downloadFailed(response.status),
+    forbidden: response => downloadFailed(response.status),
+    notFound: response => downloadFailed(response.status),
+});
+
+/** Whether an NDJSON file holds at least one record (a file cut short before its first line end holds none). */
+const holdsRecords = (text: string): boolean => text.split('\n').some(line => isObject(parseJson(line.trim())));
+
 const scopeHint = (): string => _('Use a token of an organisation owner or billing manager with the manage_billing:copilot ' +
     'or read:org scope (classic) or “Organization Copilot metrics: read” (fine-grained); the Copilot usage metrics ' +
     'policy must be enabled.');
@@ -172,25 +186,33 @@ export class CopilotOrgProvider implements Provider {
 
     /** Also the preferences' "test key" button. */
     async fetchWithToken(ctx: FetchContext, token: string, target: CopilotOrgTarget): Promise<UsageSnapshot> {
-        const response = await gatedRequest(ctx, tokenFingerprint(token), {url: copilotReportUrl(target),
+        // The report and its files back off as one endpoint: while the files fail, the report is not asked for either.
+        const endpoint = `${copilotReportUrl(target)} and its files`;
+        const fingerprint = tokenFingerprint(token);
+        const response = await gatedRequest(ctx, fingerprint, {url: copilotReportUrl(target),
             headers: {...GITHUB_HEADERS, Authorization: `Bearer ${token}`}}, {
             unauthorized: _('The token was refused: enter a new one in the preferences (Spend).'),
             forbidden: () => new ProviderError('scope', format(_('GitHub refused the Copilot metrics of %s (403).'), target.name),
                 scopeHint()),
-        });
+        }, {endpoint, endsBackoff: false});
         const links = isObject(response.body) && Array.isArray(response.body['download_links'])
             ? response.body['download_links'].filter((l): l is string => typeof l === 'string' && l.startsWith('https://'))
             : null;
         if (links === null)
             throw unexpectedResponse(_('no download links in the Copilot metrics report'));
-        // The signed links authorise themselves: the token is not sent to the storage host.
-        const files = await Promise.all(links.map(async url => {
-            const file = await ctx.http.request({url}, ctx.cancellable);
-            if (file.status !== 200)
-                throw new ProviderError('server', format(_('The report download failed (%d).'), file.status),
-                    _('The links expire quickly; the next refresh asks for new ones.'));
-            return file.fullText;
-        }));
+        // The signed links authorise themselves: the token is not sent to the storage host. They go
+        // through the same gate as every request (pause, back-off, web-page check, deadline, cap); the
+        // link itself (its signature) never reaches an error, a log or the cache.
+        // Each download settles before the fetch does: none is left running into the next refresh.
+        const downloads = await Promise.allSettled(links.map(url => gatedRequest(ctx, fingerprint, {url}, downloadHints(),
+            {endpoint, body: 'text', accept: file => holdsRecords(file.fullText) ? null : new ProviderError('parse',
+                _('A Copilot metrics report file holds no record (cut short?).'),
+                _('The next refresh downloads it again; please report this if it persists.'))})));
+        const files = downloads.map(download => {
+            if (download.status === 'rejected')
+                throw download.reason;
+            return download.value.fullText;
+        });
         const metrics = parseCopilotReport(files);
         const now = ctx.env.now();
         const none = {cost: 0, inputTokens: null, outputTokens: null, requests: null};
