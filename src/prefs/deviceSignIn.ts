@@ -19,7 +19,7 @@ import type {DeviceSection, DeviceSignIn} from '../core/prefsSection.js';
 import {enabledKey, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
-import {keyringAccountRow, startRow, toast} from './providerGroup.js';
+import {keyringAccountRow, startRow, toast} from './rows.js';
 
 export const DeviceSignInGroup = GObject.registerClass({GTypeName: 'AiUsageMeterDeviceSignInGroup'},
 class DeviceSignInGroup extends Adw.PreferencesGroup {

@@ -12,7 +12,7 @@ import {systemEnvironment} from '../core/environment.js';
 import {isCancelled} from '../core/errors.js';
 import {_, format} from '../core/i18n.js';
 import type {InstallSection, InstallState} from '../core/prefsSection.js';
-import {toast} from './providerGroup.js';
+import {toast} from './rows.js';
 
 /** What went wrong, for the user: our own messages as they are, a file error with its reason. */
 function problem(error: unknown): string {

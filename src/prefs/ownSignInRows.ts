@@ -20,7 +20,7 @@ import {SecretStore} from '../core/secrets.js';
 import {Keys, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {openUri} from './openUri.js';
-import {keyringAccountRow, startRow, toast} from './providerGroup.js';
+import {keyringAccountRow, startRow, toast} from './rows.js';
 
 /** A provider's own sign-in: its id and what its section says (client, title, callback). */
 export type OwnSignInSpec = NonNullable<AccountsSection['ownSignIn']> & {provider: ProviderId};

@@ -20,7 +20,7 @@ import type {FetchContext} from '../core/provider.js';
 import {tokenFingerprint} from '../core/provider.js';
 import {SecretStore} from '../core/secrets.js';
 import {Keys, enabledKey, type Settings} from '../core/settings.js';
-import {toast} from './providerGroup.js';
+import {toast} from './rows.js';
 
 /** Tells the running extension that a key changed (it fetches again), without storing the key. */
 function keyChanged(settings: Settings, id: ProviderId, key: string | null): void {
