@@ -16,7 +16,7 @@ import {newCodexFileState, scanCodexLines} from './codexLog.js';
 import {LogTree, logNames, logRoots, type Listing, type Root} from './discovery.js';
 import {emptyHistory, mergeDays, parseHistory, serializeHistory, type History} from './history.js';
 import {dayKey, type LocalUsage, type SourceUsage} from './localUsage.js';
-import {loadState, saveState, stateFingerprint, tailHash, type ScanCounters, type TrackedFile} from './scanState.js';
+import {loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanCounters, type TrackedFile} from './scanState.js';
 import {CODEX, UsageStore, newEntryValues} from './usageStore.js';
 import {storeDays, summarizeSource, type FileLabels} from './usageSummary.js';
 
@@ -95,6 +95,9 @@ export class LogScanner {
     private _prices = new PriceList();
     private _priceErrors: string[] = [];
     private _pricesText: string | null | undefined = undefined;
+    /** The last answer from the logs, saved with the state (a restarted worker repeats it first). */
+    private _lastAnswer: LocalUsage | null = null;
+    private _answeredFromState = false;
     /** The phases of the scan running (or the last one). */
     private _clock = new PhaseClock();
 
@@ -125,13 +128,30 @@ export class LogScanner {
         const roots = logRoots(this._env);
         const fingerprint = stateFingerprint(roots, this._env.homeDir, this._pricesText ?? null);
         clock.lap('prices');
+        if (fingerprint !== this._fingerprint && this._answerFromState && !this._restoreTried && !this._answeredFromState) {
+            // A restarted worker repeats the answer it gave last, before reading anything else.
+            // Only on the day it was given: today's and this month's figures would be wrong after.
+            const saved = this._statePath ? loadSavedAnswer(this._statePath, fingerprint) : null;
+            clock.lap('saved answer');
+            if (saved && dayKey(saved.answer.generatedAt) === dayKey(this._env.now())) {
+                this._answeredFromState = true;
+                const usage = saved.answer;
+                usage.bytesRead = 0;
+                usage.scanMs = (GLib.get_monotonic_time() - started) / 1000;
+                usage.scanner = {...saved.counters, restores: saved.counters.restores + 1, restored: true, fromSavedState: true,
+                    filesRead: 0, phases: clock.phases};
+                return usage;
+            }
+        }
         if (fingerprint !== this._fingerprint) {
             this._fingerprint = fingerprint;
             this._reset();
             const restored = this._restore();
             clock.lap('restore');
-            if (restored && this._answerFromState)
+            if (restored && this._answerFromState && !this._answeredFromState) {
+                this._answeredFromState = true; // no saved answer (or of another day): the saved entries summed
                 return this._report(await this._summarize(roots, cancellable), started, 0, 0, true);
+            }
         }
         let listing = this._tree.listChanged(roots);
         if (listing && this._invalidates(listing)) {
@@ -163,6 +183,8 @@ export class LogScanner {
         usage.bytesRead = bytesRead;
         usage.scanMs = (GLib.get_monotonic_time() - started) / 1000;
         usage.scanner = {...this._counters, restored: this._restored, fromSavedState, filesRead, phases: this._clock.phases};
+        if (!fromSavedState)
+            this._lastAnswer = usage;
         return usage;
     }
 
@@ -173,7 +195,7 @@ export class LogScanner {
     persist(force = false): void {
         if (!this._statePath || !this._dirty || (!force && this._env.now() - this._savedAt < SAVE_EVERY_MS))
             return;
-        saveState(this._statePath, this._fingerprint, {files: this._files, store: this._store, counters: this._counters});
+        saveState(this._statePath, this._fingerprint, {files: this._files, store: this._store, counters: this._counters}, this._lastAnswer);
         this._dirty = false;
         this._savedAt = this._env.now();
     }
