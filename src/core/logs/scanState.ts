@@ -68,8 +68,7 @@ export function checksum(data: Uint8Array): string {
     let a = 0x811c9dc5 ^ bytes.length;
     let b = 0x9747b28c;
     const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
-    for (let w = 0; w < words.length; w++) {
-        const word = words[w] ?? 0;
+    for (const word of words) {
         a = Math.imul(a ^ word, 0x01000193);
         b = Math.imul(b ^ word, 0x5bd1e995);
         b ^= b >>> 15;
