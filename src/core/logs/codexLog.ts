@@ -114,6 +114,37 @@ const TOKEN_COUNT = encode('"token_count"');
 const sameBytes = (b: Uint8Array, start: number, end: number, literal: Uint8Array): boolean =>
     end - start === literal.length && literal.every((c, k) => b[start + k] === c);
 
+const OTHER = {kind: 'other', cwd: null} as const;
+const LINE_START = encode('{"timestamp":"');
+const RESPONSE_ITEM_AFTER_TIME = encode('","type":"response_item"');
+
+/**
+ * True for a line as Codex writes a response item: `{"timestamp":"…","type":"response_item"…`.
+ * They are nearly all the bytes and lines of a session (messages, reasoning, tool calls and
+ * their output) and never billable; the bytes tell without walking the line. The walk would
+ * decide the same: the first `type` of the line dismisses it.
+ */
+function isResponseItem(b: Uint8Array, start: number, end: number): boolean {
+    const time = start + LINE_START.length;
+    const after = time + 24; // 2026-11-13T23:50:41.760Z
+    if (after + RESPONSE_ITEM_AFTER_TIME.length > end)
+        return false;
+    for (let k = 0; k < LINE_START.length; k++) {
+        if (b[start + k] !== LINE_START[k])
+            return false;
+    }
+    for (let k = time; k < after; k++) {
+        const c = b[k] ?? 0;
+        if (c === 0x22 || c === 0x5c || c < 0x20)
+            return false; // not a plain 24-character time
+    }
+    for (let k = 0; k < RESPONSE_ITEM_AFTER_TIME.length; k++) {
+        if (b[after + k] !== RESPONSE_ITEM_AFTER_TIME[k])
+            return false;
+    }
+    return true;
+}
+
 /**
  * Which kind of line `[start, end)` is, from its top-level `type` and `payload.type`, without
  * reading the rest: Codex writes `type` before `payload`, so a response item (nearly all the
@@ -121,6 +152,8 @@ const sameBytes = (b: Uint8Array, start: number, end: number, literal: Uint8Arra
  * that payload carries the whole system prompt (10–30 KB), which is never decoded.
  */
 function classify(b: Uint8Array, start: number, end: number): {kind: 'other' | 'meta' | 'parse' | 'malformed'; cwd: string | null} {
+    if (isResponseItem(b, start, end))
+        return OTHER;
     // Set from the walkers' callbacks.
     const seen = {type: new Uint8Array(0) as Uint8Array, payloadType: null as [number, number] | null, cwd: null as string | null, dismissed: false};
     const onPayload = (name: number, i: number): number => {
