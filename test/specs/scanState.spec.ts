@@ -1,7 +1,7 @@
 import GLib from 'gi://GLib';
 
 import {encode} from '../../src/core/logs/byteJson.js';
-import {checksum, loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanState} from '../../src/core/logs/scanState.js';
+import {Checksum, checksum, loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanState} from '../../src/core/logs/scanState.js';
 import {UsageStore, newEntryValues} from '../../src/core/logs/usageStore.js';
 import {fileMode, makeTempDir, readFile, writeFile} from '../support/helpers.js';
 import {removeTree} from '../support/logLines.js';
@@ -81,6 +81,20 @@ describe('saved scan state', () => {
         const flipped = bytes.slice();
         flipped[17] = (flipped[17] ?? 0) ^ 4;
         expect(checksum(flipped)).not.toBe(checksum(bytes));
+        for (const cut of [1, 3, 4, 7])
+            expect(new Checksum().update(bytes.subarray(0, cut)).update(bytes.subarray(cut, cut + 5)).update(bytes.subarray(cut + 5)).digest())
+                .toBe(checksum(bytes));
+        expect(checksum(encode('abcd'))).not.toBe(checksum(encode('abcd\0')));
+    });
+
+    it('puts the stored entries 8-aligned in the file', () => {
+        const fingerprint = stateFingerprint(roots, '/home/u', null);
+        saveState(path, fingerprint, state(), {generatedAt: 1, scanMs: 0, bytesRead: 0, priceTableDate: '', priceErrors: [], sources: []});
+        const [, bytes] = GLib.file_get_contents(path);
+        let newlines = 0;
+        const storeAt = bytes.findIndex(c => c === 0x0a && ++newlines === 3) + 1;
+        expect(storeAt % 8).toBe(0);
+        expect(new Uint32Array(bytes.buffer, storeAt, 1)[0]).toBe(0x53_4d_55_41); // the store's magic
     });
 
     it('hashes the bytes before an offset, so a rewritten file shows', () => {

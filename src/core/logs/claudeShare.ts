@@ -138,11 +138,20 @@ const RESULT_FOLLOWS = '=';
 
 /** A share's result as bytes: a JSON line (files read, offsets and tails), then the store. */
 export function serializeShare(result: ShareResult): Uint8Array {
-    const head = new TextEncoder().encode(`${JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails})}\n`);
-    const store = result.store.toBytes();
-    const out = new Uint8Array(head.length + store.length);
+    // The line is padded with spaces so that the store after it starts 8-aligned: it is then
+    // read where it lies, not copied first.
+    const text = new TextEncoder().encode(JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails}));
+    const head = new Uint8Array(Math.ceil((text.length + 1) / 8) * 8).fill(0x20);
+    head.set(text);
+    head[head.length - 1] = 0x0a;
+    const store = result.store.toParts();
+    const out = new Uint8Array(head.length + store.reduce((n, part) => n + part.length, 0));
     out.set(head);
-    out.set(store, head.length);
+    let at = head.length;
+    for (const part of store) {
+        out.set(part, at);
+        at += part.length;
+    }
     return out;
 }
 
@@ -307,14 +316,11 @@ export class ShareHelper {
             this._take(rest);
             if (!this._progressEnded)
                 return null;
-            const size = this._output.reduce((n, c) => n + c.length, 0);
-            const output = new Uint8Array(size);
-            let at = 0;
-            for (const chunk of this._output) {
-                output.set(chunk, at);
-                at += chunk.length;
-            }
-            return parseShare(output.subarray(output[0] === 0x0a ? 1 : 0));
+            // One copy, without the newline after "=": the result then starts at offset 0 (aligned).
+            const pieces = this._output.filter(chunk => chunk.length > 0);
+            if (pieces[0]?.[0] === 0x0a)
+                pieces[0] = pieces[0].subarray(1);
+            return parseShare(concat(pieces));
         } catch {
             return null;
         }

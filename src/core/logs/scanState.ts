@@ -7,13 +7,13 @@
 // the numbers depend on (rules version, price table, the user's price file, the roots, the
 // byte order). Anything that does not match — another version, a corrupt or foreign file — is
 // ignored: a full scan follows, never wrong numbers. Its layout:
-//   1. a JSON header line: format, version, fingerprint, counters, the two checksums;
+//   1. a JSON header line: format, version, fingerprint, counters, the checksums;
 //   2. the last answer given (a JSON line), so that a restarted worker can repeat it at once,
 //      before reading the rest;
-//   3. the tracked files (a JSON line);
+//   3. the tracked files (a JSON line, padded so that what follows starts 8-aligned);
 //   4. the de-duplicated entries as bytes (usageStore).
 // The checksums are a fast 64-bit word hash (corruption, not tampering, is what they catch:
-// the file is private): one over line 2, one over everything after it.
+// the file is private), one per part after the header.
 
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
@@ -59,27 +59,55 @@ export interface ScanState {
 const md5 = (text: string): string => GLib.compute_checksum_for_string(GLib.ChecksumType.MD5, text, -1) ?? '';
 
 /**
- * Two 32-bit multiplicative hashes over the bytes, four at a time (MD5 took a third of a
- * restart's time; this takes a few milliseconds for 10 MB). The same bytes give the same
- * value wherever they lie in memory.
+ * Two 32-bit multiplicative hashes over bytes fed in pieces, four bytes at a time (MD5 took a
+ * third of a restart's time; this takes a few milliseconds for 10 MB). The same bytes give the
+ * same value however they are cut into pieces and wherever they lie in memory.
  */
-export function checksum(data: Uint8Array): string {
-    const bytes = data.byteOffset % 4 === 0 ? data : data.slice();
-    let a = 0x811c9dc5 ^ bytes.length;
-    let b = 0x9747b28c;
-    const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
-    for (const word of words) {
-        a = Math.imul(a ^ word, 0x01000193);
-        b = Math.imul(b ^ word, 0x5bd1e995);
-        b ^= b >>> 15;
+export class Checksum {
+    private _a = 0x811c9dc5;
+    private _b = 0x9747b28c;
+    private _length = 0;
+    /** The bytes of an unfinished word, between pieces. */
+    private readonly _pending = new Uint8Array(4);
+    private readonly _pendingWord = new Int32Array(this._pending.buffer);
+    private _pendingLength = 0;
+
+    private _mix(word: number): void {
+        this._a = Math.imul(this._a ^ word, 0x01000193);
+        this._b = Math.imul(this._b ^ word, 0x5bd1e995);
+        this._b ^= this._b >>> 15;
     }
-    for (let i = words.length * 4; i < bytes.length; i++) {
-        a = Math.imul(a ^ (bytes[i] ?? 0), 0x01000193);
-        b = Math.imul(b ^ (bytes[i] ?? 0), 0x5bd1e995);
+
+    update(piece: Uint8Array): this {
+        this._length += piece.length;
+        let i = 0;
+        while (this._pendingLength > 0 && i < piece.length) {
+            this._pending[this._pendingLength++] = piece[i++] ?? 0;
+            if (this._pendingLength === 4) {
+                this._mix(this._pendingWord[0] ?? 0);
+                this._pendingLength = 0;
+            }
+        }
+        let rest = piece.subarray(i);
+        if (rest.byteOffset % 4 !== 0)
+            rest = rest.slice(); // pieces of the state file start aligned; others are copied
+        for (const word of new Int32Array(rest.buffer, rest.byteOffset, rest.length >>> 2))
+            this._mix(word);
+        for (let k = rest.length & ~3; k < rest.length; k++)
+            this._pending[this._pendingLength++] = rest[k] ?? 0;
+        return this;
     }
-    const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
-    return hex(a) + hex(b);
+
+    digest(): string {
+        for (let k = 0; k < this._pendingLength; k++)
+            this._mix(this._pending[k] ?? 0);
+        this._mix(this._length);
+        const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+        return hex(this._a) + hex(this._b);
+    }
 }
+
+export const checksum = (bytes: Uint8Array): string => new Checksum().update(bytes).digest();
 
 const PRICES_HASH = md5(JSON.stringify(PRICES));
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -136,6 +164,7 @@ function fileFrom(row: unknown): [string, TrackedFile] | null {
 interface Header {
     counters: ScanCounters;
     answerChecksum: string;
+    filesChecksum: string;
     checksum: string;
 }
 
@@ -152,7 +181,8 @@ function parseHeader(line: Uint8Array, fingerprint: string): Header | null {
         return null;
     const counters = header['counters'];
     return {counters: {fullScans: optionalNumber(counters, 'fullScans') ?? 0, restores: optionalNumber(counters, 'restores') ?? 0},
-        answerChecksum: optionalString(header, 'answerChecksum') ?? '', checksum: optionalString(header, 'checksum') ?? ''};
+        answerChecksum: optionalString(header, 'answerChecksum') ?? '', filesChecksum: optionalString(header, 'filesChecksum') ?? '',
+        checksum: optionalString(header, 'checksum') ?? ''};
 }
 
 /** The answer line, when its checksum holds. */
@@ -203,7 +233,8 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
     const header = headerEnd > 0 ? parseHeader(data.subarray(0, headerEnd), fingerprint) : null;
     const answerEnd = headerEnd > 0 ? data.indexOf(0x0a, headerEnd + 1) : -1;
     const filesEnd = answerEnd > 0 ? data.indexOf(0x0a, answerEnd + 1) : -1;
-    if (!header || filesEnd < 0 || checksum(data.subarray(answerEnd + 1)) !== header.checksum)
+    if (!header || filesEnd < 0 || checksum(data.subarray(answerEnd + 1, filesEnd + 1)) !== header.filesChecksum ||
+        checksum(data.subarray(filesEnd + 1)) !== header.checksum)
         return null;
     let rows: unknown;
     try {
@@ -225,28 +256,42 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
 
 /**
  * Writes the state, and the answer it gave last (0600, atomically: a reader sees the old file
- * or the new one).
+ * or the new one). The store is written from views of its columns: no copy of it is made.
  */
 export function saveState(path: string, fingerprint: string, state: ScanState, answer: LocalUsage | null = null): void {
     const encoder = new TextEncoder();
-    const answerLine = encoder.encode(JSON.stringify(answer));
+    const answerLine = encoder.encode(`${JSON.stringify(answer)}\n`);
     const rows: FileRow[] = [...state.files].map(([p, f]) =>
         [p, f.source, f.identity, f.offset, f.tail, f.project, f.session, codexRow(f.codex)]);
-    const binary = state.store.toBytes();
+    const binary = state.store.toParts();
+    const binarySum = binary.reduce((sum, part) => sum.update(part), new Checksum()).digest();
     const savedAt = new Date().toISOString();
-    const headerLine = (answerChecksum: string, sum: string): Uint8Array => encoder.encode(`${JSON.stringify({format: FORMAT,
-        version: FORMAT_VERSION, fingerprint, savedAt, counters: state.counters, answerChecksum, checksum: sum})}\n`);
-    const filesLine = encoder.encode(`${JSON.stringify(rows)}\n`);
-    const rest = new Uint8Array(filesLine.length + binary.length);
-    rest.set(filesLine);
-    rest.set(binary, filesLine.length);
-    const header = headerLine(checksum(answerLine), checksum(rest));
-    const data = new Uint8Array(header.length + answerLine.length + 1 + rest.length);
-    data.set(header);
-    data.set(answerLine, header.length);
-    data[header.length + answerLine.length] = 0x0a;
-    data.set(rest, header.length + answerLine.length + 1);
+    const headerLine = (answerChecksum: string, filesChecksum: string): Uint8Array => encoder.encode(`${JSON.stringify({format: FORMAT,
+        version: FORMAT_VERSION, fingerprint, savedAt, counters: state.counters, answerChecksum, filesChecksum, checksum: binarySum})}\n`);
+    // The checksums have a fixed width, so the header's length is known before they are; the
+    // files line is padded with spaces (JSON allows them) so that the store starts 8-aligned
+    // in the file, where its columns are then read without a copy.
+    const rowsText = encoder.encode(JSON.stringify(rows));
+    const before = headerLine('0'.repeat(16), '0'.repeat(16)).length + answerLine.length + rowsText.length + 1;
+    const filesLine = new Uint8Array(rowsText.length + (8 - (before % 8)) % 8 + 1).fill(0x20);
+    filesLine.set(rowsText);
+    filesLine[filesLine.length - 1] = 0x0a;
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
-    Gio.File.new_for_path(path).replace_contents(data, null, false,
-        Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION, null);
+    const stream = Gio.File.new_for_path(path).replace(null, false, Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION, null);
+    try {
+        const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
+        for (const part of [headerLine(answerSum, checksum(filesLine)), answerLine, filesLine, ...binary])
+            stream.write_all(part, null);
+        stream.close(null);
+    } catch (error) {
+        // Closing after a failed write would put a partial file in place: cancel instead.
+        const cancel = new Gio.Cancellable();
+        cancel.cancel();
+        try {
+            stream.close(cancel);
+        } catch {
+            // the temporary file is dropped
+        }
+        throw error;
+    }
 }

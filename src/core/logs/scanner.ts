@@ -23,7 +23,7 @@ import {storeDays, summarizeSource, type FileLabels} from './usageSummary.js';
 export {logRoots};
 
 /** Release mapped files this often: mapped pages count as the process's memory until then. */
-export const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
 /** Below this, starting helper processes costs more than it saves. */
 const PARALLEL_FROM_BYTES = 64 * 1024 * 1024;
 /** Save the state at most this often while logs keep growing (a laptop's disk, a battery). */
@@ -162,6 +162,7 @@ export class LogScanner {
             listing = this._tree.listAll(roots);
             if (this._invalidates(listing))
                 this._reset();
+            this._collect(); // the file infos of a full listing are garbage now
         }
         clock.lap('list');
         let grown = this._grown(listing);
@@ -325,6 +326,7 @@ export class LogScanner {
             this._clock.lap('wait for helpers');
             const byHelper = new Set(result?.read.filter(f => f >= readHere));
             mergeShare(result?.store ?? new UsageStore(), share.map((g, f) => byHelper.has(f) ? g.id : -1), this._store);
+            this._collect(); // the helper's store and its bytes
             result?.read.forEach((f, k) => {
                 const g = share[f];
                 if (!g || !byHelper.has(f))

@@ -260,35 +260,43 @@ export class UsageStore {
         return length === 0 ? null : this._arena.subarray(start, start + length);
     }
 
-    /** The store as bytes (native byte order; read back on the same machine only). */
-    toBytes(): Uint8Array {
+    /**
+     * The store as bytes, in pieces that are views of the columns (not copies), each a multiple
+     * of 8 bytes long but the last: native byte order, read back on the same machine only.
+     */
+    toParts(): Uint8Array[] {
         const models = new TextEncoder().encode(JSON.stringify(this.models));
         const n = this.count;
-        const floats = pad8(HEADER_WORDS * 4 + models.length);
-        const words = floats + FLOAT_COLUMNS.length * 8 * n;
-        const halves = words + 3 * 4 * n;
-        const bytes = halves + 2 * 2 * n;
-        const arena = pad8(bytes + n);
-        const out = new Uint8Array(arena + this._arenaUsed);
-        new Uint32Array(out.buffer, 0, HEADER_WORDS).set([MAGIC, n, this._arenaUsed, models.length]);
-        out.set(models, HEADER_WORDS * 4);
-        FLOAT_COLUMNS.forEach((name, c) => new Float64Array(out.buffer, floats + c * 8 * n, n).set(this[name].subarray(0, n)));
-        new Uint32Array(out.buffer, words, n).set(this._hash.subarray(0, n));
-        new Uint32Array(out.buffer, words + 4 * n, n).set(this._keyStart.subarray(0, n));
-        new Int32Array(out.buffer, words + 8 * n, n).set(this.file.subarray(0, n));
-        new Uint16Array(out.buffer, halves, n).set(this.model.subarray(0, n));
-        new Uint16Array(out.buffer, halves + 2 * n, n).set(this._keyLength.subarray(0, n));
-        out.set(this.flags.subarray(0, n), bytes);
-        out.set(this._arena.subarray(0, this._arenaUsed), arena);
+        const view = (a: Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array, length: number): Uint8Array =>
+            new Uint8Array(a.buffer, a.byteOffset, length * a.BYTES_PER_ELEMENT);
+        const head = new Uint8Array(pad8(HEADER_WORDS * 4 + models.length));
+        new Uint32Array(head.buffer, 0, HEADER_WORDS).set([MAGIC, n, this._arenaUsed, models.length]);
+        head.set(models, HEADER_WORDS * 4);
+        const halvesAndFlags = 3 * 4 * n + 2 * 2 * n + n;
+        return [head, ...FLOAT_COLUMNS.map(name => view(this[name], n)), view(this._hash, n), view(this._keyStart, n),
+            view(this.file, n), view(this.model, n), view(this._keyLength, n), view(this.flags, n),
+            new Uint8Array(pad8(halvesAndFlags) - halvesAndFlags), view(this._arena, this._arenaUsed)];
+    }
+
+    /** The store as one array of bytes (see toParts). */
+    toBytes(): Uint8Array {
+        const parts = this.toParts();
+        const out = new Uint8Array(parts.reduce((length, p) => length + p.length, 0));
+        let at = 0;
+        for (const part of parts) {
+            out.set(part, at);
+            at += part.length;
+        }
         return out;
     }
 
     /** A store from toBytes(); null when the bytes are not one (wrong size, bad indexes). */
     static fromBytes(data: Uint8Array): UsageStore | null {
-        const bytes = new Uint8Array(data); // aligned, and owned by the store
+        const bytes = data.byteOffset % 8 === 0 ? data : new Uint8Array(data); // the columns are read 8-aligned
         if (bytes.length < HEADER_WORDS * 4)
             return null;
-        const [magic = 0, n = 0, arenaUsed = 0, modelsLength = 0] = new Uint32Array(bytes.buffer, 0, HEADER_WORDS);
+        const base = bytes.byteOffset;
+        const [magic = 0, n = 0, arenaUsed = 0, modelsLength = 0] = new Uint32Array(bytes.buffer, base, HEADER_WORDS);
         const floats = pad8(HEADER_WORDS * 4 + modelsLength);
         const words = floats + FLOAT_COLUMNS.length * 8 * n;
         const halves = words + 3 * 4 * n;
@@ -306,12 +314,12 @@ export class UsageStore {
             return null;
         const store = new UsageStore(Math.max(1024, n));
         models.forEach(m => store._modelId(m));
-        FLOAT_COLUMNS.forEach((name, c) => store[name].set(new Float64Array(bytes.buffer, floats + c * 8 * n, n)));
-        store._hash.set(new Uint32Array(bytes.buffer, words, n));
-        store._keyStart.set(new Uint32Array(bytes.buffer, words + 4 * n, n));
-        store.file.set(new Int32Array(bytes.buffer, words + 8 * n, n));
-        store.model.set(new Uint16Array(bytes.buffer, halves, n));
-        store._keyLength.set(new Uint16Array(bytes.buffer, halves + 2 * n, n));
+        FLOAT_COLUMNS.forEach((name, c) => store[name].set(new Float64Array(bytes.buffer, base + floats + c * 8 * n, n)));
+        store._hash.set(new Uint32Array(bytes.buffer, base + words, n));
+        store._keyStart.set(new Uint32Array(bytes.buffer, base + words + 4 * n, n));
+        store.file.set(new Int32Array(bytes.buffer, base + words + 8 * n, n));
+        store.model.set(new Uint16Array(bytes.buffer, base + halves, n));
+        store._keyLength.set(new Uint16Array(bytes.buffer, base + halves + 2 * n, n));
         store.flags.set(bytes.subarray(flagsAt, flagsAt + n));
         store._arena = bytes.slice(arena, arena + arenaUsed);
         store._arenaUsed = arenaUsed;
