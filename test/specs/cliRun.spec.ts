@@ -2,7 +2,8 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {ShareHelper, readShare} from '../../src/core/logs/claudeShare.js';
+import {ShareHelper, mergeShare, readShare} from '../../src/core/logs/claudeShare.js';
+import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
 import {makeTempDir, writeFile} from '../support/helpers.js';
 import {assistantLine} from '../support/logLines.js';
@@ -112,7 +113,9 @@ describe('the scan command', () => {
         const readHere = readShare(files, new PriceList(), () => undefined, 1 << 30);
         expect(viaHelper?.read).toEqual([0, 1]);
         expect(viaHelper?.offsets).toEqual(readHere.offsets);
-        expect(viaHelper?.store.toBytes()).toEqual(readHere.store.toBytes());
+        const merged = new UsageStore();
+        mergeShare(viaHelper?.store ?? new UsageStore(), [0, 1], merged);
+        expect(merged.toBytes()).toEqual(readHere.store.toBytes());
         expect(await new ShareHelper(['false'], {files, pricesText: null, fromBack: false}).finish(null)).toBeNull();
 
         // Read from both ends: this process took the first file, so the helper stops before it.

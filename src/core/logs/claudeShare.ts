@@ -19,7 +19,7 @@ import {isObject} from '../json.js';
 import type {PriceList} from '../pricing.js';
 import {scanClaudeLines} from './claudeLog.js';
 import {tailHash} from './scanState.js';
-import {SIDECHAIN, UsageStore, newEntryValues, type EntryValues} from './usageStore.js';
+import {SIDECHAIN, StoredEntries, UsageStore, newEntryValues, type EntrySource, type EntryValues} from './usageStore.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish');
 
@@ -37,7 +37,7 @@ export interface ShareFile {
     offset: number;
 }
 
-export interface ShareResult {
+export interface ShareResult<Entries extends EntrySource = EntrySource> {
     /** The files read, by their index in the request. */
     read: number[];
     /** Where the next read of each file read starts (in the order of `read`). */
@@ -45,7 +45,7 @@ export interface ShareResult {
     /** The tail hash at each new offset (see scanState). */
     tails: number[];
     /** The kept entries; `file` is the index in the request. */
-    store: UsageStore;
+    store: Entries;
 }
 
 /**
@@ -78,9 +78,9 @@ export function readClaudeFile(bytes: Uint8Array, offset: number, file: number, 
  * `collectEvery` bytes to release mapped files.
  */
 export function readShare(files: readonly ShareFile[], prices: PriceList, collect: () => void, collectEvery: number,
-    next?: () => number): ShareResult {
+    next?: () => number): ShareResult<UsageStore> {
     const store = new UsageStore();
-    const result: ShareResult = {read: [], offsets: [], tails: [], store};
+    const result: ShareResult<UsageStore> = {read: [], offsets: [], tails: [], store};
     let sinceCollect = 0;
     let front = 0;
     const nextFile = next ?? ((): number => front < files.length ? front++ : -1);
@@ -107,7 +107,7 @@ export function readShare(files: readonly ShareFile[], prices: PriceList, collec
  * Merges a share's entries into `store`, their file indexes mapped by `fileIds`; entries of
  * files mapped to -1 (read here as well) are left out.
  */
-export function mergeShare(share: UsageStore, fileIds: readonly number[], store: UsageStore): void {
+export function mergeShare(share: EntrySource, fileIds: readonly number[], store: UsageStore): void {
     const values = newEntryValues();
     for (let e = 0; e < share.count; e++) {
         share.read(e, values);
@@ -137,7 +137,7 @@ export function splitShares<T extends {bytes: number}>(files: readonly T[], weig
 const RESULT_FOLLOWS = '=';
 
 /** A share's result as bytes: a JSON line (files read, offsets and tails), then the store. */
-export function serializeShare(result: ShareResult): Uint8Array {
+export function serializeShare(result: ShareResult<UsageStore>): Uint8Array {
     // The line is padded with spaces so that the store after it starts 8-aligned: it is then
     // read where it lies, not copied first.
     const text = new TextEncoder().encode(JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails}));
@@ -155,7 +155,7 @@ export function serializeShare(result: ShareResult): Uint8Array {
     return out;
 }
 
-export function parseShare(data: Uint8Array): ShareResult | null {
+export function parseShare(data: Uint8Array): ShareResult<StoredEntries> | null {
     const newline = data.indexOf(0x0a);
     let head: unknown;
     try {
@@ -164,7 +164,7 @@ export function parseShare(data: Uint8Array): ShareResult | null {
         return null;
     }
     const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every(n => typeof n === 'number');
-    const store = UsageStore.fromBytes(data.subarray(newline + 1));
+    const store = StoredEntries.parse(data.subarray(newline + 1));
     if (!isObject(head) || !numbers(head['read']) || !numbers(head['offsets']) || !numbers(head['tails']) || !store ||
         head['offsets'].length !== head['read'].length || head['tails'].length !== head['read'].length)
         return null;
@@ -304,7 +304,7 @@ export class ShareHelper {
     }
 
     /** Sends the rest, then waits for the helper's result; null when it failed. */
-    async finish(cancellable: Gio.Cancellable | null): Promise<ShareResult | null> {
+    async finish(cancellable: Gio.Cancellable | null): Promise<ShareResult<StoredEntries> | null> {
         try {
             this.pump();
             if (this._listening)

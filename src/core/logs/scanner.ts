@@ -325,7 +325,10 @@ export class LogScanner {
             const result = await helper?.finish(cancellable) ?? null;
             this._clock.lap('wait for helpers');
             const byHelper = new Set(result?.read.filter(f => f >= readHere));
-            mergeShare(result?.store ?? new UsageStore(), share.map((g, f) => byHelper.has(f) ? g.id : -1), this._store);
+            if (result) {
+                this._store.reserve(this._store.count + result.store.count); // one step, not doubling
+                mergeShare(result.store, share.map((g, f) => byHelper.has(f) ? g.id : -1), this._store);
+            }
             this._collect(); // the helper's store and its bytes
             result?.read.forEach((f, k) => {
                 const g = share[f];

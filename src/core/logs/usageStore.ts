@@ -56,7 +56,7 @@ const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | 
 };
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-export class UsageStore {
+export class UsageStore implements EntrySource {
     count = 0;
     time = new Float64Array(0);
     input = new Float64Array(0);
@@ -290,9 +290,61 @@ export class UsageStore {
         return out;
     }
 
+    /** Room for `capacity` entries without growing (before a merge of known size). */
+    reserve(capacity: number): void {
+        if (capacity > this.time.length)
+            this._resize(capacity);
+    }
+
     /** A store from toBytes(); null when the bytes are not one (wrong size, bad indexes). */
     static fromBytes(data: Uint8Array): UsageStore | null {
-        const bytes = data.byteOffset % 8 === 0 ? data : new Uint8Array(data); // the columns are read 8-aligned
+        const stored = StoredEntries.parse(data);
+        if (!stored)
+            return null;
+        const n = stored.count;
+        const store = new UsageStore(Math.max(1024, n));
+        stored.models.forEach(m => store._modelId(m));
+        for (const name of FLOAT_COLUMNS)
+            store[name].set(stored[name]);
+        store._hash.set(stored.hash);
+        store._keyStart.set(stored.keyStart);
+        store.file.set(stored.file);
+        store.model.set(stored.model);
+        store._keyLength.set(stored.keyLength);
+        store.flags.set(stored.flags);
+        store._arena = stored.arena.slice();
+        store._arenaUsed = stored.arena.length;
+        store.count = n;
+        for (let entry = 0; entry < n; entry++) {
+            store.day[entry] = store._dayId(store.time[entry] ?? 0);
+            store._touchedDays.add(store.day[entry] ?? 0);
+        }
+        store._rehash(Math.max(1024, 1 << Math.ceil(Math.log2(2 * n + 1))));
+        return store;
+    }
+}
+
+/** What can be merged into a store: entries with their fields and keys. */
+export interface EntrySource {
+    readonly count: number;
+    read(entry: number, into: EntryValues): EntryValues;
+    key(entry: number): Uint8Array | null;
+}
+
+/**
+ * The entries of a store's bytes (toBytes), read where they lie: for merging a helper's
+ * share, which needs neither a hash table nor a copy.
+ */
+export class StoredEntries implements EntrySource {
+    private constructor(readonly count: number, readonly models: readonly string[], readonly time: Float64Array,
+        readonly input: Float64Array, readonly output: Float64Array, readonly cacheWrite: Float64Array,
+        readonly cacheRead: Float64Array, readonly cost: Float64Array, readonly hash: Uint32Array, readonly keyStart: Uint32Array,
+        readonly file: Int32Array, readonly model: Uint16Array, readonly keyLength: Uint16Array, readonly flags: Uint8Array,
+        readonly arena: Uint8Array) {}
+
+    /** The entries of `data` (copied first only when not 8-aligned); null when the bytes are not a store's. */
+    static parse(data: Uint8Array): StoredEntries | null {
+        const bytes = data.byteOffset % 8 === 0 ? data : new Uint8Array(data);
         if (bytes.length < HEADER_WORDS * 4)
             return null;
         const base = bytes.byteOffset;
@@ -312,25 +364,36 @@ export class UsageStore {
         }
         if (!Array.isArray(models) || !models.every((m): m is string => typeof m === 'string'))
             return null;
-        const store = new UsageStore(Math.max(1024, n));
-        models.forEach(m => store._modelId(m));
-        FLOAT_COLUMNS.forEach((name, c) => store[name].set(new Float64Array(bytes.buffer, base + floats + c * 8 * n, n)));
-        store._hash.set(new Uint32Array(bytes.buffer, base + words, n));
-        store._keyStart.set(new Uint32Array(bytes.buffer, base + words + 4 * n, n));
-        store.file.set(new Int32Array(bytes.buffer, base + words + 8 * n, n));
-        store.model.set(new Uint16Array(bytes.buffer, base + halves, n));
-        store._keyLength.set(new Uint16Array(bytes.buffer, base + halves + 2 * n, n));
-        store.flags.set(bytes.subarray(flagsAt, flagsAt + n));
-        store._arena = bytes.slice(arena, arena + arenaUsed);
-        store._arenaUsed = arenaUsed;
-        store.count = n;
+        const column = (c: number): Float64Array => new Float64Array(bytes.buffer, base + floats + c * 8 * n, n);
+        const stored = new StoredEntries(n, models, column(0), column(1), column(2), column(3), column(4), column(5),
+            new Uint32Array(bytes.buffer, base + words, n), new Uint32Array(bytes.buffer, base + words + 4 * n, n),
+            new Int32Array(bytes.buffer, base + words + 8 * n, n), new Uint16Array(bytes.buffer, base + halves, n),
+            new Uint16Array(bytes.buffer, base + halves + 2 * n, n), bytes.subarray(flagsAt, flagsAt + n),
+            bytes.subarray(arena, arena + arenaUsed));
         for (let entry = 0; entry < n; entry++) {
-            if ((store.model[entry] ?? 0) >= models.length || (store._keyStart[entry] ?? 0) + (store._keyLength[entry] ?? 0) > arenaUsed)
+            if ((stored.model[entry] ?? 0) >= models.length || (stored.keyStart[entry] ?? 0) + (stored.keyLength[entry] ?? 0) > arenaUsed)
                 return null;
-            store.day[entry] = store._dayId(store.time[entry] ?? 0);
-            store._touchedDays.add(store.day[entry] ?? 0);
         }
-        store._rehash(Math.max(1024, 1 << Math.ceil(Math.log2(2 * n + 1))));
-        return store;
+        return stored;
     }
+
+    read(entry: number, into: EntryValues): EntryValues {
+        into.time = this.time[entry] ?? 0;
+        into.input = this.input[entry] ?? 0;
+        into.output = this.output[entry] ?? 0;
+        into.cacheWrite = this.cacheWrite[entry] ?? 0;
+        into.cacheRead = this.cacheRead[entry] ?? 0;
+        into.cost = this.cost[entry] ?? Number.NaN;
+        into.model = this.models[this.model[entry] ?? 0] ?? '';
+        into.file = this.file[entry] ?? 0;
+        into.flags = this.flags[entry] ?? 0;
+        return into;
+    }
+
+    key(entry: number): Uint8Array | null {
+        const length = this.keyLength[entry] ?? 0;
+        const start = this.keyStart[entry] ?? 0;
+        return length === 0 ? null : this.arena.subarray(start, start + length);
+    }
+
 }
