@@ -304,16 +304,17 @@ export class UsageStore implements EntrySource {
         const n = stored.count;
         const store = new UsageStore(Math.max(1024, n));
         stored.models.forEach(m => store._modelId(m));
+        const c = stored.columns;
         for (const name of FLOAT_COLUMNS)
-            store[name].set(stored[name]);
-        store._hash.set(stored.hash);
-        store._keyStart.set(stored.keyStart);
-        store.file.set(stored.file);
-        store.model.set(stored.model);
-        store._keyLength.set(stored.keyLength);
-        store.flags.set(stored.flags);
-        store._arena = stored.arena.slice();
-        store._arenaUsed = stored.arena.length;
+            store[name].set(c[name]);
+        store._hash.set(c.hash);
+        store._keyStart.set(c.keyStart);
+        store.file.set(c.file);
+        store.model.set(c.model);
+        store._keyLength.set(c.keyLength);
+        store.flags.set(c.flags);
+        store._arena = c.arena.slice();
+        store._arenaUsed = c.arena.length;
         store.count = n;
         for (let entry = 0; entry < n; entry++) {
             store.day[entry] = store._dayId(store.time[entry] ?? 0);
@@ -335,12 +336,25 @@ export interface EntrySource {
  * The entries of a store's bytes (toBytes), read where they lie: for merging a helper's
  * share, which needs neither a hash table nor a copy.
  */
+/** The columns of stored entries, viewed where they lie. */
+export interface StoredColumns {
+    time: Float64Array;
+    input: Float64Array;
+    output: Float64Array;
+    cacheWrite: Float64Array;
+    cacheRead: Float64Array;
+    cost: Float64Array;
+    hash: Uint32Array;
+    keyStart: Uint32Array;
+    file: Int32Array;
+    model: Uint16Array;
+    keyLength: Uint16Array;
+    flags: Uint8Array;
+    arena: Uint8Array;
+}
+
 export class StoredEntries implements EntrySource {
-    private constructor(readonly count: number, readonly models: readonly string[], readonly time: Float64Array,
-        readonly input: Float64Array, readonly output: Float64Array, readonly cacheWrite: Float64Array,
-        readonly cacheRead: Float64Array, readonly cost: Float64Array, readonly hash: Uint32Array, readonly keyStart: Uint32Array,
-        readonly file: Int32Array, readonly model: Uint16Array, readonly keyLength: Uint16Array, readonly flags: Uint8Array,
-        readonly arena: Uint8Array) {}
+    private constructor(readonly count: number, readonly models: readonly string[], readonly columns: StoredColumns) {}
 
     /** The entries of `data` (copied first only when not 8-aligned); null when the bytes are not a store's. */
     static parse(data: Uint8Array): StoredEntries | null {
@@ -365,35 +379,36 @@ export class StoredEntries implements EntrySource {
         if (!Array.isArray(models) || !models.every((m): m is string => typeof m === 'string'))
             return null;
         const column = (c: number): Float64Array => new Float64Array(bytes.buffer, base + floats + c * 8 * n, n);
-        const stored = new StoredEntries(n, models, column(0), column(1), column(2), column(3), column(4), column(5),
-            new Uint32Array(bytes.buffer, base + words, n), new Uint32Array(bytes.buffer, base + words + 4 * n, n),
-            new Int32Array(bytes.buffer, base + words + 8 * n, n), new Uint16Array(bytes.buffer, base + halves, n),
-            new Uint16Array(bytes.buffer, base + halves + 2 * n, n), bytes.subarray(flagsAt, flagsAt + n),
-            bytes.subarray(arena, arena + arenaUsed));
+        const c: StoredColumns = {time: column(0), input: column(1), output: column(2), cacheWrite: column(3), cacheRead: column(4),
+            cost: column(5), hash: new Uint32Array(bytes.buffer, base + words, n), keyStart: new Uint32Array(bytes.buffer, base + words + 4 * n, n),
+            file: new Int32Array(bytes.buffer, base + words + 8 * n, n), model: new Uint16Array(bytes.buffer, base + halves, n),
+            keyLength: new Uint16Array(bytes.buffer, base + halves + 2 * n, n), flags: bytes.subarray(flagsAt, flagsAt + n),
+            arena: bytes.subarray(arena, arena + arenaUsed)};
         for (let entry = 0; entry < n; entry++) {
-            if ((stored.model[entry] ?? 0) >= models.length || (stored.keyStart[entry] ?? 0) + (stored.keyLength[entry] ?? 0) > arenaUsed)
+            if ((c.model[entry] ?? 0) >= models.length || (c.keyStart[entry] ?? 0) + (c.keyLength[entry] ?? 0) > arenaUsed)
                 return null;
         }
-        return stored;
+        return new StoredEntries(n, models, c);
     }
 
     read(entry: number, into: EntryValues): EntryValues {
-        into.time = this.time[entry] ?? 0;
-        into.input = this.input[entry] ?? 0;
-        into.output = this.output[entry] ?? 0;
-        into.cacheWrite = this.cacheWrite[entry] ?? 0;
-        into.cacheRead = this.cacheRead[entry] ?? 0;
-        into.cost = this.cost[entry] ?? Number.NaN;
-        into.model = this.models[this.model[entry] ?? 0] ?? '';
-        into.file = this.file[entry] ?? 0;
-        into.flags = this.flags[entry] ?? 0;
+        const c = this.columns;
+        into.time = c.time[entry] ?? 0;
+        into.input = c.input[entry] ?? 0;
+        into.output = c.output[entry] ?? 0;
+        into.cacheWrite = c.cacheWrite[entry] ?? 0;
+        into.cacheRead = c.cacheRead[entry] ?? 0;
+        into.cost = c.cost[entry] ?? Number.NaN;
+        into.model = this.models[c.model[entry] ?? 0] ?? '';
+        into.file = c.file[entry] ?? 0;
+        into.flags = c.flags[entry] ?? 0;
         return into;
     }
 
     key(entry: number): Uint8Array | null {
-        const length = this.keyLength[entry] ?? 0;
-        const start = this.keyStart[entry] ?? 0;
-        return length === 0 ? null : this.arena.subarray(start, start + length);
+        const length = this.columns.keyLength[entry] ?? 0;
+        const start = this.columns.keyStart[entry] ?? 0;
+        return length === 0 ? null : this.columns.arena.subarray(start, start + length);
     }
 
 }
