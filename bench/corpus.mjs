@@ -283,3 +283,122 @@ export function appendix(bytes, seed, count) {
     count(w.totals);
     return lines.join('\n') + '\n';
 }
+
+/** $ per million tokens, as the price table and ccusage have them: uncached input, cached input, output. */
+const CODEX_PRICES = {
+    'gpt-5-codex': {input: 1.25, cached: 0.125, output: 10},
+    'gpt-5': {input: 1.25, cached: 0.125, output: 10},
+    'gpt-5.1-codex-mini': {input: 0.25, cached: 0.025, output: 2},
+};
+const CODEX_MODELS = [['gpt-5-codex', 0.6], ['gpt-5', 0.2], ['gpt-5.1-codex-mini', 0.2]];
+
+const pad2 = n => String(n).padStart(2, '0');
+
+/**
+ * Writes about `targetBytes` of Codex CLI session logs under `home/sessions` (and a few under
+ * `archived_sessions`), as Codex writes them: a session_meta line carrying the whole system
+ * prompt, turn contexts, response items (reasoning with encrypted content, tool calls and
+ * their output), and token_count events with cumulative and per-call usage. Codex re-emits
+ * unchanged totals (about a third of the events) and a forked session replays its parent's
+ * events; both count once. Returns the expected totals of the billable events.
+ */
+export async function writeCodexCorpus(home, targetBytes, seed = 20261201) {
+    rmSync(home, {recursive: true, force: true});
+    const w = new CorpusWriter(seed);
+    const totals = {input: 0, output: 0, cacheRead: 0, cost: 0, events: 0};
+    const start = Date.UTC(2026, 8, 25);
+    let written = 0;
+    let files = 0;
+    let parent = null;
+    const stamp = time => new Date(time).toISOString();
+    const usage = u => ({input_tokens: u.input, cached_input_tokens: u.cached, output_tokens: u.output,
+        reasoning_output_tokens: u.reasoning, total_tokens: u.input + u.output});
+    const rateLimits = () => ({primary: {used_percent: w.int(0, 99), window_minutes: 300, resets_in_seconds: w.int(1, 18000)},
+        secondary: {used_percent: w.int(0, 99), window_minutes: 10080, resets_in_seconds: w.int(1, 604800)}});
+    for (let session = 0; written < targetBytes; session++) {
+        let time = start + w.int(0, 58 * 24) * 3600_000 + w.int(0, 3599_000);
+        const d = new Date(time);
+        const archived = w.rand() < 0.05;
+        const dir = join(home, archived ? 'archived_sessions' : 'sessions', String(d.getUTCFullYear()), pad2(d.getUTCMonth() + 1), pad2(d.getUTCDate()));
+        mkdirSync(dir, {recursive: true});
+        const id = `0199${w.base64(4).replace(/[+/]/g, 'a')}-${session.toString(16).padStart(4, '0')}-7000-8000-${w.base64(12).replace(/[+/]/g, 'b')}`;
+        const name = `rollout-${d.toISOString().slice(0, 19).replace(/:/g, '-')}-${id}.jsonl`;
+        const cwd = `/home/alex/src/service-${w.int(0, 11)}`;
+        const lines = [JSON.stringify({timestamp: stamp(time), type: 'session_meta', payload: {id, timestamp: stamp(time), cwd,
+            originator: 'codex_cli_rs', cli_version: '0.46.0', instructions: null,
+            base_instructions: {text: w.text(w.int(10_000, 30_000))}, git: {commit_hash: w.base64(40), branch: 'main'}}})];
+        const sum = {input: 0, cached: 0, output: 0, reasoning: 0};
+        // A fork starts with a copy of its parent's lines (same times, same events): counted once.
+        const sumAt = [];
+        if (parent && w.rand() < 0.06) {
+            const copied = w.int(2, parent.lines.length);
+            for (let i = 1; i < copied; i++) {
+                lines.push(parent.lines[i]);
+                sumAt[i] = parent.sumAt[i];
+            }
+            Object.assign(sum, parent.sumAt[copied - 1] ?? sum);
+            time = parent.endTime + 1000;
+        }
+        let model = w.pick(CODEX_MODELS);
+        const record = line => {
+            lines.push(line);
+            sumAt[lines.length - 1] = {...sum};
+        };
+        record(JSON.stringify({timestamp: stamp(time), type: 'event_msg', payload: {type: 'token_count', info: null, rate_limits: rateLimits()}}));
+        const turns = w.int(5, 30);
+        for (let turn = 0; turn < turns; turn++) {
+            if (turn === 0 || w.rand() < 0.1)
+                model = w.pick(CODEX_MODELS);
+            time += w.int(2000, 60_000);
+            record(JSON.stringify({timestamp: stamp(time), type: 'turn_context', payload: {cwd, approval_policy: 'on-request',
+                sandbox_policy: {mode: 'workspace-write', network_access: false}, model, effort: 'medium', summary: 'auto'}}));
+            record(JSON.stringify({timestamp: stamp(time), type: 'response_item', payload: {type: 'message', role: 'user',
+                content: [{type: 'input_text', text: w.text(w.int(50, 1500))}]}}));
+            for (let call = w.int(1, 4); call > 0; call--) {
+                time += w.int(500, 20_000);
+                record(JSON.stringify({timestamp: stamp(time), type: 'response_item', payload: {type: 'reasoning',
+                    summary: [{type: 'summary_text', text: w.text(w.int(50, 400))}], content: null,
+                    encrypted_content: `gAAAAA${w.base64(w.int(800, 5000))}`}}));
+                const callId = w.id('call_');
+                record(JSON.stringify({timestamp: stamp(time), type: 'response_item', payload: {type: 'function_call', name: 'shell',
+                    arguments: JSON.stringify({command: ['bash', '-lc', `npm test -- ${w.text(30)}`], timeout_ms: 120000}), call_id: callId}}));
+                record(JSON.stringify({timestamp: stamp(time + 700), type: 'response_item', payload: {type: 'function_call_output',
+                    call_id: callId, output: JSON.stringify({output: w.text(w.pick([[300, 0.4], [3000, 0.4], [15000, 0.2]])),
+                        metadata: {exit_code: 0, duration_seconds: 0.7}})}}));
+                // One model call: its usage, then the cumulative totals.
+                const input = w.int(3000, 120_000);
+                const call_ = {input, cached: Math.floor(input * (0.5 + 0.45 * w.rand())), output: w.int(20, 3000), reasoning: 0};
+                call_.reasoning = Math.floor(call_.output * w.rand() * 0.8);
+                for (const k of Object.keys(sum))
+                    sum[k] += call_[k];
+                time += w.int(100, 5000);
+                const event = {timestamp: stamp(time), type: 'event_msg', payload: {type: 'token_count',
+                    info: {total_token_usage: usage(sum), last_token_usage: usage(call_), model_context_window: 272000},
+                    rate_limits: rateLimits()}};
+                record(JSON.stringify(event));
+                const p = CODEX_PRICES[model];
+                totals.input += call_.input - call_.cached;
+                totals.cacheRead += call_.cached;
+                totals.output += call_.output;
+                totals.cost += ((call_.input - call_.cached) * p.input + call_.cached * p.cached + call_.output * p.output) / 1e6;
+                totals.events++;
+                // Re-emits: the same totals again a moment later (a rate-limit refresh).
+                while (w.rand() < 0.35) {
+                    time += w.int(5, 3000);
+                    record(JSON.stringify({...event, timestamp: stamp(time), payload: {...event.payload, rate_limits: rateLimits()}}));
+                }
+            }
+            record(JSON.stringify({timestamp: stamp(time), type: 'event_msg', payload: {type: 'agent_message', message: w.text(w.int(30, 800))}}));
+        }
+        const text = lines.join('\n') + '\n';
+        written += Buffer.byteLength(text);
+        files++;
+        await new Promise((resolve, reject) => {
+            const stream = createWriteStream(join(dir, name));
+            stream.on('error', reject);
+            stream.end(text, resolve);
+        });
+        parent = {lines, sumAt, endTime: time};
+    }
+    return {bytes: written, files, totals};
+}

@@ -7,12 +7,10 @@ import GLib from 'gi://GLib';
 import System from 'system';
 
 import type {Environment} from '../core/environment.js';
-import {readToEnd} from '../core/files.js';
 import {formatClock, formatMoney, formatTokens} from '../core/format.js';
 import {LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
-import {readShare, serializeShare, type ShareFile} from '../core/logs/claudeShare.js';
+import {serveShare} from '../core/logs/claudeShare.js';
 import {COLLECT_EVERY_BYTES, LogScanner, scanStatePath} from '../core/logs/scanner.js';
-import {isObject, parseJson} from '../core/json.js';
 import {PriceList, parsePriceOverrides} from '../core/pricing.js';
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
@@ -74,20 +72,13 @@ export async function runScan(env: Environment, json: boolean): Promise<void> {
 
 /**
  * Helper mode: reads the share request (files with offsets, the user's price file) on stdin,
- * writes what it kept to stdout as bytes (see serializeShare).
+ * writes its progress and what it kept to stdout (see serveShare).
  */
 export async function readShareFromInput(): Promise<void> {
     const {InputStream, OutputStream} = await unixStreams();
-    const input = await readToEnd(new InputStream({fd: 0, close_fd: false}), null);
-    const json = parseJson(new TextDecoder().decode(input));
-    const files = isObject(json) && Array.isArray(json['files']) ? json['files'].filter((f): f is ShareFile => isObject(f) &&
-        typeof f['path'] === 'string' && typeof f['offset'] === 'number') : [];
-    const pricesText = isObject(json) && typeof json['pricesText'] === 'string' ? json['pricesText'] : null;
-    const prices = new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices);
-    const result = serializeShare(readShare(files, prices, () => System.gc(), COLLECT_EVERY_BYTES));
     const stdout = new OutputStream({fd: 1, close_fd: false});
-    stdout.write_all(result, null);
-    stdout.flush(null);
+    await serveShare(new InputStream({fd: 0, close_fd: false}), stdout,
+        pricesText => new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices), () => System.gc(), COLLECT_EVERY_BYTES);
 }
 
 /** Unix fd streams: GioUnix since GLib 2.80, Gio.Unix*Stream before. */

@@ -20,6 +20,23 @@ describe('byte-level JSON', () => {
         expect(skipString(encode('"tab\there"'), 0, 10)).toBe(-1); // a raw control character
     });
 
+    it('ends a long string at its closing quote, however many backslashes come before quotes', () => {
+        // Escaped quotes and backslash runs of every length, at every place around the point
+        // where the byte-by-byte prefix ends and the word-at-a-time search takes over.
+        for (let at = 50; at < 80; at++) {
+            for (const escape of ['\\"', '\\\\', '\\\\\\"', '\\\\\\\\', '\\u0022']) {
+                const value = `${'a'.repeat(at)}${escape}${'→b'.repeat(30)}`;
+                const text = JSON.stringify(JSON.parse(`"${value}"`));
+                const b = encode(`${text},"next":1`);
+                expect(skipString(b, 0, b.length)).toBe(encode(text).length);
+                const tab = encode(`"${'a'.repeat(at)}\t${'b'.repeat(40)}"`);
+                expect(skipString(tab, 0, tab.length)).toBe(-1);
+            }
+        }
+        const cut = encode(`"${'a'.repeat(100)}\\"`);
+        expect(skipString(cut, 0, cut.length)).toBe(-1);
+    });
+
     it('reads numbers as JSON.parse does, and rejects what JSON does not allow', () => {
         const read = (text: string): number | null => readNumber(encode(text), 0, text.length);
         expect(read('12345')).toBe(12345);

@@ -2,7 +2,8 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {readShare, readShareInHelper} from '../../src/core/logs/claudeShare.js';
+import {ShareHelper, mergeShare, readShare} from '../../src/core/logs/claudeShare.js';
+import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
 import {makeTempDir, writeFile} from '../support/helpers.js';
 import {assistantLine} from '../support/logLines.js';
@@ -108,10 +109,21 @@ describe('the scan command', () => {
 
     it('lets a helper process read a share, with the same result as reading it here', async () => {
         const files = ['a', 'b'].map(name => ({path: `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`, offset: 0}));
-        const viaHelper = await readShareInHelper(['gjs', '-m', MAIN, 'scan', '--share'], {files, pricesText: null}, null);
+        const helper = ['gjs', '-m', MAIN, 'scan', '--share'];
+        const viaHelper = await new ShareHelper(helper, {files, pricesText: null, fromBack: false}).finish(null);
         const readHere = readShare(files, new PriceList(), () => undefined, 1 << 30);
+        expect(viaHelper?.read).toEqual([0, 1]);
         expect(viaHelper?.offsets).toEqual(readHere.offsets);
-        expect(viaHelper?.store.toBytes()).toEqual(readHere.store.toBytes());
-        expect(await readShareInHelper(['false'], {files, pricesText: null}, null)).toBeNull();
+        const merged = new UsageStore();
+        mergeShare(viaHelper?.store ?? new UsageStore(), [0, 1], merged);
+        expect(merged.toBytes()).toEqual(readHere.store.toBytes());
+        expect(await new ShareHelper(['false'], {files, pricesText: null, fromBack: false}).finish(null)).toBeNull();
+
+        // Read from both ends: this process took the first file, so the helper stops before it.
+        const both = new ShareHelper(helper, {files, pricesText: null, fromBack: true});
+        both.take(0);
+        const back = await both.finish(null);
+        expect(back?.read).toEqual([1]);
+        expect(both.helperFrom).toBe(1);
     });
 });

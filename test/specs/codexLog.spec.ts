@@ -55,6 +55,19 @@ describe('Codex events', () => {
         expect(found.length).toBe(1);
     });
 
+    it('reads lines told from their first bytes as it reads the same lines in any other key order or spacing', () => {
+        const turn = codexTurn('gpt-5-codex');
+        const count = codexTokenCount({total: [100, 20, 10], last: [100, 20, 10]});
+        const reshaped = (line: string): string => {
+            const {timestamp, ...rest} = JSON.parse(line) as Record<string, unknown>;
+            return JSON.stringify({...rest, timestamp}, null, 1).replace(/\n/g, ' ');
+        };
+        const item = '{"timestamp":"2026-11-23T10:00:01.000Z","type":"response_item","payload":{"type":"token_count","info":{}}}';
+        const asWritten = events([turn, item, count]);
+        expect(asWritten.map(e => [e.model, e.counts.input])).toEqual([['gpt-5-codex', 100]]);
+        expect(events([reshaped(turn), reshaped(item), reshaped(count)])).toEqual(asWritten);
+    });
+
     it('leaves an unfinished last line of any kind for the next read', () => {
         const turn = codexTurn('gpt-5-codex');
         const b = bytes(`${turn}\n{"timestamp":"2026-11-23T10:00:01.000Z","type":"response_item","payload":{"ty`);

@@ -1,7 +1,7 @@
 import GLib from 'gi://GLib';
 
 import {encode} from '../../src/core/logs/byteJson.js';
-import {loadState, saveState, stateFingerprint, tailHash, type ScanState} from '../../src/core/logs/scanState.js';
+import {Checksum, checksum, loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanState} from '../../src/core/logs/scanState.js';
 import {UsageStore, newEntryValues} from '../../src/core/logs/usageStore.js';
 import {fileMode, makeTempDir, readFile, writeFile} from '../support/helpers.js';
 import {removeTree} from '../support/logLines.js';
@@ -47,11 +47,54 @@ describe('saved scan state', () => {
         flipped[flipped.length - 3] = (flipped[flipped.length - 3] ?? 0) ^ 1;
         GLib.file_set_contents(path, flipped);
         expect(loadState(path, fingerprint)).toBeNull();
-        writeFile(path, readFile(path).replace('"version":1', '"version":0'));
+        saveState(path, fingerprint, state());
+        writeFile(path, readFile(path).replace('"version":2', '"version":1'));
         expect(loadState(path, fingerprint)).toBeNull();
         writeFile(path, '{"format":"something else"}\n');
         expect(loadState(path, fingerprint)).toBeNull();
         expect(loadState(`${dir}/missing`, fingerprint)).toBeNull();
+    });
+
+    it('keeps the last answer, read back from the first lines alone, and checked on its own', () => {
+        const fingerprint = stateFingerprint(roots, '/home/u', null);
+        const answer = {generatedAt: Date.UTC(2026, 10, 23), scanMs: 5, bytesRead: 10, priceTableDate: '2026-11-01', priceErrors: [], sources: []};
+        saveState(path, fingerprint, state(), answer);
+        expect(loadSavedAnswer(path, fingerprint)).toEqual({answer, counters: {fullScans: 1, restores: 2}});
+        expect(loadSavedAnswer(path, stateFingerprint([], '/home/u', null))).toBeNull();
+        const [, saved] = GLib.file_get_contents(path);
+        const damaged = new Uint8Array(saved);
+        const at = new TextDecoder().decode(damaged).indexOf('"scanMs":5') + '"scanMs":'.length; // the answer line is ASCII
+        damaged[at] = 0x36; // "6"
+        GLib.file_set_contents(path, damaged);
+        expect(loadSavedAnswer(path, fingerprint)).toBeNull();
+        expect(loadState(path, fingerprint)).not.toBeNull(); // the rest still holds
+        saveState(path, fingerprint, state());
+        expect(loadSavedAnswer(path, fingerprint)).toBeNull(); // saved without an answer
+        expect(loadSavedAnswer(`${dir}/missing`, fingerprint)).toBeNull();
+    });
+
+    it('checksums the same bytes alike wherever they lie in memory, and tells one changed bit', () => {
+        const bytes = encode('0123456789abcdefghij');
+        const shifted = new Uint8Array(bytes.length + 1);
+        shifted.set(bytes, 1);
+        expect(checksum(shifted.subarray(1))).toBe(checksum(bytes));
+        const flipped = bytes.slice();
+        flipped[17] = (flipped[17] ?? 0) ^ 4;
+        expect(checksum(flipped)).not.toBe(checksum(bytes));
+        for (const cut of [1, 3, 4, 7])
+            expect(new Checksum().update(bytes.subarray(0, cut)).update(bytes.subarray(cut, cut + 5)).update(bytes.subarray(cut + 5)).digest())
+                .toBe(checksum(bytes));
+        expect(checksum(encode('abcd'))).not.toBe(checksum(encode('abcd\0')));
+    });
+
+    it('puts the stored entries 8-aligned in the file', () => {
+        const fingerprint = stateFingerprint(roots, '/home/u', null);
+        saveState(path, fingerprint, state(), {generatedAt: 1, scanMs: 0, bytesRead: 0, priceTableDate: '', priceErrors: [], sources: []});
+        const [, bytes] = GLib.file_get_contents(path);
+        let newlines = 0;
+        const storeAt = bytes.findIndex(c => c === 0x0a && ++newlines === 3) + 1;
+        expect(storeAt % 8).toBe(0);
+        expect(new Uint32Array(bytes.buffer, storeAt, 1)[0]).toBe(0x53_4d_55_41); // the store's magic
     });
 
     it('hashes the bytes before an offset, so a rewritten file shows', () => {

@@ -18,9 +18,7 @@ const NEWLINE = 0x0a;
 const LOW_BYTES = 0x01010101;
 const HIGH_BITS = 0x80808080 | 0;
 const NEWLINES = 0x0a0a0a0a;
-const BRACES = 0x7b7b7b7b;
 const QUOTES = 0x22222222;
-const BACKSLASHES = 0x5c5c5c5c;
 const SPACES = 0x20202020;
 
 const decoder = new TextDecoder();
@@ -34,35 +32,16 @@ export function skipSpace(b: Uint8Array, i: number, end: number): number {
 
 /**
  * From the opening quote at `i`, the index after the closing quote. Sets `stringEscaped`
- * when the string holds an escape (its raw bytes are then not its value).
+ * when the string may hold an escape (its raw bytes are then not its value): exactly for
+ * short strings (keys, ids, times, model names — the strings that are read), and always for
+ * long ones, which are skipped and whose value is then decoded by JSON.parse if anyone asks.
  */
 export let stringEscaped = false;
+const EXACT_PREFIX = 64;
 export function skipString(b: Uint8Array, i: number, end: number): number {
     stringEscaped = false;
-    let j = i + 1;
-    // Long strings (thinking text, signatures, tool output) are skipped four bytes at a time:
-    // only words holding a quote, a backslash or a control character are looked at closely.
-    const words = end - j > 16 ? wordsOf(b) : null;
-    if (words) {
-        let w = (j + 3) >>> 2;
-        for (; j < w * 4; j++) {
-            const c = b[j] ?? 0;
-            if (c === QUOTE || c === BACKSLASH || c < 0x20)
-                break;
-        }
-        if (j === w * 4) {
-            const last = end >>> 2;
-            for (; w < last; w++) {
-                const x = words[w] ?? 0;
-                const q = x ^ QUOTES;
-                const s = x ^ BACKSLASHES;
-                if ((((q - LOW_BYTES) & ~q) | ((s - LOW_BYTES) & ~s) | ((x - SPACES) & ~x)) & HIGH_BITS)
-                    break;
-            }
-            j = w * 4;
-        }
-    }
-    for (; j < end; j++) {
+    const exactEnd = Math.min(end, i + 1 + EXACT_PREFIX);
+    for (let j = i + 1; j < exactEnd; j++) {
         const c = b[j] ?? 0;
         if (c === QUOTE)
             return j + 1;
@@ -73,7 +52,55 @@ export function skipString(b: Uint8Array, i: number, end: number): number {
             return -1; // a raw control character: not JSON
         }
     }
-    return -1;
+    if (exactEnd === end)
+        return -1;
+    stringEscaped = true;
+    // The prefix may end inside an escape (`\` then `"`): continue from where it stopped
+    // being sure, and let the backslash count before each quote decide.
+    return skipLongString(b, i, exactEnd - 1, end);
+}
+
+/**
+ * The end of a long string, from `from` (inside it, after `open`, the opening quote). Only
+ * quotes and control characters are looked for, four bytes at a time: a quote closes the
+ * string when an even number of backslashes precede it (each pair is an escaped backslash).
+ */
+function skipLongString(b: Uint8Array, open: number, from: number, end: number): number {
+    const words = wordsOf(b);
+    let j = from;
+    for (;;) {
+        if (words) {
+            for (const aligned = Math.min(end, (j + 3) & ~3); j < aligned; j++) {
+                const c = b[j] ?? 0;
+                if (c === QUOTE || c < 0x20)
+                    break;
+            }
+            if ((j & 3) === 0) {
+                const last = end >>> 2;
+                let w = j >>> 2;
+                for (; w < last; w++) {
+                    const x = words[w] ?? 0;
+                    const q = x ^ QUOTES;
+                    if ((((q - LOW_BYTES) & ~q) | ((x - SPACES) & ~x)) & HIGH_BITS)
+                        break;
+                }
+                j = w * 4;
+            }
+        }
+        for (; j < end; j++) {
+            const c = b[j] ?? 0;
+            if (c === QUOTE || c < 0x20)
+                break;
+        }
+        if (j >= end || b[j] !== QUOTE)
+            return -1; // cut off, or a raw control character: not JSON
+        let k = j - 1;
+        while (k > open && b[k] === BACKSLASH)
+            k--;
+        if ((j - 1 - k) % 2 === 0)
+            return j + 1;
+        j++; // an escaped quote
+    }
 }
 
 /** The index after the JSON value starting at `i` (after spaces). */
@@ -191,23 +218,104 @@ const escapedKeyIndex = (key: string, names: readonly Uint8Array[]): number =>
     names.findIndex(name => decoder.decode(name) === key);
 
 const MARKER = encode('"usage":{');
+/**
+ * The marker is nine bytes long, so wherever it falls one whole aligned 32-bit word lies in it:
+ * bytes `[o, o + 4)` of it for o = 0…3. The four such words, in this machine's byte order.
+ */
+const MARKER_WORDS = [0, 1, 2, 3].map(o => new Int32Array(MARKER.slice(o, o + 4).buffer)[0] ?? 0);
+const [MARKER_AT_0 = 0, MARKER_AT_1 = 0, MARKER_AT_2 = 0, MARKER_AT_3 = 0] = MARKER_WORDS;
 
-/** True when `b[at]` (a `{`) ends the bytes `"usage":{`. */
-function endsMarker(b: Uint8Array, at: number): boolean {
-    if (at < MARKER.length - 1)
+/** True when the marker's bytes start at `at` (and end before `end`). */
+function markerAt(b: Uint8Array, at: number, end: number): boolean {
+    if (at < 0 || at + MARKER.length > end)
         return false;
-    for (let k = 1; k < MARKER.length; k++) {
-        if (b[at - k] !== MARKER[MARKER.length - 1 - k])
+    for (let k = 0; k < MARKER.length; k++) {
+        if (b[at + k] !== MARKER[k])
             return false;
     }
     return true;
 }
 
+/** The index of the first newline in `[i, end)`, or `end`. */
+function findNewline(b: Uint8Array, i: number, end: number): number {
+    const words = wordsOf(b);
+    if (words) {
+        for (const aligned = Math.min(end, (i + 3) & ~3); i < aligned; i++) {
+            if (b[i] === NEWLINE)
+                return i;
+        }
+        const last = end >>> 2;
+        let w = i >>> 2;
+        for (; w < last; w++) {
+            const x = (words[w] ?? 0) ^ NEWLINES;
+            if (((x - LOW_BYTES) & ~x) & HIGH_BITS)
+                break;
+        }
+        i = Math.max(i, w * 4);
+    }
+    for (; i < end; i++) {
+        if (b[i] === NEWLINE)
+            return i;
+    }
+    return end;
+}
+
+/** Set by findNewlineOrMarker: where the marker it found ends. */
+let markerEnd = -1;
+
+/**
+ * The index of the first newline in `[i, end)` (or `end`), unless the marker comes first:
+ * then -1, and `markerEnd` is set. A word is compared with the four marker words besides the
+ * newline test, so the marker costs four comparisons per word, not another pass.
+ */
+function findNewlineOrMarker(b: Uint8Array, i: number, end: number): number {
+    const words = wordsOf(b);
+    if (!words) { // byte by byte: the marker is seen at its closing brace
+        for (; i < end; i++) {
+            const c = b[i];
+            if (c === NEWLINE)
+                return i;
+            if (c === OPEN_BRACE && markerAt(b, i + 1 - MARKER.length, i + 1)) {
+                markerEnd = i + 1;
+                return -1;
+            }
+        }
+        return end;
+    }
+    const from = i;
+    // Local copies: module bindings are looked up (and checked) on every use in the loop.
+    const m0 = MARKER_AT_0;
+    const m1 = MARKER_AT_1;
+    const m2 = MARKER_AT_2;
+    const m3 = MARKER_AT_3;
+    for (const aligned = Math.min(end, (i + 3) & ~3); i < aligned; i++) {
+        if (b[i] === NEWLINE)
+            return i;
+    }
+    const last = end >>> 2;
+    for (let w = i >>> 2; w < last; w++) {
+        const v = words[w] ?? 0;
+        const x = v ^ NEWLINES;
+        if (((x - LOW_BYTES) & ~x) & HIGH_BITS)
+            return findNewline(b, w * 4, end);
+        if (v === m0 || v === m1 || v === m2 || v === m3) {
+            const at = w * 4 - (v === m0 ? 0 : v === m1 ? 1 : v === m2 ? 2 : 3);
+            if (at >= from && markerAt(b, at, end)) {
+                markerEnd = at + MARKER.length;
+                return -1;
+            }
+        }
+    }
+    // The tail after the last whole word holds no whole marker word, so no marker not seen yet.
+    return findNewline(b, Math.max(i, last * 4), end);
+}
+
 /**
  * Calls `onLine(start, end)` for each complete line of `[from, end)`, or with `usageOnly`
  * only for lines containing the bytes `"usage":{` (Claude Code's billable lines; in compact
- * JSON they can only be a key). Lines are found eight bytes at a time (SWAR on 32-bit words):
- * only words holding a newline or a `{` are looked at byte by byte.
+ * JSON they can only be a key). Lines are found four bytes at a time (SWAR on 32-bit words):
+ * a word is tested for a newline, and, until the line is known to hold the marker, compared
+ * with the marker's four aligned words.
  *
  * A last line without its newline is offered too: when `onLine` accepts it (returns true) it
  * counts as read, otherwise it is left for the next read (the writer is probably in the middle
@@ -216,41 +324,21 @@ function endsMarker(b: Uint8Array, at: number): boolean {
 export function scanLines(b: Uint8Array, from: number, end: number, usageOnly: boolean,
     onLine: (start: number, end: number) => boolean): number {
     let lineStart = from;
-    let marked = !usageOnly;
-    const words = wordsOf(b);
-    const lastWord = words ? Math.floor(end / 4) : 0;
-    // Byte by byte up to the first whole word, then two words at a time; byte by byte only
-    // where a pair holds a newline or a brace, and after the last whole pair.
-    let w = Math.ceil(from / 4);
     let p = from;
-    let stop = words && w < lastWord ? w * 4 : end;
+    let marked = !usageOnly;
     for (;;) {
-        for (; p < stop; p++) {
-            const c = b[p];
-            if (c === NEWLINE) {
-                if (marked)
-                    onLine(lineStart, p);
-                lineStart = p + 1;
-                marked = !usageOnly;
-            } else if (c === OPEN_BRACE && !marked && endsMarker(b, p)) {
-                marked = true;
-            }
+        const newline = marked ? findNewline(b, p, end) : findNewlineOrMarker(b, p, end);
+        if (newline < 0) {
+            marked = true;
+            p = markerEnd;
+            continue;
         }
-        if (!words || p >= end)
+        if (newline >= end)
             break;
-        w = p >>> 2;
-        for (; w + 1 < lastWord; w += 2) {
-            const x = words[w] ?? 0;
-            const y = words[w + 1] ?? 0;
-            const xn = x ^ NEWLINES;
-            const yn = y ^ NEWLINES;
-            const xb = x ^ BRACES;
-            const yb = y ^ BRACES;
-            if ((((xn - LOW_BYTES) & ~xn) | ((yn - LOW_BYTES) & ~yn) | ((xb - LOW_BYTES) & ~xb) | ((yb - LOW_BYTES) & ~yb)) & HIGH_BITS)
-                break;
-        }
-        p = w * 4;
-        stop = w + 1 < lastWord ? p + 8 : end;
+        if (marked)
+            onLine(lineStart, newline);
+        lineStart = p = newline + 1;
+        marked = !usageOnly;
     }
     if (lineStart < end && marked && onLine(lineStart, end))
         return end;

@@ -114,6 +114,46 @@ const TOKEN_COUNT = encode('"token_count"');
 const sameBytes = (b: Uint8Array, start: number, end: number, literal: Uint8Array): boolean =>
     end - start === literal.length && literal.every((c, k) => b[start + k] === c);
 
+const OTHER = {kind: 'other', cwd: null} as const;
+const PARSE = {kind: 'parse', cwd: null} as const;
+const LINE_START = encode('{"timestamp":"');
+const RESPONSE_ITEM = encode('","type":"response_item"');
+const TURN_CONTEXT_LINE = encode('","type":"turn_context"');
+const TOKEN_COUNT_LINE = encode('","type":"event_msg","payload":{"type":"token_count"');
+
+/** True when `literal` is at `at` in `[.., end)`. */
+function bytesAt(b: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+    if (at + literal.length > end)
+        return false;
+    for (let k = 0; k < literal.length; k++) {
+        if (b[at + k] !== literal[k])
+            return false;
+    }
+    return true;
+}
+
+/**
+ * The kind of a line as Codex writes it, `{"timestamp":"…","type":"…"`, told from its first
+ * bytes; null for any other shape (then the line is walked). Response items are nearly all the
+ * bytes and lines of a session (messages, reasoning, tool calls and their output) and never
+ * billable: the walk would dismiss them at the same first `type`. Token counts and turn
+ * contexts go straight to JSON.parse, which reads the whole line anyway.
+ */
+function kindFromPrefix(b: Uint8Array, start: number, end: number): typeof OTHER | typeof PARSE | null {
+    const time = start + LINE_START.length;
+    const after = time + 24; // 2026-11-13T23:50:41.760Z
+    if (!bytesAt(b, start, end, LINE_START) || after > end)
+        return null;
+    for (let k = time; k < after; k++) {
+        const c = b[k] ?? 0;
+        if (c === 0x22 || c === 0x5c || c < 0x20)
+            return null; // not a plain 24-character time
+    }
+    if (bytesAt(b, after, end, RESPONSE_ITEM))
+        return OTHER;
+    return bytesAt(b, after, end, TOKEN_COUNT_LINE) || bytesAt(b, after, end, TURN_CONTEXT_LINE) ? PARSE : null;
+}
+
 /**
  * Which kind of line `[start, end)` is, from its top-level `type` and `payload.type`, without
  * reading the rest: Codex writes `type` before `payload`, so a response item (nearly all the
@@ -121,6 +161,9 @@ const sameBytes = (b: Uint8Array, start: number, end: number, literal: Uint8Arra
  * that payload carries the whole system prompt (10–30 KB), which is never decoded.
  */
 function classify(b: Uint8Array, start: number, end: number): {kind: 'other' | 'meta' | 'parse' | 'malformed'; cwd: string | null} {
+    const known = kindFromPrefix(b, start, end);
+    if (known)
+        return known;
     // Set from the walkers' callbacks.
     const seen = {type: new Uint8Array(0) as Uint8Array, payloadType: null as [number, number] | null, cwd: null as string | null, dismissed: false};
     const onPayload = (name: number, i: number): number => {

@@ -102,6 +102,8 @@ export interface ScannerReport {
     fromSavedState: boolean;
     /** Files read (in part) by this scan. */
     filesRead: number;
+    /** Where this scan's time went, ms per phase (in the order they ran). */
+    phases?: Record<string, number>;
 }
 
 export interface LocalUsage {

@@ -11,19 +11,19 @@ import type {Environment} from '../environment.js';
 import {ensureDirectory, readTextFile, writePrivateFile} from '../files.js';
 import {PRICE_TABLE_DATE} from '../priceTable.js';
 import {PriceList, parsePriceOverrides} from '../pricing.js';
-import {mapFile, mergeShare, readClaudeFile, readShareInHelper, splitShares, type ShareResult} from './claudeShare.js';
+import {ShareHelper, mapFile, mergeShare, readClaudeFile, splitShares} from './claudeShare.js';
 import {newCodexFileState, scanCodexLines} from './codexLog.js';
 import {LogTree, logNames, logRoots, type Listing, type Root} from './discovery.js';
 import {emptyHistory, mergeDays, parseHistory, serializeHistory, type History} from './history.js';
 import {dayKey, type LocalUsage, type SourceUsage} from './localUsage.js';
-import {loadState, saveState, stateFingerprint, tailHash, type ScanCounters, type TrackedFile} from './scanState.js';
+import {loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanCounters, type TrackedFile} from './scanState.js';
 import {CODEX, UsageStore, newEntryValues} from './usageStore.js';
 import {storeDays, summarizeSource, type FileLabels} from './usageSummary.js';
 
 export {logRoots};
 
 /** Release mapped files this often: mapped pages count as the process's memory until then. */
-export const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
 /** Below this, starting helper processes costs more than it saves. */
 const PARALLEL_FROM_BYTES = 64 * 1024 * 1024;
 /** Save the state at most this often while logs keep growing (a laptop's disk, a battery). */
@@ -58,6 +58,19 @@ interface Grown {
 export const scanStatePath = (env: Environment): string =>
     GLib.build_filenamev([env.cacheDir, 'ai-usage-meter', 'local-scan-state']);
 
+/** Milliseconds per phase of one scan, for the answer (the bench prints them). */
+class PhaseClock {
+    readonly phases: Record<string, number> = {};
+    private _last = GLib.get_monotonic_time();
+
+    /** Ends the phase `name` now (a phase that runs twice adds up). */
+    lap(name: string): void {
+        const now = GLib.get_monotonic_time();
+        this.phases[name] = Math.round(((this.phases[name] ?? 0) + (now - this._last) / 1000) * 10) / 10;
+        this._last = now;
+    }
+}
+
 export class LogScanner {
     private readonly _env: Environment;
     private readonly _collect: () => void;
@@ -82,6 +95,11 @@ export class LogScanner {
     private _prices = new PriceList();
     private _priceErrors: string[] = [];
     private _pricesText: string | null | undefined = undefined;
+    /** The last answer from the logs, saved with the state (a restarted worker repeats it first). */
+    private _lastAnswer: LocalUsage | null = null;
+    private _answeredFromState = false;
+    /** The phases of the scan running (or the last one). */
+    private _clock = new PhaseClock();
 
     constructor(options: ScannerOptions) {
         this._env = options.env;
@@ -104,14 +122,36 @@ export class LogScanner {
     /** Scans what changed since the last call (or since the saved state) and returns the aggregates. */
     async scan(cancellable: Gio.Cancellable | null): Promise<LocalUsage> {
         const started = GLib.get_monotonic_time();
+        const clock = new PhaseClock();
+        this._clock = clock;
         await this._loadPrices(cancellable);
         const roots = logRoots(this._env);
         const fingerprint = stateFingerprint(roots, this._env.homeDir, this._pricesText ?? null);
+        clock.lap('prices');
+        if (fingerprint !== this._fingerprint && this._answerFromState && !this._restoreTried && !this._answeredFromState) {
+            // A restarted worker repeats the answer it gave last, before reading anything else.
+            // Only on the day it was given: today's and this month's figures would be wrong after.
+            const saved = this._statePath ? loadSavedAnswer(this._statePath, fingerprint) : null;
+            clock.lap('saved answer');
+            if (saved && dayKey(saved.answer.generatedAt) === dayKey(this._env.now())) {
+                this._answeredFromState = true;
+                const usage = saved.answer;
+                usage.bytesRead = 0;
+                usage.scanMs = (GLib.get_monotonic_time() - started) / 1000;
+                usage.scanner = {...saved.counters, restores: saved.counters.restores + 1, restored: true, fromSavedState: true,
+                    filesRead: 0, phases: clock.phases};
+                return usage;
+            }
+        }
         if (fingerprint !== this._fingerprint) {
             this._fingerprint = fingerprint;
             this._reset();
-            if (this._restore() && this._answerFromState)
+            const restored = this._restore();
+            clock.lap('restore');
+            if (restored && this._answerFromState && !this._answeredFromState) {
+                this._answeredFromState = true; // no saved answer (or of another day): the saved entries summed
                 return this._report(await this._summarize(roots, cancellable), started, 0, 0, true);
+            }
         }
         let listing = this._tree.listChanged(roots);
         if (listing && this._invalidates(listing)) {
@@ -122,7 +162,9 @@ export class LogScanner {
             listing = this._tree.listAll(roots);
             if (this._invalidates(listing))
                 this._reset();
+            this._collect(); // the file infos of a full listing are garbage now
         }
+        clock.lap('list');
         let grown = this._grown(listing);
         if (grown.some(g => !this._sameTail(g))) {
             this._reset(); // a file was rewritten in place: what it gave before is unknown
@@ -132,6 +174,7 @@ export class LogScanner {
             this._counters.fullScans++;
             this._fromNothing = false;
         }
+        clock.lap('check');
         const bytesRead = await this._read(grown, cancellable);
         this._dirty ||= bytesRead > 0;
         return this._report(await this._summarize(roots, cancellable), started, bytesRead, grown.length, false);
@@ -140,7 +183,9 @@ export class LogScanner {
     private _report(usage: LocalUsage, started: number, bytesRead: number, filesRead: number, fromSavedState: boolean): LocalUsage {
         usage.bytesRead = bytesRead;
         usage.scanMs = (GLib.get_monotonic_time() - started) / 1000;
-        usage.scanner = {...this._counters, restored: this._restored, fromSavedState, filesRead};
+        usage.scanner = {...this._counters, restored: this._restored, fromSavedState, filesRead, phases: this._clock.phases};
+        if (!fromSavedState)
+            this._lastAnswer = usage;
         return usage;
     }
 
@@ -151,7 +196,7 @@ export class LogScanner {
     persist(force = false): void {
         if (!this._statePath || !this._dirty || (!force && this._env.now() - this._savedAt < SAVE_EVERY_MS))
             return;
-        saveState(this._statePath, this._fingerprint, {files: this._files, store: this._store, counters: this._counters});
+        saveState(this._statePath, this._fingerprint, {files: this._files, store: this._store, counters: this._counters}, this._lastAnswer);
         this._dirty = false;
         this._savedAt = this._env.now();
     }
@@ -223,19 +268,19 @@ export class LogScanner {
     }
 
     /**
-     * Reads what the files gained. A large scan hands shares of the Claude files to helper
-     * processes while this one reads its own share.
+     * Reads what the files gained. A large scan hands the Claude files to helper processes too:
+     * the first helper's files are read from both ends, here from the front and by the helper
+     * from the back, so that neither waits for the other (see claudeShare); further helpers
+     * (more cores) each get a fixed share.
      */
     private async _read(grown: readonly Grown[], cancellable: Gio.Cancellable | null): Promise<number> {
         const claude = grown.filter(g => g.file.source === 'claude');
         const claudeBytes = claude.reduce((sum, g) => sum + g.bytes, 0);
-        const helpers = this._helper && claudeBytes > PARALLEL_FROM_BYTES ? this._helper.count : 0;
-        const shares = helpers > 0 ? splitShares(claude, helpers + 1) : [claude];
-        const running = shares.slice(1).map(share => ({
-            share,
-            result: readShareInHelper(this._helper?.argv ?? [], {files: share.map(g => ({path: g.path, offset: g.file.offset})),
-                pricesText: this._pricesText ?? null}, cancellable),
-        }));
+        const count = this._helper && claudeBytes > PARALLEL_FROM_BYTES ? this._helper.count : 0;
+        // The share read from both ends has two processes on it: twice the bytes of the others.
+        const shares = count > 0 ? splitShares(claude, [2, ...Array<number>(count - 1).fill(1)]) : [];
+        const helpers: {share: Grown[]; helper: ShareHelper | null}[] = shares.map((share, i) => ({share,
+            helper: this._startHelper(share, i === 0)}));
         let bytesRead = 0;
         let sinceCollect = 0;
         const afterRead = (g: Grown, bytes: Uint8Array, next: number): void => {
@@ -248,31 +293,71 @@ export class LogScanner {
                 this._collect();
             }
         };
-        const readHere = (share: readonly Grown[]): void => {
-            for (const g of share) {
-                const bytes = mapFile(g.path);
-                if (bytes && bytes.length > g.file.offset)
-                    afterRead(g, bytes, g.file.source === 'claude' ? readClaudeFile(bytes, g.file.offset, g.id, this._prices, this._store)
-                        : this._readCodex(bytes, g));
-            }
+        const readOne = (g: Grown): void => {
+            const bytes = mapFile(g.path);
+            if (bytes && bytes.length > g.file.offset)
+                afterRead(g, bytes, g.file.source === 'claude' ? readClaudeFile(bytes, g.file.offset, g.id, this._prices, this._store)
+                    : this._readCodex(bytes, g));
         };
-        readHere(grown.filter(g => g.file.source === 'codex'));
-        readHere(shares[0] ?? []);
-        for (const {share, result} of running) {
-            const read: ShareResult | null = await result;
-            if (read?.offsets.length !== share.length) {
-                readHere(share); // the helper failed: read its share here
-                continue;
+        const pumpAll = (): void => helpers.forEach(h => h.helper?.pump());
+        this._clock.lap('start helpers');
+        for (const g of grown) {
+            if (g.file.source === 'codex') {
+                readOne(g);
+                pumpAll();
             }
-            mergeShare(read.store, share.map(g => g.id), this._store);
-            share.forEach((g, i) => {
-                const offset = read.offsets[i] ?? g.file.offset;
+        }
+        this._clock.lap('read codex');
+        // Front to back through the shared share, until the helper's end is reached.
+        const both = helpers[0] ?? {share: claude, helper: null};
+        let front = 0;
+        for (; front < both.share.length; front++) {
+            pumpAll();
+            const g = both.share[front];
+            if (!g || (both.helper && front >= both.helper.helperFrom))
+                break;
+            both.helper?.take(front);
+            readOne(g);
+        }
+        this._clock.lap('read claude');
+        for (const [i, {share, helper}] of helpers.entries()) {
+            const readHere = i === 0 ? front : 0;
+            const result = await helper?.finish(cancellable) ?? null;
+            this._clock.lap('wait for helpers');
+            const byHelper = new Set(result?.read.filter(f => f >= readHere));
+            if (result) {
+                this._store.reserve(this._store.count + result.store.count); // one step, not doubling
+                mergeShare(result.store, share.map((g, f) => byHelper.has(f) ? g.id : -1), this._store);
+            }
+            this._collect(); // the helper's store and its bytes
+            result?.read.forEach((f, k) => {
+                const g = share[f];
+                if (!g || !byHelper.has(f))
+                    return;
+                const offset = result.offsets[k] ?? g.file.offset;
                 bytesRead += offset - g.file.offset;
                 g.file.offset = offset;
-                g.file.tail = read.tails[i] ?? 0;
+                g.file.tail = result.tails[k] ?? 0;
             });
+            this._clock.lap('merge');
+            // What the helper did not read (it failed, or stopped early): read here.
+            share.forEach((g, f) => {
+                if (f >= readHere && !byHelper.has(f))
+                    readOne(g);
+            });
+            this._clock.lap('read claude');
         }
         return bytesRead;
+    }
+
+    /** A helper on `share` (read from both ends when `fromBack`); null when none could be started. */
+    private _startHelper(share: readonly Grown[], fromBack: boolean): ShareHelper | null {
+        try {
+            return new ShareHelper(this._helper?.argv ?? [], {files: share.map(g => ({path: g.path, offset: g.file.offset})),
+                pricesText: this._pricesText ?? null, fromBack});
+        } catch {
+            return null; // its files are read here
+        }
     }
 
     private _readCodex(bytes: Uint8Array, g: Grown): number {
@@ -324,6 +409,7 @@ export class LogScanner {
             }
         }
         const history = this._history;
+        this._clock.lap('history');
         const touched = this._store.takeTouchedDays();
         let changed = false;
         const sources: SourceUsage[] = [];
@@ -335,8 +421,10 @@ export class LogScanner {
                 roots: roots.filter(r => r.source === source).map(r => r.path),
                 files: [...this._files.values()].filter(f => f.source === source).length}, now));
         }
+        this._clock.lap('summarize');
         if (changed)
             await this._saveHistory(history, cancellable);
+        this._clock.lap('save history');
         return {generatedAt: now, scanMs: 0, bytesRead: 0, priceTableDate: PRICE_TABLE_DATE,
             priceErrors: this._priceErrors, sources};
     }

@@ -56,7 +56,7 @@ const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | 
 };
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-export class UsageStore {
+export class UsageStore implements EntrySource {
     count = 0;
     time = new Float64Array(0);
     input = new Float64Array(0);
@@ -260,35 +260,109 @@ export class UsageStore {
         return length === 0 ? null : this._arena.subarray(start, start + length);
     }
 
-    /** The store as bytes (native byte order; read back on the same machine only). */
-    toBytes(): Uint8Array {
+    /**
+     * The store as bytes, in pieces that are views of the columns (not copies), each a multiple
+     * of 8 bytes long but the last: native byte order, read back on the same machine only.
+     */
+    toParts(): Uint8Array[] {
         const models = new TextEncoder().encode(JSON.stringify(this.models));
         const n = this.count;
-        const floats = pad8(HEADER_WORDS * 4 + models.length);
-        const words = floats + FLOAT_COLUMNS.length * 8 * n;
-        const halves = words + 3 * 4 * n;
-        const bytes = halves + 2 * 2 * n;
-        const arena = pad8(bytes + n);
-        const out = new Uint8Array(arena + this._arenaUsed);
-        new Uint32Array(out.buffer, 0, HEADER_WORDS).set([MAGIC, n, this._arenaUsed, models.length]);
-        out.set(models, HEADER_WORDS * 4);
-        FLOAT_COLUMNS.forEach((name, c) => new Float64Array(out.buffer, floats + c * 8 * n, n).set(this[name].subarray(0, n)));
-        new Uint32Array(out.buffer, words, n).set(this._hash.subarray(0, n));
-        new Uint32Array(out.buffer, words + 4 * n, n).set(this._keyStart.subarray(0, n));
-        new Int32Array(out.buffer, words + 8 * n, n).set(this.file.subarray(0, n));
-        new Uint16Array(out.buffer, halves, n).set(this.model.subarray(0, n));
-        new Uint16Array(out.buffer, halves + 2 * n, n).set(this._keyLength.subarray(0, n));
-        out.set(this.flags.subarray(0, n), bytes);
-        out.set(this._arena.subarray(0, this._arenaUsed), arena);
+        const view = (a: Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array, length: number): Uint8Array =>
+            new Uint8Array(a.buffer, a.byteOffset, length * a.BYTES_PER_ELEMENT);
+        const head = new Uint8Array(pad8(HEADER_WORDS * 4 + models.length));
+        new Uint32Array(head.buffer, 0, HEADER_WORDS).set([MAGIC, n, this._arenaUsed, models.length]);
+        head.set(models, HEADER_WORDS * 4);
+        const halvesAndFlags = 3 * 4 * n + 2 * 2 * n + n;
+        return [head, ...FLOAT_COLUMNS.map(name => view(this[name], n)), view(this._hash, n), view(this._keyStart, n),
+            view(this.file, n), view(this.model, n), view(this._keyLength, n), view(this.flags, n),
+            new Uint8Array(pad8(halvesAndFlags) - halvesAndFlags), view(this._arena, this._arenaUsed)];
+    }
+
+    /** The store as one array of bytes (see toParts). */
+    toBytes(): Uint8Array {
+        const parts = this.toParts();
+        const out = new Uint8Array(parts.reduce((length, p) => length + p.length, 0));
+        let at = 0;
+        for (const part of parts) {
+            out.set(part, at);
+            at += part.length;
+        }
         return out;
+    }
+
+    /** Room for `capacity` entries without growing (before a merge of known size). */
+    reserve(capacity: number): void {
+        if (capacity > this.time.length)
+            this._resize(capacity);
     }
 
     /** A store from toBytes(); null when the bytes are not one (wrong size, bad indexes). */
     static fromBytes(data: Uint8Array): UsageStore | null {
-        const bytes = new Uint8Array(data); // aligned, and owned by the store
+        const stored = StoredEntries.parse(data);
+        if (!stored)
+            return null;
+        const n = stored.count;
+        const store = new UsageStore(Math.max(1024, n));
+        stored.models.forEach(m => store._modelId(m));
+        const c = stored.columns;
+        for (const name of FLOAT_COLUMNS)
+            store[name].set(c[name]);
+        store._hash.set(c.hash);
+        store._keyStart.set(c.keyStart);
+        store.file.set(c.file);
+        store.model.set(c.model);
+        store._keyLength.set(c.keyLength);
+        store.flags.set(c.flags);
+        store._arena = c.arena.slice();
+        store._arenaUsed = c.arena.length;
+        store.count = n;
+        for (let entry = 0; entry < n; entry++) {
+            store.day[entry] = store._dayId(store.time[entry] ?? 0);
+            store._touchedDays.add(store.day[entry] ?? 0);
+        }
+        store._rehash(Math.max(1024, 1 << Math.ceil(Math.log2(2 * n + 1))));
+        return store;
+    }
+}
+
+/** What can be merged into a store: entries with their fields and keys. */
+export interface EntrySource {
+    readonly count: number;
+    read(entry: number, into: EntryValues): EntryValues;
+    key(entry: number): Uint8Array | null;
+}
+
+/**
+ * The entries of a store's bytes (toBytes), read where they lie: for merging a helper's
+ * share, which needs neither a hash table nor a copy.
+ */
+/** The columns of stored entries, viewed where they lie. */
+export interface StoredColumns {
+    time: Float64Array;
+    input: Float64Array;
+    output: Float64Array;
+    cacheWrite: Float64Array;
+    cacheRead: Float64Array;
+    cost: Float64Array;
+    hash: Uint32Array;
+    keyStart: Uint32Array;
+    file: Int32Array;
+    model: Uint16Array;
+    keyLength: Uint16Array;
+    flags: Uint8Array;
+    arena: Uint8Array;
+}
+
+export class StoredEntries implements EntrySource {
+    private constructor(readonly count: number, readonly models: readonly string[], readonly columns: StoredColumns) {}
+
+    /** The entries of `data` (copied first only when not 8-aligned); null when the bytes are not a store's. */
+    static parse(data: Uint8Array): StoredEntries | null {
+        const bytes = data.byteOffset % 8 === 0 ? data : new Uint8Array(data);
         if (bytes.length < HEADER_WORDS * 4)
             return null;
-        const [magic = 0, n = 0, arenaUsed = 0, modelsLength = 0] = new Uint32Array(bytes.buffer, 0, HEADER_WORDS);
+        const base = bytes.byteOffset;
+        const [magic = 0, n = 0, arenaUsed = 0, modelsLength = 0] = new Uint32Array(bytes.buffer, base, HEADER_WORDS);
         const floats = pad8(HEADER_WORDS * 4 + modelsLength);
         const words = floats + FLOAT_COLUMNS.length * 8 * n;
         const halves = words + 3 * 4 * n;
@@ -304,25 +378,37 @@ export class UsageStore {
         }
         if (!Array.isArray(models) || !models.every((m): m is string => typeof m === 'string'))
             return null;
-        const store = new UsageStore(Math.max(1024, n));
-        models.forEach(m => store._modelId(m));
-        FLOAT_COLUMNS.forEach((name, c) => store[name].set(new Float64Array(bytes.buffer, floats + c * 8 * n, n)));
-        store._hash.set(new Uint32Array(bytes.buffer, words, n));
-        store._keyStart.set(new Uint32Array(bytes.buffer, words + 4 * n, n));
-        store.file.set(new Int32Array(bytes.buffer, words + 8 * n, n));
-        store.model.set(new Uint16Array(bytes.buffer, halves, n));
-        store._keyLength.set(new Uint16Array(bytes.buffer, halves + 2 * n, n));
-        store.flags.set(bytes.subarray(flagsAt, flagsAt + n));
-        store._arena = bytes.slice(arena, arena + arenaUsed);
-        store._arenaUsed = arenaUsed;
-        store.count = n;
+        const column = (c: number): Float64Array => new Float64Array(bytes.buffer, base + floats + c * 8 * n, n);
+        const c: StoredColumns = {time: column(0), input: column(1), output: column(2), cacheWrite: column(3), cacheRead: column(4),
+            cost: column(5), hash: new Uint32Array(bytes.buffer, base + words, n), keyStart: new Uint32Array(bytes.buffer, base + words + 4 * n, n),
+            file: new Int32Array(bytes.buffer, base + words + 8 * n, n), model: new Uint16Array(bytes.buffer, base + halves, n),
+            keyLength: new Uint16Array(bytes.buffer, base + halves + 2 * n, n), flags: bytes.subarray(flagsAt, flagsAt + n),
+            arena: bytes.subarray(arena, arena + arenaUsed)};
         for (let entry = 0; entry < n; entry++) {
-            if ((store.model[entry] ?? 0) >= models.length || (store._keyStart[entry] ?? 0) + (store._keyLength[entry] ?? 0) > arenaUsed)
+            if ((c.model[entry] ?? 0) >= models.length || (c.keyStart[entry] ?? 0) + (c.keyLength[entry] ?? 0) > arenaUsed)
                 return null;
-            store.day[entry] = store._dayId(store.time[entry] ?? 0);
-            store._touchedDays.add(store.day[entry] ?? 0);
         }
-        store._rehash(Math.max(1024, 1 << Math.ceil(Math.log2(2 * n + 1))));
-        return store;
+        return new StoredEntries(n, models, c);
     }
+
+    read(entry: number, into: EntryValues): EntryValues {
+        const c = this.columns;
+        into.time = c.time[entry] ?? 0;
+        into.input = c.input[entry] ?? 0;
+        into.output = c.output[entry] ?? 0;
+        into.cacheWrite = c.cacheWrite[entry] ?? 0;
+        into.cacheRead = c.cacheRead[entry] ?? 0;
+        into.cost = c.cost[entry] ?? Number.NaN;
+        into.model = this.models[c.model[entry] ?? 0] ?? '';
+        into.file = c.file[entry] ?? 0;
+        into.flags = c.flags[entry] ?? 0;
+        return into;
+    }
+
+    key(entry: number): Uint8Array | null {
+        const length = this.columns.keyLength[entry] ?? 0;
+        const start = this.columns.keyStart[entry] ?? 0;
+        return length === 0 ? null : this.columns.arena.subarray(start, start + length);
+    }
+
 }
