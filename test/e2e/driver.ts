@@ -331,8 +331,6 @@ async function main(): Promise<void> {
     launcher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
     launcher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2ECANARY-GEMINI-CLIENT-SECRET', true);
     launcher.setenv('ANTHROPIC_ADMIN_KEY', ANTHROPIC_KEY, true);
-    if (GLib.getenv('E2E_ARENAS'))
-        launcher.setenv('MALLOC_ARENA_MAX', GLib.getenv('E2E_ARENAS') ?? '', true);
     launcher.set_stdout_file_path(`${OUT}/shell.log`);
     // Antigravity's language server, as the app starts it (its executable's name and folder are how it is found).
     const antigravity = Gio.Subprocess.new(['bash', '-c', 'exec -a "$0" gjs -m "$@"',
@@ -736,7 +734,8 @@ async function main(): Promise<void> {
                 server.route(COPILOT_USER, {status: 200, body: copilotUser, delayMs});
             }};
         await enableDisableCycles(harness, CYCLES, WITHOUT_CODEX_LABEL);
-        await interruptions(harness, WITHOUT_CODEX_LABEL, () => refreshMemory(harness, 20, REFRESHES, MENU_OPENS));
+        await interruptions(harness, WITHOUT_CODEX_LABEL);
+        await refreshMemory(harness, 100, 100, REFRESHES, MENU_OPENS);
         await canaryInCli(harness, CLI, {AI_USAGE_METER_TEST_ENDPOINT: server.baseUrl,
             GEMINI_OAUTH_CLIENT_ID: 'e2e-client.apps.googleusercontent.com', GEMINI_OAUTH_CLIENT_SECRET: 'E2ECANARY-GEMINI-CLIENT-SECRET'});
 

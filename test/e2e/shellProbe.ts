@@ -291,14 +291,18 @@ export class ShellProbe {
         const original = owner[name] as AnyFunction | undefined;
         if (typeof original !== 'function')
             return;
+        let active = true;
         const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-            return replacement(original, args, this);
+            return active ? replacement(original, args, this) : original.apply(this, args) as unknown;
         };
         // Gio._promisify compares the argument count with the original's arity.
         Object.defineProperty(wrapper, 'length', {value: original.length});
         owner[name] = wrapper;
         this._restore.push(() => {
-            owner[name] = original;
+            // Wrapped again since (Gio._promisify keeps the wrapper as its original): pass through.
+            if (owner[name] === wrapper)
+                owner[name] = original;
+            active = false;
         });
     }
 
