@@ -256,7 +256,9 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
         await refreshOnce(h);
     const liveAfter = await report();
     h.check(`${tracked} refreshes: the extension holds as many sources, handlers, requests and processes as before`,
-        counts(liveAfter) === counts(liveBefore), `${counts(liveBefore)} → ${counts(liveAfter)}`);
+        counts(liveAfter) === counts(liveBefore), `${counts(liveBefore)} → ${counts(liveAfter)}; new: ` +
+        [...liveAfter.handlers, ...liveAfter.sources].filter(site => ![...liveBefore.handlers, ...liveBefore.sources].includes(site))
+            .slice(0, 6).join('; '));
 
     await shellEval('aumE2EProbe.destroy(); true');
     for (let i = 0; i < warmup; i++)
