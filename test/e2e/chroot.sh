@@ -22,9 +22,10 @@ ARTIFACTS=$REPO/build/e2e/$SHELL_MAJOR
 CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ai-usage-meter-e2e}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 E2E_UID=1000
-# gnome-shell pulls in mutter, gjs, dconf…; mesa renders headless through llvmpipe.
+# gnome-shell pulls in mutter, gjs, dconf…; mesa renders headless through llvmpipe; dconf-cli
+# for the canary search in `dconf dump /`.
 PKGS=(gnome-shell gjs dbus-daemon libglib2.0-bin libegl-mesa0 libgl1-mesa-dri fonts-cantarell
-      adwaita-icon-theme gnome-keyring libsecret-tools gir1.2-soup-3.0 gir1.2-secret-1 gir1.2-adw-1)
+      adwaita-icon-theme gnome-keyring libsecret-tools gir1.2-soup-3.0 gir1.2-secret-1 gir1.2-adw-1 dconf-cli)
 
 log() { printf '[e2e %s %(%H:%M:%S)T] %s\n' "$SHELL_MAJOR" -1 "$*" >&2; }
 die() { log "ERROR: $NAME: $*"; exit 1; }
@@ -120,9 +121,11 @@ build_chroot() {
     if [[ "$(cat "$ROOT/.e2e-packages" 2>/dev/null)" != "${PKGS[*]}" ]]; then
         mount_chroot
         log "installing GNOME Shell and friends from $SUITE (about 2–3 min the first time)"
+        # --no-upgrade: a package added to the list goes into a cached chroot without upgrading
+        # the Shell (and whatever moved in $SUITE since) along with it.
         run_child "$DIR/apt-chroot.log" chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
             LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh -c \
-            "apt-get update -q && apt-get install -y -q --no-install-recommends ${PKGS[*]} && apt-get clean" ||
+            "apt-get update -q && apt-get install -y -q --no-install-recommends --no-upgrade ${PKGS[*]} && apt-get clean" ||
             die "apt-get in the chroot failed:
 $(apt_errors "$DIR/apt-chroot.log")
 (full log: $DIR/apt-chroot.log)"
@@ -165,10 +168,10 @@ run_session() {
     local rc=0
     # XDG_RUNTIME_DIR goes to dbus-run-session itself: D-Bus-activated services (the prefs
     # window, gnome-extensions) need it to find the compositor.
-    run_child "$ARTIFACTS/session.log" timeout -k 10 "${SESSION_TIMEOUT:-300}" \
+    run_child "$ARTIFACTS/session.log" timeout -k 10 "${SESSION_TIMEOUT:-900}" \
         chroot --userspec="$E2E_UID:$E2E_UID" --groups="$E2E_UID" "$ROOT" /usr/bin/env -i \
             HOME=/home/e2e USER=e2e LOGNAME=e2e SHELL=/bin/bash LANG=C.UTF-8 UUID="$UUID" E2E=/e2e \
-            E2E_SHELL="$SHELL_MAJOR" E2E_DRIVER="${E2E_DRIVER:-driver}" E2E_CORPUS="$corpus" \
+            E2E_SHELL="$SHELL_MAJOR" E2E_CYCLES="${E2E_CYCLES:-100}" E2E_REFRESHES="${E2E_REFRESHES:-500}" E2E_MENU_OPENS="${E2E_MENU_OPENS:-100}" E2E_DRIVER="${E2E_DRIVER:-driver}" E2E_CORPUS="$corpus" \
             PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$E2E_UID" \
             dbus-run-session -- /e2e/session.sh || rc=$?
     cp -r "$ROOT/e2e/out/." "$ARTIFACTS/" 2>/dev/null || true

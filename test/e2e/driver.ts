@@ -9,6 +9,8 @@ import System from 'system';
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {writeFile} from '../support/helpers.js';
 import {assistantLine, codexTokenCount, codexTurn, userLine} from '../support/logLines.js';
+import {canaried} from './canary.js';
+import {canaryEverywhere, canaryInCli, enableDisableCycles, interruptions, refreshMemory, sha256, type Harness} from './hardening.js';
 import {run, shellCall, shellEval, sleep, tryEval} from './shellBus.js';
 
 Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
@@ -19,8 +21,8 @@ const HOME = GLib.get_home_dir();
 const CREDENTIALS = `${HOME}/.claude/.credentials.json`;
 const USAGE = 'api.anthropic.com/api/oauth/usage';
 const PROFILE = 'api.anthropic.com/api/oauth/profile';
-const FIXTURE_TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
-const ROTATED_TOKEN = 'sk-ant-oat01-FIXTURE-ROTATED-TOKEN-e2e';
+const FIXTURE_TOKEN = 'sk-ant-oat01-E2ECANARY-ACCESS-TOKEN-e2e';
+const ROTATED_TOKEN = 'sk-ant-oat01-E2ECANARY-ROTATED-TOKEN-e2e';
 const CODEX_USAGE = 'chatgpt.com/backend-api/wham/usage';
 const CODEX_AUTH = `${HOME}/.codex/auth.json`;
 const GEMINI_LOAD = 'cloudcode-pa.googleapis.com/v1internal:loadCodeAssist';
@@ -33,7 +35,7 @@ const COPILOT_USER = 'api.github.com/copilot_internal/user';
 const EXPECTED_LABEL = 'Claude 72% · Codex 63% · Gemini 50% +2';
 const WITHOUT_CODEX_LABEL = 'Claude 72% · Gemini 50% · Antigravity 36% +1';
 const CLAUDE_ACCOUNTS_LABEL = 'Claude e2e 72% · Claude Own 72% · Claude Work 72% +3';
-const ANTIGRAVITY_TOKEN = 'E2E-ANTIGRAVITY-CSRF';
+const ANTIGRAVITY_TOKEN = 'E2ECANARY-ANTIGRAVITY-CSRF';
 const FAKE_ANTIGRAVITY = GLib.build_filenamev([GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]), 'fakeAntigravity.js']);
 
 /** A free loopback port, for the fake language server's command line. */
@@ -44,6 +46,20 @@ function freePort(): number {
     return port;
 }
 const CLAUDE_TOKEN = 'console.anthropic.com/v1/oauth/token';
+const CREDENTIAL_FILES = [CREDENTIALS, `${HOME}/work-claude/.credentials.json`, CODEX_AUTH, GEMINI_CREDENTIALS];
+/** sha256 of what each CLI credential file must hold: as installed, or as the test last wrote it (null: removed). */
+const expectedCredentials = new Map<string, string | null>();
+/** How many enable/disable cycles and refreshes the hardening checks run. */
+const CYCLES = Number(GLib.getenv('E2E_CYCLES') ?? '100');
+/**
+ * The long run (E2E_LONG=1) adds the memory check: 500 refreshes, RSS after GC, handlers. It does
+ * not pass yet (RSS grows by 9–29 MB), so it is not part of `npm test`. The cycles, the lock, the
+ * network drop and the clock jumps run on the newer Shells by default; on 48 only in the long run.
+ */
+const LONG_RUN = GLib.getenv('E2E_LONG') === '1';
+const LIFECYCLE = LONG_RUN || Number(GLib.getenv('E2E_SHELL') ?? '0') >= 50;
+const REFRESHES = Number(GLib.getenv('E2E_REFRESHES') ?? '500');
+const MENU_OPENS = Number(GLib.getenv('E2E_MENU_OPENS') ?? '100');
 /** The command line, where the install command puts it. */
 const CLI = `${HOME}/.local/bin/ai-usage-meter`;
 
@@ -147,15 +163,26 @@ const LABEL_WALK = `(root) => { const out = []; const walk = a => { if (!a.visib
     if (a.constructor.$gtype.name === 'StLabel') out.push(a.text);
     for (const c of a.get_children()) walk(c); }; if (root) walk(root); return out; }`;
 
-const panelLabel = async (): Promise<{text: string; style: string} | null> =>
+/** Every text the panel and the menu showed during the session, for the canary search. */
+const shownTexts = new Set<string>();
+const panelLabel = async (): Promise<{text: string; style: string} | null> => {
+    const label = await panelLabelNow();
+    if (label)
+        shownTexts.add(label.text);
+    return label;
+};
+const panelLabelNow = async (): Promise<{text: string; style: string} | null> =>
     await tryEval(`(() => { const b = ${INDICATOR}; if (!b) return null;
         const l = (${LABEL_WALK})(b)[0]; const actor = b.get_first_child();
         return {text: l ?? '', style: actor?.get_style_class_name?.() ?? ''}; })()`) as {text: string; style: string} | null;
 
 /** The menu's texts, as a user sees them: the menu is opened first (cards are built when it opens). */
-const menuTexts = async (): Promise<string[]> =>
-    (await tryEval(`(() => { const b = ${INDICATOR}; if (b && !b.menu.isOpen) b.menu.open();
+const menuTexts = async (): Promise<string[]> => {
+    const texts = (await tryEval(`(() => { const b = ${INDICATOR}; if (b && !b.menu.isOpen) b.menu.open();
         return (${LABEL_WALK})(b?.menu.box); })()`) as string[] | undefined) ?? [];
+    texts.forEach(t => shownTexts.add(t));
+    return texts;
+};
 
 function usageFixture(now: number): unknown {
     // Reset times relative to now, so countdowns read like a real session.
@@ -204,13 +231,14 @@ function codexUsageFixture(now: number): unknown {
 
 async function writeCredentials(token: string): Promise<string> {
     // As Claude Code does it: write a new file and rename it over the old one.
-    const text = fixtureText('claude/credentials.json').replace(FIXTURE_TOKEN, token);
+    const text = canaried(fixtureText('claude/credentials.json')).replace(FIXTURE_TOKEN, token);
     await Gio.File.new_for_path(CREDENTIALS).replace_contents_async(new TextEncoder().encode(text), null, false,
         Gio.FileCreateFlags.REPLACE_DESTINATION, null);
+    expectedCredentials.set(CREDENTIALS, sha256(CREDENTIALS));
     return text;
 }
 
-const ANTHROPIC_KEY = 'sk-ant-admin01-FIXTURE-E2E';
+const ANTHROPIC_KEY = 'sk-ant-admin01-E2ECANARY-E2E';
 const OPENAI_COSTS = 'api.openai.com/v1/organization/costs';
 const ANTHROPIC_COSTS = 'api.anthropic.com/v1/organizations/cost_report';
 
@@ -293,11 +321,14 @@ async function main(): Promise<void> {
     server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now())});
     const copilotUser = fixtureJson('copilot/user-individual.json') as Record<string, unknown>;
     copilotUser['quota_reset_date'] = new Date(Date.now() + 12 * 86_400_000).toISOString().slice(0, 10);
-    server.route(CLAUDE_TOKEN, {status: 200, body: {access_token: 'sk-ant-oat01-FIXTURE-OWN-REFRESHED',
-        refresh_token: 'rt-FIXTURE-OWN-2', expires_in: 28800}});
+    server.route(CLAUDE_TOKEN, {status: 200, body: {access_token: 'sk-ant-oat01-E2ECANARY-OWN-REFRESHED',
+        refresh_token: 'rt-E2ECANARY-OWN-2', expires_in: 28800}});
     server.route(COPILOT_USER, {status: 200, body: copilotUser});
-    server.route(GOOGLE_TOKEN, {status: 200, body: {access_token: 'ya29.E2E-REFRESHED-IN-MEMORY', expires_in: 3599}});
-    const geminiCredentials = fixtureText('gemini/oauth_creds-expired.json');
+    server.route(GOOGLE_TOKEN, {status: 200, body: {access_token: 'ya29.E2ECANARY-REFRESHED-IN-MEMORY', expires_in: 3599}});
+    const geminiCredentials = canaried(fixtureText('gemini/oauth_creds-expired.json'));
+    // The CLIs' credential files as installed: only their owners (here: the test) may change them.
+    for (const path of CREDENTIAL_FILES)
+        expectedCredentials.set(path, sha256(path));
     info(`fixture server at ${server.baseUrl}`);
     writeLocalLogs(Date.now());
     routeBilling(server, Date.now());
@@ -306,7 +337,7 @@ async function main(): Promise<void> {
     launcher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
     // The Gemini CLI is not installed in the test system; its OAuth client comes from the environment.
     launcher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
-    launcher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
+    launcher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2ECANARY-GEMINI-CLIENT-SECRET', true);
     launcher.setenv('ANTHROPIC_ADMIN_KEY', ANTHROPIC_KEY, true);
     launcher.set_stdout_file_path(`${OUT}/shell.log`);
     // Antigravity's language server, as the app starts it (its executable's name and folder are how it is found).
@@ -365,9 +396,9 @@ async function main(): Promise<void> {
         check('Gemini: the expired access token was refreshed with the CLI\'s refresh token',
             server.requestsTo(GOOGLE_TOKEN).length === 1);
         check('Gemini: the quota request uses the token refreshed in memory',
-            server.requestsTo(GEMINI_QUOTA)[0]?.headers['authorization'] === 'Bearer ya29.E2E-REFRESHED-IN-MEMORY');
+            server.requestsTo(GEMINI_QUOTA)[0]?.headers['authorization'] === 'Bearer ya29.E2ECANARY-REFRESHED-IN-MEMORY');
         check('Copilot: the request carries the GitHub token from the keyring',
-            server.requestsTo(COPILOT_USER)[0]?.headers['authorization'] === 'token gho_FIXTURE_E2E_OCTOCAT');
+            server.requestsTo(COPILOT_USER)[0]?.headers['authorization'] === 'token gho_E2ECANARY_E2E_OCTOCAT');
         check('usage request has an honest User-Agent',
             usageRequest?.headers['user-agent']?.startsWith('ai-usage-meter/') === true,
             usageRequest?.headers['user-agent']);
@@ -481,8 +512,10 @@ async function main(): Promise<void> {
         const claudeOnly = await waitFor(panelLabel, l => l?.text === WITHOUT_CODEX_LABEL, 5000);
         check(`turning Codex off in the settings shows "${WITHOUT_CODEX_LABEL}"`, claudeOnly?.text === WITHOUT_CODEX_LABEL,
             JSON.stringify(claudeOnly));
-        check('the Codex CLI\'s auth.json was never written', readText(CODEX_AUTH) === fixtureText('codex/auth.json'));
+        check('the Codex CLI\'s auth.json was never written', readText(CODEX_AUTH) === canaried(fixtureText('codex/auth.json')) &&
+            sha256(CODEX_AUTH) === expectedCredentials.get(CODEX_AUTH));
         GLib.unlink(CODEX_AUTH);
+        expectedCredentials.set(CODEX_AUTH, null);
         await shellEval(`Main.extensionManager.lookup('${UUID}').stateObj.getSettings().set_boolean('codex-enabled', true); true`);
         const setUp = await waitFor(menuTexts, t => t.includes('Set up Codex…'), 5000);
         check('Codex without a sign-in shows "Set up Codex…" instead of an error card', setUp.includes('Set up Codex…') &&
@@ -511,13 +544,13 @@ async function main(): Promise<void> {
         check('the own sign-in\'s expired token was refreshed with its refresh token',
             server.requestsTo(CLAUDE_TOKEN).length === 1);
         check('the own sign-in is fetched with the refreshed token', server.requestsTo(USAGE)
-            .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-OWN-REFRESHED'));
+            .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-E2ECANARY-OWN-REFRESHED'));
         const stored = await captureOutput(['secret-tool', 'lookup', 'xdg:schema', 'org.gnome.shell.extensions.ai-usage-meter',
             'provider', 'claude', 'account', 'e2eown']);
-        check('the rotated refresh token is stored in the keyring', stored.includes('"refreshToken":"rt-FIXTURE-OWN-2"'),
+        check('the rotated refresh token is stored in the keyring', stored.includes('"refreshToken":"rt-E2ECANARY-OWN-2"'),
             stored.replace(/sk-ant-[A-Za-z0-9-]+/g, '[token]'));
         check('the second account is fetched with its own token', server.requestsTo(USAGE)
-            .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-FIXTURE-WORK-ACCOUNT-e2e'));
+            .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-E2ECANARY-WORK-ACCOUNT-e2e'));
         await shellEval(`${INDICATOR}.menu.open(); true`);
         await sleep(300);
         await screenshot('menu-claude-accounts.png', 'the menu with three Claude accounts');
@@ -540,7 +573,7 @@ async function main(): Promise<void> {
             '15 daily, 21 weekly, 25 monthly', 'Acceptance rate', '33%'])
             check(`spend card shows "${text}"`, spend.includes(text));
         check('the Copilot report files were downloaded without the GitHub token',
-            server.requestsTo(COPILOT_ORG_REPORT)[0]?.headers['authorization'] === 'Bearer ghp_FIXTURE_E2E_ORG_TOKEN_000000' &&
+            server.requestsTo(COPILOT_ORG_REPORT)[0]?.headers['authorization'] === 'Bearer ghp_E2ECANARY_E2E_ORG_TOKEN_000000' &&
             server.requestsTo('copilot-reports.example.com/acme/report-1.ndjson').every(r => r.headers['authorization'] === undefined));
         check('the OpenAI card shows tokens and requests of 30 days',
             spend.includes('Last 30 days: 120k in, 30.0k out, 42 requests'));
@@ -552,7 +585,7 @@ async function main(): Promise<void> {
         check('the budget bar is in the warning state at 78% of $15', budgetStyle.includes('aum-warning'), budgetStyle);
         check('OpenAI costs were read to the last page with the keyring key',
             server.requestsTo(OPENAI_COSTS).map(r => r.query['page'] ?? 'first').join() === 'first,next' &&
-            server.requestsTo(OPENAI_COSTS).every(r => r.headers['authorization'] === 'Bearer sk-admin-FIXTURE-E2E-OPENAI'));
+            server.requestsTo(OPENAI_COSTS).every(r => r.headers['authorization'] === 'Bearer sk-admin-E2ECANARY-E2E-OPENAI'));
         check('Anthropic was asked with the key from the environment',
             server.requestsTo(ANTHROPIC_COSTS)[0]?.headers['x-api-key'] === ANTHROPIC_KEY);
         const budgetAlert = await shellEval(`Main.messageTray.getSources().filter(s => s.title === 'AI Usage Meter')
@@ -655,7 +688,7 @@ async function main(): Promise<void> {
         const cliLauncher = new Gio.SubprocessLauncher({flags: Gio.SubprocessFlags.STDOUT_PIPE});
         cliLauncher.setenv('AI_USAGE_METER_TEST_ENDPOINT', server.baseUrl, true);
         cliLauncher.setenv('GEMINI_OAUTH_CLIENT_ID', 'e2e-client.apps.googleusercontent.com', true);
-        cliLauncher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2E-FIXTURE-SECRET', true);
+        cliLauncher.setenv('GEMINI_OAUTH_CLIENT_SECRET', 'E2ECANARY-GEMINI-CLIENT-SECRET', true);
         const status = cliLauncher.spawnv([CLI, 'status']);
         const [statusOut] = await status.communicate_utf8_async(null, null);
         info(`cli status: ${statusOut.trim().slice(0, 120)}`);
@@ -664,7 +697,7 @@ async function main(): Promise<void> {
         const doctor = cliLauncher.spawnv([CLI, 'doctor']);
         const [doctorOut] = await doctor.communicate_utf8_async(null, null);
         check('the installed CLI\'s doctor finds the keyring token and never prints it',
-            /ok +copilot octocat +token in the keyring/.test(doctorOut) && !doctorOut.includes('gho_FIXTURE'),
+            /ok +copilot octocat +token in the keyring/.test(doctorOut) && !doctorOut.includes('gho_E2ECANARY'),
             doctorOut);
         check('doctor finds the Antigravity language server and never prints its token',
             /ok +antigravity \d+ +language server at http:\/\/127\.0\.0\.1:\d+/.test(doctorOut) &&
@@ -673,7 +706,7 @@ async function main(): Promise<void> {
         // --- the Claude Code statusline feeds the Claude card: no usage request ---
         // A new token first: the one the 429 above paused is still paused, and the API's own
         // limits must be there to be filled in beside the statusline's.
-        const STATUSLINE_TOKEN = 'sk-ant-oat01-FIXTURE-STATUSLINE-e2e';
+        const STATUSLINE_TOKEN = 'sk-ant-oat01-E2ECANARY-STATUSLINE-e2e';
         await writeCredentials(STATUSLINE_TOKEN);
         await waitFor(() => Promise.resolve(server.requestsTo(USAGE).some(r => r.headers['authorization'] === `Bearer ${STATUSLINE_TOKEN}`)),
             asked => asked, 8000);
@@ -699,6 +732,24 @@ async function main(): Promise<void> {
         const resumed = await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > usageBeforeStatusline, 8000);
         check('without a recording the usage endpoint is asked again', resumed > usageBeforeStatusline);
 
+        // --- hardening: enable/disable cycles, the lock screen, a network drop, clock jumps, memory ---
+        const harness: Harness = {uuid: UUID, server, shellPid: shell.get_identifier() ?? '', worker: WORKER,
+            shellLog: `${OUT}/shell.log`, check, info, processesWith, panelLabel, menuTexts,
+            delayQuotas: ms => {
+                const delayMs = ms > 0 ? ms : undefined;
+                server.route(USAGE, {status: 200, body: usageFixture(Date.now()), delayMs});
+                server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now()), delayMs});
+                server.route(COPILOT_USER, {status: 200, body: copilotUser, delayMs});
+            }};
+        if (LIFECYCLE) {
+            await enableDisableCycles(harness, CYCLES, WITHOUT_CODEX_LABEL);
+            await interruptions(harness, WITHOUT_CODEX_LABEL);
+        }
+        if (LONG_RUN)
+            await refreshMemory(harness, 100, 100, REFRESHES, MENU_OPENS);
+        await canaryInCli(harness, CLI, {AI_USAGE_METER_TEST_ENDPOINT: server.baseUrl,
+            GEMINI_OAUTH_CLIENT_ID: 'e2e-client.apps.googleusercontent.com', GEMINI_OAUTH_CLIENT_SECRET: 'E2ECANARY-GEMINI-CLIENT-SECRET'});
+
         // --- at shutdown the Shell destroys the panel, and our button with it, without disable():
         //     a refresh that completes afterwards must not touch the dead widgets (checked in the log) ---
         await shellEval(`${INDICATOR}.destroy(); true`);
@@ -720,6 +771,13 @@ async function main(): Promise<void> {
         .filter(line => /JS ERROR|JS WARNING|Gjs-CRITICAL|ai-usage-meter/.test(line));
     check('the shell log has no errors from the extension', problems.length === 0, problems.slice(0, 10).join('\n'));
     check('the Antigravity CSRF token is never logged', !readText(`${OUT}/shell.log`).includes(ANTIGRAVITY_TOKEN));
+
+    // --- secrets: no canary anywhere the extension or the CLI write, and the CLIs' files untouched ---
+    await canaryEverywhere({check, info, shellLog: `${OUT}/shell.log`}, {home: HOME, out: OUT, credentialFiles: CREDENTIAL_FILES, texts: shownTexts});
+    for (const [path, expected] of expectedCredentials) {
+        check(`${path.replace(HOME, '~')} is byte for byte what its owner last wrote (sha256)`, sha256(path) === expected,
+            `${expected ?? 'absent'} → ${sha256(path) ?? 'absent'}`);
+    }
 }
 
 const loop = new GLib.MainLoop(null, false);

@@ -23,22 +23,24 @@ touch ~/.local/share/gnome-shell/lock-warning-shown
 gsettings get org.gnome.shell enabled-extensions > "$E2E/out/enabled-after-install.txt"
 UNSAFE=e2e-unsafe-mode@ai-usage-meter.test
 install -d ~/.local/share/gnome-shell/extensions/$UNSAFE
-cp "$E2E/unsafe-mode/"* ~/.local/share/gnome-shell/extensions/$UNSAFE/
+cp "$E2E/unsafe-mode/"* "$E2E/build/test/e2e/shellProbe.js" ~/.local/share/gnome-shell/extensions/$UNSAFE/
 # Only the test helper starts enabled; the driver enables ours on the live shell, as a user would.
 gsettings set org.gnome.shell enabled-extensions "['$UNSAFE']"
 
+# Every secret below carries the canary E2ECANARY (see canary.ts): the driver checks at the end
+# that it never shows up in a log, a file, dconf, the menu or the CLI's output.
+canaried() { sed -e 's/FIXTURE/E2ECANARY/g' -e 's/c2lnbmF0dXJl/E2ECANARY-c2lnbmF0dXJl/g' "$E2E/test/fixtures/$1"; }
+umask 077
 # Claude Code's sign-in, as Claude Code writes it (the meter must only ever read it).
-install -d -m 700 ~/.claude
-install -m 600 "$E2E/test/fixtures/claude/credentials.json" ~/.claude/.credentials.json
+mkdir -p ~/.claude ~/work-claude ~/.codex ~/.gemini
+canaried claude/credentials.json > ~/.claude/.credentials.json
 # A second Claude Code folder (CLAUDE_CONFIG_DIR=~/work-claude), signed in to another account.
-install -d -m 700 ~/work-claude
-install -m 600 "$E2E/test/fixtures/claude/credentials-work.json" ~/work-claude/.credentials.json
+canaried claude/credentials-work.json > ~/work-claude/.credentials.json
 # …and the Codex CLI's.
-install -d -m 700 ~/.codex
-install -m 600 "$E2E/test/fixtures/codex/auth.json" ~/.codex/auth.json
+canaried codex/auth.json > ~/.codex/auth.json
 # …and the Gemini CLI's, with an expired access token: the meter must refresh it in memory only.
-install -d -m 700 ~/.gemini
-install -m 600 "$E2E/test/fixtures/gemini/oauth_creds-expired.json" ~/.gemini/oauth_creds.json
+canaried gemini/oauth_creds-expired.json > ~/.gemini/oauth_creds.json
+umask 022
 
 # A keyring (real libsecret) holding the GitHub token our own sign-in would have stored, and the
 # login in the settings (written through a schema compiled for gsettings, as the Shell reads it).
@@ -50,18 +52,18 @@ for _ in $(seq 50); do
         --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null | grep -q true && break
     sleep 0.1
 done
-printf '%s' gho_FIXTURE_E2E_OCTOCAT | secret-tool store --label='AI Usage Meter: GitHub token for octocat' \
+printf '%s' gho_E2ECANARY_E2E_OCTOCAT | secret-tool store --label='AI Usage Meter: GitHub token for octocat' \
     xdg:schema org.gnome.shell.extensions.ai-usage-meter provider copilot account octocat
 # A Claude account signed in from the preferences (our own sign-in): expired, so the extension
 # must refresh it and store the rotated refresh token in the keyring.
-printf '%s' '{"accessToken":"sk-ant-oat01-FIXTURE-OWN-EXPIRED","refreshToken":"rt-FIXTURE-OWN-1","expiresAt":1700000000000,"idToken":null}' |
+printf '%s' '{"accessToken":"sk-ant-oat01-E2ECANARY-OWN-EXPIRED","refreshToken":"rt-E2ECANARY-OWN-1","expiresAt":1700000000000,"idToken":null}' |
     secret-tool store --label='AI Usage Meter: claude sign-in' \
         xdg:schema org.gnome.shell.extensions.ai-usage-meter provider claude account e2eown
 # An OpenAI Admin key stored from the preferences (the Anthropic one comes from the environment).
-printf '%s' sk-admin-FIXTURE-E2E-OPENAI | secret-tool store --label='AI Usage Meter: OpenAI API key' \
+printf '%s' sk-admin-E2ECANARY-E2E-OPENAI | secret-tool store --label='AI Usage Meter: OpenAI API key' \
     xdg:schema org.gnome.shell.extensions.ai-usage-meter provider openai account admin-key
 # …and a GitHub token for the Copilot organisation metrics.
-printf '%s' ghp_FIXTURE_E2E_ORG_TOKEN_000000 | secret-tool store --label='AI Usage Meter: Copilot organisation token' \
+printf '%s' ghp_E2ECANARY_E2E_ORG_TOKEN_000000 | secret-tool store --label='AI Usage Meter: Copilot organisation token' \
     xdg:schema org.gnome.shell.extensions.ai-usage-meter provider copilot-org account admin-key
 SCHEMAS=$(mktemp -d)
 glib-compile-schemas --targetdir="$SCHEMAS" ~/.local/share/gnome-shell/extensions/"$UUID"/schemas

@@ -149,6 +149,18 @@ export class FixtureServer {
         });
     }
 
+    /** Stops listening and drops every open connection, as a network that went away (listen() again to come back). */
+    stopListening(): void {
+        this._server.disconnect();
+    }
+
+    /** Listens again on the same port after stopListening(). */
+    listen(): void {
+        const port = Number(this.baseUrl.slice(this.baseUrl.lastIndexOf(':') + 1));
+        this._server.listen_local(port, Soup.ServerListenOptions.IPV4_ONLY |
+            (this.baseUrl.startsWith('https:') ? Soup.ServerListenOptions.HTTPS : 0));
+    }
+
     destroy(): void {
         for (const raw of [...this._raw]) {
             if (raw.timer !== 0)
