@@ -1,4 +1,5 @@
-import {BackoffGate, RestartBackoff, mergePauses, parseRetryAfter} from '../../src/core/backoff.js';
+import {BackoffGate, MANUAL_RETRY_GAP_MS, RestartBackoff, mergePauses, parseRetryAfter} from '../../src/core/backoff.js';
+import {ProviderError} from '../../src/core/errors.js';
 
 const MINUTE = 60_000;
 
@@ -56,6 +57,58 @@ describe('BackoffGate', () => {
         gate.recordSuccess('a');
         expect(gate.blockedUntil('a', now)).toBeNull();
         expect(gate.recordRateLimit('a', now, null)).toBe(now + 5 * MINUTE);
+    });
+});
+
+describe('BackoffGate after failed requests', () => {
+    const now = 1_000_000;
+    const error = new ProviderError('server', 'The server had a problem (503).', 'Try later.');
+
+    it('backs an endpoint off for 2 minutes, doubling on each failed round up to 30, and remembers the error', () => {
+        const gate = new BackoffGate();
+        const pauses: number[] = [];
+        let time = now;
+        for (let i = 0; i < 7; i++) {
+            const until = gate.recordFailure('k /usage', time, time, error);
+            pauses.push((until - time) / MINUTE);
+            expect(gate.backingOff('k /usage', until - 1, false)?.error).toBe(error);
+            time = until;
+            expect(gate.backingOff('k /usage', time, false)).toBeNull();
+        }
+        expect(pauses).toEqual([2, 4, 8, 16, 30, 30, 30]);
+        expect(gate.backingOff('k /other', now, false)).toBeNull();
+        expect(gate.blockedUntil('k', now)).withContext('a failure is no rate limit').toBeNull();
+        expect(gate.pauses(now)).withContext('and is not shared with other processes').toEqual({});
+    });
+
+    it('counts the requests of one round once: reports read side by side that fail together', () => {
+        const gate = new BackoffGate();
+        gate.recordFailure('k /costs', now, now + 100, error);
+        expect(gate.recordFailure('k /costs', now, now + 200, error)).toBe(now + 100 + 2 * MINUTE);
+        expect(gate.recordFailure('k /costs', now + 3 * MINUTE, now + 3 * MINUTE, error)).toBe(now + 3 * MINUTE + 4 * MINUTE);
+    });
+
+    it('lets a manual refresh through once the last failed request is a few seconds old, and a success ends it all', () => {
+        const gate = new BackoffGate();
+        gate.recordFailure('k /usage', now, now, error);
+        expect(gate.backingOff('k /usage', now + MANUAL_RETRY_GAP_MS - 1, true)).not.toBeNull();
+        expect(gate.backingOff('k /usage', now + MANUAL_RETRY_GAP_MS, true)).toBeNull();
+        gate.recordFailure('k /usage', now + MANUAL_RETRY_GAP_MS, now + MANUAL_RETRY_GAP_MS, error);
+        expect(gate.backingOff('k /usage', now + MANUAL_RETRY_GAP_MS + 1000, true)).withContext('again a second later').not.toBeNull();
+        gate.recordSuccess('k', 'k /usage', now + MANUAL_RETRY_GAP_MS + 2000);
+        expect(gate.backingOff('k /usage', now + MANUAL_RETRY_GAP_MS + 2000, false)).toBeNull();
+        expect(gate.recordFailure('k /usage', now + MINUTE, now + MINUTE, error)).withContext('starts over').toBe(now + 3 * MINUTE);
+    });
+
+    it('keeps a 429 pause through the success of a request sent before it, and doubles a repeated 429 whatever Retry-After says', () => {
+        const gate = new BackoffGate();
+        gate.recordRateLimit('k', now, now + 120_000);
+        gate.recordSuccess('k', 'k /claude_code', now);
+        expect(gate.blockedUntil('k', now)).withContext('the same round').toBe(now + 120_000);
+        const later = now + 120_000;
+        expect(gate.recordRateLimit('k', later, later + 120_000)).withContext('a repeat').toBe(later + 5 * MINUTE);
+        gate.recordSuccess('k', null, later + 1);
+        expect(gate.blockedUntil('k', later + 1)).withContext('a request sent after it').toBeNull();
     });
 });
 

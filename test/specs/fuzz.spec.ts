@@ -15,7 +15,9 @@ import {MAX_PERCENT, isObject, parseJson, type JsonObject} from '../../src/core/
 import {newClaudeLine, readClaudeLine} from '../../src/core/logs/claudeLog.js';
 import {newCodexFileState, readCodexLine} from '../../src/core/logs/codexLog.js';
 import {parseAnthropicCosts, parseAnthropicUsage, parseClaudeCodeAnalytics} from '../../src/core/providers/anthropicAdmin.js';
+import {parseQuotaSummary, parseUserStatus} from '../../src/core/providers/antigravity.js';
 import {parseClaudeCredentials, parseClaudeUsage} from '../../src/core/providers/claude.js';
+import {compactStatusline, parseStatusline, statuslineWindow} from '../../src/core/providers/claudeStatusline.js';
 import {parseCodexCredentials, parseCodexUsage, parseRolloutRateLimits} from '../../src/core/providers/codex.js';
 import {parseCopilotUsage} from '../../src/core/providers/copilot.js';
 import {parseCopilotReport} from '../../src/core/providers/copilotOrg.js';
@@ -230,6 +232,17 @@ const anthropicSince = NOW - 29 * 86_400_000;
 
 const TARGETS: Target[] = [
     jsonTarget('parseClaudeUsage', ['claude/usage-max.json'], json => viewQuota(parseClaudeUsage(json))),
+    jsonTarget('parseStatusline', ['claude/real-world/statusline-full.json', 'claude/real-world/statusline-five-hour-only.json',
+        'claude/real-world/statusline-over-100.json'], json => {
+        const recorded = [...parseStatusline(json)].map(([id, reading]) => ({id, ...reading, recordedAt: NOW}));
+        compactStatusline(recorded);
+        return viewQuota(recorded.map(r => statuslineWindow(r, NOW)));
+    }),
+    jsonTarget('parseQuotaSummary (Antigravity)', ['antigravity/real-world/quota-summary-flat.json',
+        'antigravity/real-world/quota-summary-object.json', 'antigravity/real-world/quota-summary-oneof.json',
+        'antigravity/real-world/quota-summary-exhausted-and-unknown.json'], json => viewQuota(parseQuotaSummary(json).windows)),
+    jsonTarget('parseUserStatus (Antigravity)', ['antigravity/real-world/get-user-status.json'],
+        json => viewQuota(parseUserStatus(json).windows)),
     jsonTarget('parseClaudeCredentials', ['claude/credentials.json', 'claude/credentials-work.json'], json => {
         parseClaudeCredentials(json, 'fuzz');
         return [];

@@ -12,7 +12,7 @@ import {ProviderError, isCancelled} from '../errors.js';
 import {listDirectory, readTextFile} from '../files.js';
 import type {HttpResponse} from '../http.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, parseIsoTime} from '../json.js';
+import {isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, parseIsoTime, sanePercent} from '../json.js';
 import type {JsonObject} from '../json.js';
 import type {AccountsSection} from '../prefsSection.js';
 import {errorSnapshot, settleAccount} from '../provider.js';
@@ -154,8 +154,9 @@ function addLimit(quota: AntigravityQuota, id: string, label: string, holder: Js
     windowSeconds: number | null): void {
     const fraction = remainingFraction(holder);
     const resetsAt = parseIsoTime(holder['resetTime']);
-    if (typeof fraction === 'number')
-        quota.windows.push({id, label, usedPercent: Math.max(0, (1 - fraction) * 100), resetsAt, windowSeconds});
+    const usedPercent = typeof fraction === 'number' ? sanePercent((1 - fraction) * 100) : null;
+    if (usedPercent !== null)
+        quota.windows.push({id, label, usedPercent, resetsAt, windowSeconds});
     else if (fraction === 'omitted' && resetsAt !== null)
         quota.windows.push({id, label, usedPercent: 100, resetsAt, windowSeconds});
     else

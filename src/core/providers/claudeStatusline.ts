@@ -15,7 +15,7 @@ import type {Environment} from '../environment.js';
 import {ensureDirectory, meterProgram, readTextFile, readToEnd, writePrivateFile} from '../files.js';
 import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
-import {isObject, optionalNumber, optionalObject, optionalString, parseJson} from '../json.js';
+import {isObject, optionalEpochSeconds, optionalNumber, optionalObject, optionalPercent, optionalString, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
 import {configFolders, type ProviderCommand} from '../provider.js';
 
@@ -53,18 +53,18 @@ const BACKUP_SUFFIX = '.bak-ai-usage-meter';
 
 /**
  * The `rate_limits` of one statusline JSON; windows that are absent or malformed are left out
- * (an empty result when `rate_limits` is missing). Percentages may exceed 100.
+ * (an empty result when `rate_limits` is missing). Percentages may exceed 100, up to MAX_PERCENT;
+ * an impossible one or an impossible reset time is left out.
  */
 export function parseStatusline(json: unknown): Map<StatuslineWindowId, StatuslineReading> {
     const readings = new Map<StatuslineWindowId, StatuslineReading>();
     const limits = isObject(json) ? optionalObject(json, 'rate_limits') : null;
     for (const {id} of WINDOWS) {
         const window = limits ? optionalObject(limits, id) : null;
-        const used = window ? optionalNumber(window, 'used_percentage') : null;
+        const used = window ? optionalPercent(window, 'used_percentage') : null;
         if (window === null || used === null)
             continue;
-        const resets = optionalNumber(window, 'resets_at');
-        readings.set(id, {usedPercent: used, resetsAt: resets === null ? null : resets * 1000});
+        readings.set(id, {usedPercent: used, resetsAt: optionalEpochSeconds(window, 'resets_at')});
     }
     return readings;
 }
@@ -88,7 +88,7 @@ function parseRecord(text: string | null): RecordedWindow[] {
         return [];
     return WINDOWS.flatMap(({id}): RecordedWindow[] => {
         const entry = optionalObject(windows, id);
-        const usedPercent = entry ? optionalNumber(entry, 'usedPercent') : null;
+        const usedPercent = entry ? optionalPercent(entry, 'usedPercent') : null;
         const recordedAt = entry ? optionalNumber(entry, 'recordedAt') : null;
         if (entry === null || usedPercent === null || recordedAt === null)
             return [];

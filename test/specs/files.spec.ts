@@ -1,0 +1,121 @@
+// The file helpers. The private writer (cache, rate-limit pauses, statusline records, history) must
+// leave a whole, parseable, owner-only file whatever happens to the process writing it: a writer
+// process is killed with SIGKILL at seeded random points while it rewrites a large file, and the
+// file is checked after each kill. FILES_KILL_SEED replays one run.
+
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import {readTextFile, writePrivateFile} from '../../src/core/files.js';
+import {fileMode, makeTempDir, readFile, writeFile} from '../support/helpers.js';
+
+Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
+
+const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
+const filesModule = GLib.filename_to_uri(GLib.build_filenamev([here, '..', '..', 'src', 'core', 'files.js']), null);
+const SEED = Number(GLib.getenv('FILES_KILL_SEED') ?? '20261201');
+const KILLS = 6;
+
+/**
+ * The writer: writes round 0, then rewrites the file round after round (each about 4 MB of JSON
+ * naming its round, made before the write starts), printing "writing N" as each write starts:
+ * the signal the spec kills it on.
+ */
+const WRITER = `
+import GLib from 'gi://GLib';
+import {writePrivateFile} from '${filesModule}';
+const [path] = ARGV;
+const text = round => JSON.stringify({round, padding: Array.from({length: 1024}, (_, i) => String(i).padStart(8, '0').repeat(500))});
+await writePrivateFile(path, text(0), null);
+for (let round = 1; ; round++) {
+    const next = text(round);
+    print('writing ' + round);
+    await writePrivateFile(path, next, null);
+}
+`;
+
+/**
+ * Runs the writer, reads its output until the k-th "writing" line ($3), waits $4 seconds, kills it
+ * with SIGKILL and prints its exit status (137: killed). A shell does the watching, so that this process
+ * has no stream of a dying process pending.
+ */
+const KILLER = `
+fifo="$2.fifo"; mkfifo "$fifo"
+gjs -m "$1" "$2" > "$fifo" 2>&1 &
+writer=$!
+{
+    seen=0
+    while [ "$seen" -lt "$3" ] && read -r line; do
+        case "$line" in writing*) seen=$((seen + 1)) ;; esac
+    done
+    sleep "$4"; kill -9 "$writer"; cat > /dev/null
+} < "$fifo"
+wait "$writer" 2> /dev/null; echo "status $?"
+rm -f "$fifo"
+`;
+
+/** mulberry32, as in the fuzz: each run replays from its seed. */
+function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+describe('writePrivateFile()', () => {
+    it('writes a file only its owner can read, replacing one that others could', async () => {
+        const dir = makeTempDir();
+        writeFile(`${dir}/state.json`, 'old');
+        Gio.File.new_for_path(`${dir}/state.json`).set_attribute_uint32('unix::mode', 0o644, Gio.FileQueryInfoFlags.NONE, null);
+        expect(fileMode(`${dir}/state.json`)).toBe(0o644);
+        await writePrivateFile(`${dir}/state.json`, '{"new": true}', null);
+        expect(readFile(`${dir}/state.json`)).toBe('{"new": true}');
+        expect(fileMode(`${dir}/state.json`)).toBe(0o600);
+        expect(await readTextFile(`${dir}/missing.json`, null)).toBeNull();
+    });
+
+    it(`leaves a whole, parseable 0600 file when its writer is killed mid-write (${KILLS} kills, seed ${SEED})`, async () => {
+        const dir = makeTempDir();
+        GLib.file_set_contents(`${dir}/writer.js`, WRITER);
+        GLib.file_set_contents(`${dir}/kill.sh`, KILLER);
+        const rng = random(SEED);
+        let landedMidWrite = 0;
+        for (let kill = 0; kill < KILLS; kill++) {
+            const path = `${dir}/cache-${kill}.json`;
+            // Killed as the k-th rewrite starts, then up to 30 ms into it (a random point of the write).
+            const rounds = 1 + Math.floor(rng() * 3);
+            const delay = (rng() * 0.03).toFixed(3);
+            const process = Gio.Subprocess.new(['/bin/sh', `${dir}/kill.sh`, `${dir}/writer.js`, path, String(rounds), delay],
+                Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_MERGE);
+            const [report] = await process.communicate_utf8_async(null, null);
+            expect(report).withContext(`kill ${kill}: killed, not ended`).toContain('status 137');
+
+            const parsed = JSON.parse(readFile(path)) as {round: number};
+            expect([rounds - 1, rounds]).withContext(`kill ${kill}: the round before or the one being written`).toContain(parsed.round);
+            expect(fileMode(path)).withContext(`kill ${kill}`).toBe(0o600);
+            const leftovers = listNames(dir).filter(name => name.startsWith('.goutputstream-'));
+            // GLib writes a temporary file and renames it over the old one: a kill leaves that half-written
+            // temporary behind (never read: its name is random), which counts the kills that landed mid-write.
+            for (const name of leftovers) {
+                expect(fileMode(`${dir}/${name}`)).withContext(`kill ${kill}: a half-written temporary file`).toBe(0o600);
+                GLib.unlink(`${dir}/${name}`);
+            }
+            landedMidWrite += leftovers.length > 0 ? 1 : 0;
+        }
+        // The seed is what makes this a reproducible run, not what makes it pass: print where the kills landed.
+        print(`    files.spec: ${landedMidWrite} of ${KILLS} kills landed mid-write (FILES_KILL_SEED=${SEED})`);
+    }, 60_000);
+});
+
+function listNames(dir: string): string[] {
+    const names: string[] = [];
+    const children = Gio.File.new_for_path(dir).enumerate_children('standard::name', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    for (let info = children.next_file(null); info !== null; info = children.next_file(null))
+        names.push(info.get_name());
+    children.close(null);
+    return names;
+}
