@@ -18,6 +18,7 @@ import {
 import {realWorldJson, realWorldRoute} from '../support/realWorld.js';
 
 const USAGE = 'chatgpt.com/backend-api/wham/usage';
+const MONTHLY = 'chatgpt.com/backend-api/accounts/acct-fixture-123/spend-controls/current-user/monthly-usage';
 
 describe('parseCodexUsage()', () => {
     it('reads both windows, extra named limits and credits, skipping malformed entries', () => {
@@ -297,10 +298,46 @@ describe('CodexProvider with real-world answers', () => {
         expect(snapshot?.error?.message).toContain('chatgpt.com');
         expect(`${snapshot?.error?.message} ${snapshot?.error?.hint}`).not.toMatch(/codex login|<html|_cf_chl/i);
     });
+
+    describe('and the workspace spend controls (the monthly credit limit)', () => {
+        beforeEach(() => {
+            server.route(USAGE, realWorldRoute('codex/real-world/usage-spend-control-edu-null.json'));
+        });
+
+        it('adds the monthly credit limit of the signed-in workspace account to the card', async () => {
+            server.route(MONTHLY, realWorldRoute('codex/real-world/spend-controls-monthly-usage.json'));
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(snapshot?.plan).toBe('Education');
+            expect(snapshot?.windows.map(w => w.label)).toEqual(['5h', 'Monthly credit limit']);
+            // The signed-in account of auth.json, not the one the answer names.
+            const [request] = server.requestsTo(MONTHLY);
+            expect(request?.headers['chatgpt-account-id']).toBe('acct-fixture-123');
+            expect(request?.headers['authorization']).toMatch(/^Bearer /);
+        });
+
+        it('shows the card without it when the endpoint fails, and rests the endpoint until a manual refresh', async () => {
+            server.route(MONTHLY, {status: 403, body: {detail: 'Forbidden'}});
+            const [snapshot] = await provider.fetch(fetchContext(env, http));
+            expect(snapshot?.error).toBeNull();
+            expect(snapshot?.windows.map(w => w.label)).toEqual(['5h']);
+            await provider.fetch(fetchContext(env, http));
+            expect(server.requestsTo(MONTHLY).length).toBe(1);
+            server.route(MONTHLY, realWorldRoute('codex/real-world/spend-controls-monthly-usage.json'));
+            const [manual] = await provider.fetch(fetchContext(env, http, {manual: true}));
+            expect(server.requestsTo(MONTHLY).length).toBe(2);
+            expect(manual?.windows.map(w => w.label)).toEqual(['5h', 'Monthly credit limit']);
+        });
+
+        it('never asks for a personal plan', async () => {
+            server.route(USAGE, {status: 200, body: {plan_type: 'plus', spend_control: {individual_limit: null}, rate_limit: null}});
+            await provider.fetch(fetchContext(env, http));
+            expect(server.requestsTo(MONTHLY).length).toBe(0);
+        });
+    });
 });
 
 describe('Codex workspace spend controls (the monthly credit limit)', () => {
-    const MONTHLY = 'chatgpt.com/backend-api/accounts/acct-fixture-123/spend-controls/current-user/monthly-usage';
     const usage = (file: string): unknown => realWorldJson(`codex/real-world/${file}`);
 
     it('reads this member\'s monthly credit limit, in credits and never money', () => {
@@ -338,55 +375,5 @@ describe('Codex workspace spend controls (the monthly credit limit)', () => {
     it('reads a cap at the top level of the answer too', () => {
         const windows = parseCodexUsage({plan_type: 'team', individual_limit: {limit: '1000', used: '250'}}).windows;
         expect(windows.map(w => [w.label, w.credits])).toEqual([['Credit limit', {used: 250, limit: 1000}]]);
-    });
-
-    describe('in the fetch', () => {
-        let server: FixtureServer;
-        let http: HttpClient;
-        let env: TestEnvironment;
-        let provider: CodexProvider;
-        beforeEach(() => {
-            provider = new CodexProvider(providerDeps());
-            server = new FixtureServer();
-            http = loopbackHttp(server.baseUrl);
-            env = testEnvironment(makeTempDir());
-            writeFile(`${env.homeDir}/.codex/auth.json`, fixtureText('codex/auth.json'));
-            server.route(USAGE, realWorldRoute('codex/real-world/usage-spend-control-edu-null.json'));
-        });
-        afterEach(() => {
-            http.destroy();
-            server.destroy();
-        });
-
-        it('adds the monthly credit limit of the signed-in workspace account to the card', async () => {
-            server.route(MONTHLY, realWorldRoute('codex/real-world/spend-controls-monthly-usage.json'));
-            const [snapshot] = await provider.fetch(fetchContext(env, http));
-            expect(snapshot?.error).toBeNull();
-            expect(snapshot?.plan).toBe('Education');
-            expect(snapshot?.windows.map(w => w.label)).toEqual(['5h', 'Monthly credit limit']);
-            // The signed-in account of auth.json, not the one the answer names.
-            const [request] = server.requestsTo(MONTHLY);
-            expect(request?.headers['chatgpt-account-id']).toBe('acct-fixture-123');
-            expect(request?.headers['authorization']).toMatch(/^Bearer /);
-        });
-
-        it('shows the card without it when the endpoint fails, and rests the endpoint until a manual refresh', async () => {
-            server.route(MONTHLY, {status: 403, body: {detail: 'Forbidden'}});
-            const [snapshot] = await provider.fetch(fetchContext(env, http));
-            expect(snapshot?.error).toBeNull();
-            expect(snapshot?.windows.map(w => w.label)).toEqual(['5h']);
-            await provider.fetch(fetchContext(env, http));
-            expect(server.requestsTo(MONTHLY).length).toBe(1);
-            server.route(MONTHLY, realWorldRoute('codex/real-world/spend-controls-monthly-usage.json'));
-            const [manual] = await provider.fetch(fetchContext(env, http, {manual: true}));
-            expect(server.requestsTo(MONTHLY).length).toBe(2);
-            expect(manual?.windows.map(w => w.label)).toEqual(['5h', 'Monthly credit limit']);
-        });
-
-        it('never asks for a personal plan', async () => {
-            server.route(USAGE, {status: 200, body: {plan_type: 'plus', spend_control: {individual_limit: null}, rate_limit: null}});
-            await provider.fetch(fetchContext(env, http));
-            expect(server.requestsTo(MONTHLY).length).toBe(0);
-        });
     });
 });

@@ -7,7 +7,7 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {readTextFile, writePrivateFile} from '../../src/core/files.js';
-import {fileMode, makeTempDir, readFile, writeFile} from '../support/helpers.js';
+import {fileMode, makeTempDir, readFile, seededRandom, writeFile} from '../support/helpers.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
 
@@ -54,17 +54,6 @@ wait "$writer" 2> /dev/null; echo "status $?"
 rm -f "$fifo"
 `;
 
-/** mulberry32, as in the fuzz: each run replays from its seed. */
-function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 describe('writePrivateFile()', () => {
     it('writes a file only its owner can read, replacing one that others could', async () => {
@@ -82,7 +71,7 @@ describe('writePrivateFile()', () => {
         const dir = makeTempDir();
         GLib.file_set_contents(`${dir}/writer.js`, WRITER);
         GLib.file_set_contents(`${dir}/kill.sh`, KILLER);
-        const rng = random(SEED);
+        const rng = seededRandom(SEED);
         let landedMidWrite = 0;
         for (let kill = 0; kill < KILLS; kill++) {
             const path = `${dir}/cache-${kill}.json`;

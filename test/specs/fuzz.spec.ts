@@ -29,23 +29,13 @@ import {RESET_HORIZON_MS, isRepresentable} from '../../src/core/time.js';
 import {saneSnapshot} from '../../src/core/usageService.js';
 import {fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {assistantLine} from '../support/logLines.js';
+import {seededRandom} from '../support/helpers.js';
 
 const CASES = Number(GLib.getenv('FUZZ_CASES') ?? '300');
 const BASE_SEED = Number(GLib.getenv('FUZZ_SEED') ?? '20261123');
 const REPLAY = GLib.getenv('FUZZ_REPLAY');
 const NOW = Date.UTC(2026, 10, 23, 12);
 
-/** mulberry32: a small, fast, seedable PRNG, so that every case replays from its seed. */
-function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
@@ -310,7 +300,7 @@ describe('fuzzing the parsers', () => {
             const failures: string[] = [];
             for (const seed of seeds) {
                 try {
-                    const problems = target.run(random(seed));
+                    const problems = target.run(seededRandom(seed));
                     if (problems.length > 0)
                         failures.push(`FUZZ_REPLAY=${seed}: ${problems.slice(0, 3).join('; ')}`);
                 } catch (error) {

@@ -55,6 +55,18 @@ export function makeTempDir(): string {
     return dir;
 }
 
+/** mulberry32: a small, fast, seedable PRNG, so that a randomised spec replays from its seed. */
+export function seededRandom(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
 /** The names in a folder, sorted. */
 export function listDir(path: string): string[] {
     const names: string[] = [];
