@@ -75,6 +75,10 @@ const running = (pids: readonly string[]): string[] =>
     pids.filter(pid => pid !== '' && GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS));
 
 /** The Shell's child processes, as "pid command". */
+/**
+ * The Shell's child processes but its own image decoders (glycin-*, GNOME 50+), which come and
+ * go as icons are drawn.
+ */
 function shellChildren(shellPid: string): string[] {
     const children: string[] = [];
     const dir = Gio.File.new_for_path('/proc').enumerate_children('standard::name', Gio.FileQueryInfoFlags.NONE, null);
@@ -83,8 +87,9 @@ function shellChildren(shellPid: string): string[] {
         const stat = /^\d+$/.test(pid) ? readText(`/proc/${pid}/stat`) : null;
         // pid (comm) state ppid …; comm may hold spaces and parentheses
         const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (fields?.[1] === shellPid)
-            children.push(`${pid} ${stat?.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) ?? ''}`);
+        const name = stat?.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) ?? '';
+        if (fields?.[1] === shellPid && !name.startsWith('glycin-'))
+            children.push(`${pid} ${name}`);
     }
     return children;
 }
