@@ -241,16 +241,7 @@ export class UsageStore implements EntrySource {
 
     /** The entry's fields, into `into` (for merging one store into another). */
     read(entry: number, into: EntryValues): EntryValues {
-        into.time = this.time[entry] ?? 0;
-        into.input = this.input[entry] ?? 0;
-        into.output = this.output[entry] ?? 0;
-        into.cacheWrite = this.cacheWrite[entry] ?? 0;
-        into.cacheRead = this.cacheRead[entry] ?? 0;
-        into.cost = this.cost[entry] ?? Number.NaN;
-        into.model = this.models[this.model[entry] ?? 0] ?? '';
-        into.file = this.file[entry] ?? 0;
-        into.flags = this.flags[entry] ?? 0;
-        return into;
+        return readEntry(this, this.models, entry, into);
     }
 
     /** The entry's key bytes; null for an entry without a key. */
@@ -336,6 +327,23 @@ export interface EntrySource {
  * The entries of a store's bytes (toBytes), read where they lie: for merging a helper's
  * share, which needs neither a hash table nor a copy.
  */
+/** The value columns a store and stored entries both hold. */
+type ValueColumns = Pick<StoredColumns, 'time' | 'input' | 'output' | 'cacheWrite' | 'cacheRead' | 'cost' | 'model' | 'file' | 'flags'>;
+
+/** Entry `entry` of `c` into `into` (for merging one store into another). */
+function readEntry(c: ValueColumns, models: readonly string[], entry: number, into: EntryValues): EntryValues {
+    into.time = c.time[entry] ?? 0;
+    into.input = c.input[entry] ?? 0;
+    into.output = c.output[entry] ?? 0;
+    into.cacheWrite = c.cacheWrite[entry] ?? 0;
+    into.cacheRead = c.cacheRead[entry] ?? 0;
+    into.cost = c.cost[entry] ?? Number.NaN;
+    into.model = models[c.model[entry] ?? 0] ?? '';
+    into.file = c.file[entry] ?? 0;
+    into.flags = c.flags[entry] ?? 0;
+    return into;
+}
+
 /** The columns of stored entries, viewed where they lie. */
 export interface StoredColumns {
     time: Float64Array;
@@ -392,17 +400,7 @@ export class StoredEntries implements EntrySource {
     }
 
     read(entry: number, into: EntryValues): EntryValues {
-        const c = this.columns;
-        into.time = c.time[entry] ?? 0;
-        into.input = c.input[entry] ?? 0;
-        into.output = c.output[entry] ?? 0;
-        into.cacheWrite = c.cacheWrite[entry] ?? 0;
-        into.cacheRead = c.cacheRead[entry] ?? 0;
-        into.cost = c.cost[entry] ?? Number.NaN;
-        into.model = this.models[c.model[entry] ?? 0] ?? '';
-        into.file = c.file[entry] ?? 0;
-        into.flags = c.flags[entry] ?? 0;
-        return into;
+        return readEntry(this.columns, this.models, entry, into);
     }
 
     key(entry: number): Uint8Array | null {
