@@ -140,8 +140,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const asked = command.providers;
     const chosen = providers.filter(p => asked === null ? settings.get(enabledKey(p.id)) : asked.includes(p.id));
-    // The rate-limit pauses are the extension's too: a status bar polling `status` every minute
-    // must not hit an endpoint that asked us to wait. `show` is a person asking: it may go past.
+    // The rate-limit pauses and failure back-offs are the extension's too: a status bar polling
+    // `status` every minute must not hit an endpoint that asked us to wait or keeps failing.
+    // `show` is a person asking: it may go past (at most every few seconds, see BackoffGate).
     const gate = new BackoffGate();
     const cache = new SnapshotCache(env.cacheDir);
     await cache.restorePauses(gate, env.now(), null);

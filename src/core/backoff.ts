@@ -2,15 +2,18 @@
 // token fingerprints, so a 429 for one account never delays another. No pause lasts more than a
 // day, whatever a server or a saved file says.
 //
-// Two kinds of pause: a rate limit (429) pauses the whole token and is shared with other
-// processes through the pause file; a failed request (5xx, timeout, no network, a web page, a
-// refused token…) backs off that account's endpoint only, in memory: 2 minutes, doubling up to
-// 30, so an outage costs a few requests an hour instead of one per refresh. A success ends either.
-// A refresh the user asks for goes through a failure's back-off, at most once per
-// MANUAL_RETRY_GAP_MS.
+// Two kinds of pause: a rate limit (429) pauses the whole token; a failed request (5xx, timeout,
+// no network, a web page, a refused token…) backs off that account's endpoint only: 2 minutes,
+// doubling up to 30, so an outage costs a few requests an hour instead of one per refresh. A
+// success ends either. Both are shared with our other processes through the pause file: a status
+// bar running the CLI every minute, the Shell and a restarted Shell all leave alone an endpoint
+// that any of them was told to leave alone. A refresh the user asks for goes through either, at
+// most once per MANUAL_RETRY_GAP_MS, counted from the last request that was refused or failed
+// (automatic or not): clicking Refresh again and again never turns into a burst.
 
-import type {ProviderError} from './errors.js';
-import {clampPause} from './time.js';
+import {isErrorKind, ProviderError, type ErrorKind} from './errors.js';
+import {isObject} from './json.js';
+import {DAY_MS, clampPause} from './time.js';
 
 const MINUTE = 60_000;
 /** First pause after a 429 without Retry-After; doubles on each repeat. */
@@ -23,8 +26,12 @@ const RATE_LIMIT_MAX = 2 * 60 * MINUTE;
 export const FAILURE_BASE_MS = 2 * MINUTE;
 /** The longest back-off after failures: an outage that ends is noticed within half an hour (or at Refresh). */
 export const FAILURE_MAX_MS = 30 * MINUTE;
-/** A refresh the user asks for passes a failure's back-off at most this often per endpoint. */
+/** A refresh the user asks for passes a pause or a back-off at most this often per token or endpoint. */
 export const MANUAL_RETRY_GAP_MS = 10_000;
+/** A failure recorded longer ago than this says nothing about the endpoint now: other processes forget it. */
+const FAILURE_MEMORY_MS = DAY_MS;
+/** Longest error text taken back from the pause file (ours are a sentence or two). */
+const MAX_SAVED_TEXT = 2000;
 
 /** `base`, doubled for each strike after the first, at most `max`: the one back-off rule. */
 export function doubling(base: number, strikes: number, max: number): number {
@@ -42,24 +49,52 @@ interface FailureState {
     error: ProviderError;
 }
 
+/** A token paused after a 429. */
 export interface GateState {
     blockedUntil: number;
     strikes: number;
+    /**
+     * When the last 429 came: a success of a request sent before it does not end the pause, and
+     * a manual refresh passes once it is MANUAL_RETRY_GAP_MS old. 0 when unknown (an older file).
+     */
+    limitedAt: number;
+}
+
+/** An endpoint's back-off as the pause file holds it: the error as plain text. */
+export interface SavedFailure extends Omit<FailureState, 'error'> {
+    error: {kind: ErrorKind; message: string; hint: string};
+}
+
+/** What the pause file holds: the tokens paused after a 429, and the endpoints backing off after failures. */
+export interface SharedPauses {
+    version: 2;
+    rateLimits: Record<string, GateState>;
+    failures: Record<string, SavedFailure>;
+}
+
+/**
+ * Tokens and endpoints a success here ended, each with when that request was sent: a pause or
+ * back-off another process recorded before then is over; one recorded after it is not.
+ */
+export interface Cleared {
+    rateLimits: Record<string, number>;
+    failures: Record<string, number>;
 }
 
 export class BackoffGate {
     private readonly _states = new Map<string, GateState>();
-    /** Endpoints backing off after failures; in memory only (a new process may try at once). */
     private readonly _failures = new Map<string, FailureState>();
-    /** When each pause recorded here began (pauses restored from the file have none). */
-    private readonly _limitedAt = new Map<string, number>();
-    /** Keys whose pause ended in a success here, so that a shared pause file forgets them too. */
-    private readonly _cleared = new Set<string>();
+    private readonly _cleared: Cleared = {rateLimits: {}, failures: {}};
 
-    /** Epoch ms before which automatic requests for `key` must not be sent, or null. */
-    blockedUntil(key: string, now: number): number | null {
+    /**
+     * Epoch ms before which requests for `key` must not be sent, or null. A request the user
+     * asked for (`manual`) may go once the last 429 is MANUAL_RETRY_GAP_MS old.
+     */
+    blockedUntil(key: string, now: number, manual = false): number | null {
         const state = this._states.get(key);
-        return state && state.blockedUntil > now ? state.blockedUntil : null;
+        if (state === undefined || state.blockedUntil <= now || (manual && now - state.limitedAt >= MANUAL_RETRY_GAP_MS))
+            return null;
+        return state.blockedUntil;
     }
 
     /**
@@ -67,7 +102,7 @@ export class BackoffGate {
      * a day; otherwise the pause doubles from 5 minutes up to 2 hours. A pause is never shortened.
      */
     recordRateLimit(key: string, now: number, retryAt: number | null): number {
-        const state = this._states.get(key) ?? {blockedUntil: 0, strikes: 0};
+        const state = this._states.get(key) ?? {blockedUntil: 0, strikes: 0, limitedAt: 0};
         state.strikes = Math.min(state.strikes + 1, 32);
         // A server that keeps answering 429 is asked less and less often, whatever Retry-After says:
         // the first one is honoured as sent, a repeat waits at least the doubled pause of the strike before.
@@ -76,24 +111,27 @@ export class BackoffGate {
         const until = retryAt !== null && retryAt > now
             ? (state.strikes > 1 ? Math.max(retryAt, now + repeated) : retryAt) : now + backoff;
         state.blockedUntil = clampPause(Math.max(state.blockedUntil, until), now);
+        state.limitedAt = now;
         this._states.set(key, state);
-        this._limitedAt.set(key, now);
-        this._cleared.delete(key);
         return state.blockedUntil;
     }
 
     /**
-     * A 2xx for `key` (the token) at `endpoint`, of a request sent at `sentAt`: ends the endpoint's
-     * back-off, and the token's rate-limit pause unless that 429 came in after the request went
-     * out (another report of the same round, read side by side, says nothing about the limit).
+     * A 2xx for `key` (the token) at `endpoint`, of a request sent at `sentAt`, whose answer was
+     * accepted: ends the endpoint's back-off, and the token's rate-limit pause unless that 429
+     * came in after the request went out (another report of the same round, read side by side,
+     * says nothing about the limit).
      */
     recordSuccess(key: string, endpoint: string | null = null, sentAt = Infinity): void {
-        if (sentAt > (this._limitedAt.get(key) ?? -Infinity) && this._states.delete(key)) {
-            this._limitedAt.delete(key);
-            this._cleared.add(key);
+        const state = this._states.get(key);
+        if (state === undefined || sentAt > state.limitedAt) {
+            this._states.delete(key);
+            this._cleared.rateLimits[key] = Math.max(this._cleared.rateLimits[key] ?? -Infinity, sentAt);
         }
-        if (endpoint !== null)
+        if (endpoint !== null) {
             this._failures.delete(endpoint);
+            this._cleared.failures[endpoint] = Math.max(this._cleared.failures[endpoint] ?? -Infinity, sentAt);
+        }
     }
 
     /**
@@ -123,57 +161,131 @@ export class BackoffGate {
         return {error: state.error, until: state.until};
     }
 
-    /** Keys whose pause a success ended since the gate was made (for mergePauses()). */
-    cleared(): string[] {
-        return [...this._cleared];
-    }
-
-    /** The pauses still running, to keep across restarts (keys are token fingerprints, not tokens). */
-    pauses(now: number): Record<string, GateState> {
-        return Object.fromEntries([...this._states].filter(([, state]) => state.blockedUntil > now));
+    /** What successes here ended since the gate was made (for mergePauses()). */
+    cleared(): Cleared {
+        return {rateLimits: {...this._cleared.rateLimits}, failures: {...this._cleared.failures}};
     }
 
     /**
-     * Takes back pauses saved by pauses() (by this process or another one); anything malformed
-     * or over is ignored, a pause longer than a day is cut to a day, a longer pause known here wins.
+     * The pauses and back-offs to share with other processes and keep across restarts (keys are
+     * token fingerprints, not tokens). Back-offs that are over stay a while: their strikes make
+     * the next failure's back-off longer in whichever process sees it.
+     */
+    shared(now: number): SharedPauses {
+        return {
+            version: 2,
+            rateLimits: Object.fromEntries([...this._states].filter(([, state]) => state.blockedUntil > now)
+                .map(([key, state]) => [key, {...state}])),
+            failures: Object.fromEntries([...this._failures].filter(([, state]) => state.failedAt > now - FAILURE_MEMORY_MS)
+                .map(([endpoint, {error, ...state}]) => [endpoint, {...state, error: {kind: error.kind, message: error.message, hint: error.hint}}])),
+        };
+    }
+
+    /**
+     * Takes back what shared() saved (in this process or another one): anything malformed or
+     * over is ignored, a pause longer than a day is cut to a day, a longer pause or a later
+     * failure known here wins, and what a success here ended since is not taken back.
      */
     restore(saved: unknown, now: number): void {
-        for (const [key, state] of Object.entries(validPauses(saved, now))) {
+        const {rateLimits, failures} = validPauses(saved, now);
+        for (const [key, state] of Object.entries(rateLimits)) {
             const known = this._states.get(key);
-            if (known === undefined || known.blockedUntil < state.blockedUntil)
-                this._states.set(key, state);
+            if ((this._cleared.rateLimits[key] ?? -Infinity) <= state.limitedAt &&
+                (known === undefined || known.blockedUntil < state.blockedUntil))
+                this._states.set(key, {...state, limitedAt: Math.max(state.limitedAt, known?.limitedAt ?? 0)});
+        }
+        for (const [endpoint, {error, ...state}] of Object.entries(failures)) {
+            const known = this._failures.get(endpoint);
+            if ((this._cleared.failures[endpoint] ?? -Infinity) <= state.failedAt &&
+                (known === undefined || known.failedAt < state.failedAt)) {
+                this._failures.set(endpoint, {...state, attemptedAt: Math.max(state.attemptedAt, known?.attemptedAt ?? -Infinity),
+                    error: new ProviderError(error.kind, error.message, error.hint)});
+            }
         }
     }
 }
 
-/** The running, well-formed pauses of saved JSON, each at most a day long from `now`. */
-export function validPauses(saved: unknown, now: number): Record<string, GateState> {
-    const valid: Record<string, GateState> = {};
-    if (typeof saved !== 'object' || saved === null || Array.isArray(saved))
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const strikesOf = (strikes: number): number => Math.max(1, Math.min(32, Math.round(strikes)));
+
+/** A saved rate-limit pause still running, at most a day long from `now`; null when malformed or over. */
+function validRateLimit(value: unknown, now: number): GateState | null {
+    if (!isObject(value))
+        return null;
+    const {blockedUntil, strikes, limitedAt} = value;
+    if (typeof blockedUntil !== 'number' || !isFiniteNumber(strikes) || !(blockedUntil > now))
+        return null;
+    return {blockedUntil: clampPause(blockedUntil, now), strikes: strikesOf(strikes),
+        limitedAt: isFiniteNumber(limitedAt) ? Math.max(0, Math.min(limitedAt, now)) : 0};
+}
+
+/** A saved back-off recorded within FAILURE_MEMORY_MS, its times no later than `now` allows; null when malformed. */
+function validFailure(value: unknown, now: number): SavedFailure | null {
+    const error = isObject(value) ? value['error'] : null;
+    if (!isObject(value) || !isObject(error))
+        return null;
+    const {until, strikes, failedAt, attemptedAt} = value;
+    const {kind, message, hint} = error;
+    if (!isFiniteNumber(until) || !isFiniteNumber(strikes) || !isFiniteNumber(failedAt) || !isFiniteNumber(attemptedAt) ||
+        !isErrorKind(kind) || typeof message !== 'string' || typeof hint !== 'string' || failedAt <= now - FAILURE_MEMORY_MS)
+        return null;
+    return {until: clampPause(until, now), strikes: strikesOf(strikes), failedAt: Math.min(failedAt, now),
+        attemptedAt: Math.min(attemptedAt, now),
+        error: {kind, message: message.slice(0, MAX_SAVED_TEXT), hint: hint.slice(0, MAX_SAVED_TEXT)}};
+}
+
+/**
+ * The well-formed pauses and back-offs of a saved pause file (an older file holds only
+ * rate-limit pauses, keyed at its top level).
+ */
+export function validPauses(saved: unknown, now: number): SharedPauses {
+    const valid: SharedPauses = {version: 2, rateLimits: {}, failures: {}};
+    if (!isObject(saved))
         return valid;
-    for (const [key, value] of Object.entries(saved)) {
-        const {blockedUntil, strikes} = (typeof value === 'object' && value !== null ? value : {}) as Partial<GateState>;
-        if (typeof blockedUntil === 'number' && typeof strikes === 'number' && Number.isFinite(strikes) &&
-            blockedUntil > now)
-            valid[key] = {blockedUntil: clampPause(blockedUntil, now), strikes: Math.max(1, Math.min(32, Math.round(strikes)))};
+    const current = saved['version'] === 2;
+    const rateLimits = current ? saved['rateLimits'] : saved;
+    for (const [key, value] of Object.entries(isObject(rateLimits) ? rateLimits : {})) {
+        const state = validRateLimit(value, now);
+        if (state !== null)
+            valid.rateLimits[key] = state;
+    }
+    const failures = current ? saved['failures'] : null;
+    for (const [endpoint, value] of Object.entries(isObject(failures) ? failures : {})) {
+        const state = validFailure(value, now);
+        if (state !== null)
+            valid.failures[endpoint] = state;
     }
     return valid;
 }
 
 /**
  * What a pause file shared by several processes (the Shell and the CLI) holds after one of them
- * saves: the file's pauses, minus those this process saw end in a success, plus its own (the
- * later end wins).
+ * saves: the file's pauses and back-offs, minus those a success in this process ended, plus its
+ * own (the later end of a pause wins, and the later of two failures).
  */
-export function mergePauses(inFile: unknown, own: Record<string, GateState>, cleared: readonly string[],
-    now: number): Record<string, GateState> {
-    const merged = new Map(Object.entries(validPauses(inFile, now)).filter(([key]) => !cleared.includes(key)));
-    for (const [key, state] of Object.entries(validPauses(own, now))) {
-        const known = merged.get(key);
-        if (known === undefined || known.blockedUntil < state.blockedUntil)
-            merged.set(key, state);
+export function mergePauses(inFile: unknown, own: SharedPauses, cleared: Cleared, now: number): SharedPauses {
+    const file = validPauses(inFile, now);
+    const mine = validPauses(own, now);
+    const merged: SharedPauses = {version: 2, rateLimits: {}, failures: {}};
+    for (const [key, state] of Object.entries(file.rateLimits)) {
+        if ((cleared.rateLimits[key] ?? -Infinity) <= state.limitedAt)
+            merged.rateLimits[key] = state;
     }
-    return Object.fromEntries(merged);
+    for (const [key, state] of Object.entries(mine.rateLimits)) {
+        const known = merged.rateLimits[key];
+        if (known === undefined || known.blockedUntil < state.blockedUntil)
+            merged.rateLimits[key] = state;
+    }
+    for (const [endpoint, state] of Object.entries(file.failures)) {
+        if ((cleared.failures[endpoint] ?? -Infinity) <= state.failedAt)
+            merged.failures[endpoint] = state;
+    }
+    for (const [endpoint, state] of Object.entries(mine.failures)) {
+        const known = merged.failures[endpoint];
+        if (known === undefined || known.failedAt <= state.failedAt)
+            merged.failures[endpoint] = state;
+    }
+    return merged;
 }
 
 /**

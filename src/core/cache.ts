@@ -1,6 +1,7 @@
 // The last good snapshots, kept in the user cache (0600) so the menu has something to show
-// right after login or while a provider is failing; and the rate-limit pauses, in a file of
-// their own that the Shell and the CLI share, so that neither hits an endpoint that asked to wait.
+// right after login or while a provider is failing; and the rate-limit pauses and failure
+// back-offs, in a file of their own that the Shell and the CLI share, so that neither hits an
+// endpoint that asked to wait or keeps failing.
 
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
@@ -25,7 +26,7 @@ function isCachedSnapshot(value: unknown): value is UsageSnapshot {
 
 export class SnapshotCache {
     readonly path: string;
-    /** Rate-limit pauses (keys are token fingerprints), shared by every process of ours. */
+    /** Rate-limit pauses and failure back-offs (keyed by token fingerprints), shared by every process of ours. */
     readonly pausesPath: string;
 
     constructor(cacheDir: string) {
@@ -53,12 +54,12 @@ export class SnapshotCache {
     }
 
     /**
-     * Merges `gate`'s pauses into the shared file: the file's own stay unless this process saw
-     * them end in a success; the later end of a pause wins. A write between our read and our
-     * write is lost at worst for one pause, which its next 429 records again.
+     * Merges `gate`'s pauses and back-offs into the shared file: the file's own stay unless this
+     * process saw them end in a success; the later end of a pause wins. A write between our read
+     * and our write is lost at worst for one pause, which its next 429 or failure records again.
      */
     async savePauses(gate: BackoffGate, now: number, cancellable: Gio.Cancellable | null): Promise<void> {
-        const merged = mergePauses(await readJson(this.pausesPath, cancellable), gate.pauses(now), gate.cleared(), now);
+        const merged = mergePauses(await readJson(this.pausesPath, cancellable), gate.shared(now), gate.cleared(), now);
         await ensureDirectory(GLib.path_get_dirname(this.pausesPath), cancellable);
         await writePrivateFile(this.pausesPath, JSON.stringify(merged), cancellable);
     }

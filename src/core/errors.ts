@@ -4,23 +4,31 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-export type ErrorKind =
-    | 'not-configured'
-    | 'expired'
-    | 'scope'
-    | 'auth'
-    | 'rate-limited'
-    | 'network'
+/** Every kind of error, so that one read back from a file can be checked. */
+const ERROR_KINDS = [
+    'not-configured',
+    'expired',
+    'scope',
+    'auth',
+    'rate-limited',
+    'network',
     /** No whole answer within the deadline (a stalled or trickling server). */
-    | 'timeout'
+    'timeout',
     /** An answer larger than any real one: not read to the end. */
-    | 'too-large'
+    'too-large',
     /** A redirect on a request carrying credentials: not followed, so they stay with their origin. */
-    | 'redirect'
-    | 'server'
-    | 'parse'
+    'redirect',
+    'server',
+    'parse',
     /** A bug of ours in one provider; the others carry on. */
-    | 'internal';
+    'internal',
+] as const;
+
+export type ErrorKind = typeof ERROR_KINDS[number];
+
+export function isErrorKind(value: unknown): value is ErrorKind {
+    return (ERROR_KINDS as readonly unknown[]).includes(value);
+}
 
 export class ProviderError extends Error {
     readonly kind: ErrorKind;

@@ -26,7 +26,7 @@ export interface FetchContext {
     env: Environment;
     gate: BackoffGate;
     cancellable: Gio.Cancellable;
-    /** True when the user asked for this refresh; it may bypass a rate-limit pause. */
+    /** True when the user asked for this refresh; it may pass a pause or back-off (see gatedRequest). */
     manual: boolean;
 }
 
@@ -132,14 +132,14 @@ export interface GateOptions {
  * Sends a request unless `key` (the token) is paused after a rate limit or its endpoint backs
  * off after failures, records 429s, failures and successes in the gate, and turns every non-2xx
  * status into a typed error. While an endpoint backs off, its last error is shown again, with
- * when the next automatic try is; a refresh the user asked for goes through both pauses (a
- * failure's at most every MANUAL_RETRY_GAP_MS).
+ * when the next automatic try is; a refresh the user asked for goes through both pauses, at most
+ * every MANUAL_RETRY_GAP_MS.
  */
 export async function gatedRequest(ctx: FetchContext, key: string, request: HttpRequest,
     hints: StatusHints, options: GateOptions = {}): Promise<HttpResponse> {
     const now = ctx.env.now();
-    const blockedUntil = ctx.gate.blockedUntil(key, now);
-    if (blockedUntil !== null && !ctx.manual)
+    const blockedUntil = ctx.gate.blockedUntil(key, now, ctx.manual);
+    if (blockedUntil !== null)
         throw rateLimitedError(blockedUntil);
     const endpoint = `${key} ${options.endpoint ?? withoutQuery(request.url)}`;
     const backingOff = ctx.gate.backingOff(endpoint, now, ctx.manual);
@@ -177,15 +177,14 @@ function checkedResponse(ctx: FetchContext, {key, endpoint, sentAt}: Sent, reque
         throw rateLimitedError(retryAt);
     }
     if (response.status >= 200 && response.status < 300) {
-        const ends = options.endsBackoff !== false;
-        if (ends)
-            ctx.gate.recordSuccess(key, null, sentAt);
+        // Only an answer that is what was asked for ends a pause: a captive portal's page or a cut
+        // body comes with a 200 too, and says nothing about the token or the endpoint.
         if (options.body === 'text' ? /^\s*(<|$)/.test(response.fullText.slice(0, 1000)) : response.body === undefined)
             throw notJsonError(response);
         const refused = options.accept?.(response) ?? null;
         if (refused !== null)
             throw refused;
-        if (ends)
+        if (options.endsBackoff !== false)
             ctx.gate.recordSuccess(key, endpoint, sentAt);
         return response;
     }

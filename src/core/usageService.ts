@@ -2,8 +2,8 @@
 // its own, against its own deadline, and publishes as soon as it settles: one provider's bug,
 // stall or slowness never holds back another's data or the manual Refresh. Keeps the last good
 // data (marked stale) when a refresh fails, holds every published value to sane bounds, and
-// persists the data and the rate-limit pauses. Owns every source, monitor and cancellable it
-// creates; destroy() ends them.
+// persists the data, the rate-limit pauses and the failure back-offs. Owns every source,
+// monitor and cancellable it creates; destroy() ends them.
 
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
@@ -160,7 +160,7 @@ export class UsageService {
     async refresh(manual: boolean): Promise<void> {
         if (this._destroyed)
             return;
-        // Pauses the CLI (or another session) recorded since the last refresh apply here too.
+        // Pauses and back-offs the CLI (or another session) recorded since the last refresh apply here too.
         await this._restorePauses();
         const providers = this._options.providers.filter(p => this._enabled.has(p.id));
         await Promise.all(providers.map(provider => this._request(provider, manual)));

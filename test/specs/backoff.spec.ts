@@ -78,7 +78,7 @@ describe('BackoffGate after failed requests', () => {
         expect(pauses).toEqual([2, 4, 8, 16, 30, 30, 30]);
         expect(gate.backingOff('k /other', now, false)).toBeNull();
         expect(gate.blockedUntil('k', now)).withContext('a failure is no rate limit').toBeNull();
-        expect(gate.pauses(now)).withContext('and is not shared with other processes').toEqual({});
+        expect(gate.shared(now).rateLimits).toEqual({});
     });
 
     it('counts the requests of one round once: reports read side by side that fail together', () => {
@@ -110,6 +110,17 @@ describe('BackoffGate after failed requests', () => {
         gate.recordSuccess('k', null, later + 1);
         expect(gate.blockedUntil('k', later + 1)).withContext('a request sent after it').toBeNull();
     });
+    it('lets a manual refresh through a 429 pause at most once per MANUAL_RETRY_GAP_MS, counted from the last 429', () => {
+        const gate = new BackoffGate();
+        gate.recordRateLimit('k', now, now + 60 * MINUTE);
+        expect(gate.blockedUntil('k', now + 1000, true)).withContext('a click right after the 429').toBe(now + 60 * MINUTE);
+        expect(gate.blockedUntil('k', now + MANUAL_RETRY_GAP_MS, true)).withContext('a few seconds later').toBeNull();
+        expect(gate.blockedUntil('k', now + MANUAL_RETRY_GAP_MS, false)).withContext('an automatic refresh').toBe(now + 60 * MINUTE);
+        // The click's request was refused again: the next click waits its few seconds too.
+        gate.recordRateLimit('k', now + MANUAL_RETRY_GAP_MS, now + 60 * MINUTE);
+        expect(gate.blockedUntil('k', now + MANUAL_RETRY_GAP_MS + 1000, true)).not.toBeNull();
+        expect(gate.blockedUntil('k', now + 2 * MANUAL_RETRY_GAP_MS, true)).toBeNull();
+    });
 });
 
 describe('BackoffGate across restarts', () => {
@@ -120,18 +131,44 @@ describe('BackoffGate across restarts', () => {
         gate.recordRateLimit('running', now, now + 60_000);
         gate.recordRateLimit('over', now - 10 * MINUTE, now - 1);
         const restored = new BackoffGate();
-        restored.restore(JSON.parse(JSON.stringify(gate.pauses(now))), now);
+        restored.restore(JSON.parse(JSON.stringify(gate.shared(now))), now);
         expect(restored.blockedUntil('running', now)).toBe(now + 60_000);
         expect(restored.blockedUntil('over', now)).toBeNull();
         // The strike count survives too: the next 429 doubles from where it was.
         expect(restored.recordRateLimit('running', now + 60_000, null)).toBe(now + 60_000 + 10 * MINUTE);
     });
 
+    it('keeps a failure back-off across processes: a restarted one backs off as the one that failed, and doubles on', () => {
+        const error = new ProviderError('server', 'The server had a problem (503).', 'Try later.');
+        const gate = new BackoffGate();
+        gate.recordFailure('k /usage', now, now, error);
+        const until = gate.recordFailure('k /usage', now + 2 * MINUTE, now + 2 * MINUTE, error);
+        const restored = new BackoffGate();
+        restored.restore(JSON.parse(JSON.stringify(gate.shared(now + 3 * MINUTE))), now + 3 * MINUTE);
+        const backingOff = restored.backingOff('k /usage', now + 3 * MINUTE, false);
+        expect(backingOff?.until).toBe(until);
+        expect([backingOff?.error.kind, backingOff?.error.message, backingOff?.error.hint]).toEqual(['server', error.message, error.hint]);
+        expect(restored.backingOff('k /usage', now + 3 * MINUTE, true)).withContext('the last request is a minute old').toBeNull();
+        expect(restored.recordFailure('k /usage', until, until, error)).withContext('the third failed round').toBe(until + 8 * MINUTE);
+        expect(restored.blockedUntil('k', now)).withContext('a failure is no rate limit').toBeNull();
+    });
+
+    it('merges back-offs: the later failure wins, one a success here ended goes, one recorded after that success stays', () => {
+        const error = {kind: 'server' as const, message: 'The server had a problem (503).', hint: 'Try later.'};
+        const failure = (failedAt: number): {until: number; strikes: number; failedAt: number; attemptedAt: number; error: typeof error} =>
+            ({until: failedAt + 2 * MINUTE, strikes: 1, failedAt, attemptedAt: failedAt, error});
+        const inFile = {version: 2, rateLimits: {}, failures: {'k /a': failure(now - 10), 'k /b': failure(now - 10), 'k /c': failure(now - 10),
+            'k /old': failure(now - 2 * 86_400_000), 'k /broken': {...failure(now), error: {kind: 'nonsense'}}}};
+        const own = {version: 2 as const, rateLimits: {}, failures: {'k /a': failure(now)}};
+        const merged = mergePauses(inFile, own, {rateLimits: {}, failures: {'k /b': now - 5, 'k /c': now - 20}}, now);
+        expect(merged.failures).toEqual({'k /a': failure(now), 'k /c': failure(now - 10)});
+    });
+
     it('ignores anything malformed', () => {
         const gate = new BackoffGate();
         gate.restore({a: {blockedUntil: 'soon', strikes: 1}, b: null, c: 7}, now);
         gate.restore('garbage', now);
-        expect(gate.pauses(now)).toEqual({});
+        expect(gate.shared(now)).toEqual({version: 2, rateLimits: {}, failures: {}});
     });
 });
 
@@ -147,10 +184,13 @@ describe('pauses within bounds', () => {
     });
 
     it('merges a shared pause file: other processes\' pauses stay, ended ones go, the later end wins', () => {
+        // A file of an older version: pauses only, at its top level, without when their 429 came.
         const inFile = {a: {blockedUntil: now + 1000, strikes: 1}, b: {blockedUntil: now + 5000, strikes: 2}, old: {blockedUntil: now - 1, strikes: 1}};
-        expect(mergePauses(inFile, {a: {blockedUntil: now + 9000, strikes: 2}}, ['b'], now))
-            .toEqual({a: {blockedUntil: now + 9000, strikes: 2}});
-        expect(mergePauses('garbage', {}, [], now)).toEqual({});
+        const own = {version: 2 as const, rateLimits: {a: {blockedUntil: now + 9000, strikes: 2, limitedAt: now}}, failures: {}};
+        expect(mergePauses(inFile, own, {rateLimits: {b: now - 1}, failures: {}}, now))
+            .toEqual({version: 2, rateLimits: {a: {blockedUntil: now + 9000, strikes: 2, limitedAt: now}}, failures: {}});
+        const none = {version: 2 as const, rateLimits: {}, failures: {}};
+        expect(mergePauses('garbage', none, {rateLimits: {}, failures: {}}, now)).toEqual(none);
     });
 });
 

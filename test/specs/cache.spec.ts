@@ -83,7 +83,7 @@ describe('SnapshotCache', () => {
             await cache.restorePauses(again, now, null);
             expect(again.blockedUntil('a', now)).toBeNull();
             expect(again.blockedUntil('absurd', now)).toBe(now + 24 * HOUR);
-            expect(again.pauses(now)['over']).toBeUndefined();
+            expect(again.shared(now).rateLimits['over']).toBeUndefined();
         });
     });
 });

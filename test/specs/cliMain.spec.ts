@@ -5,7 +5,7 @@ import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.
 import {ShareHelper, mergeShare, readShare} from '../../src/core/logs/claudeShare.js';
 import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
-import {makeTempDir, writeFile} from '../support/helpers.js';
+import {makeTempDir, readFile, writeFile} from '../support/helpers.js';
 import {assistantLine} from '../support/logLines.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
@@ -60,6 +60,36 @@ describe('the CLI, run as a program', () => {
         expect(status).toBe(0);
         expect((JSON.parse(stdout.trim()) as {text: string; class: string}))
             .toEqual(jasmine.objectContaining({text: '5h 72% · 7d 22%', class: 'warning'}));
+    });
+
+    it('status keeps to a 429 pause an earlier run recorded, the extension\'s pause file, and is no manual refresh', async () => {
+        server.route('api.anthropic.com/api/oauth/usage', {status: 429, body: {error: 'rate_limited'}, headers: {'Retry-After': '3600'}});
+        const usage = (): number => server.requestsTo('api.anthropic.com/api/oauth/usage').length;
+        expect((await cli(['status', '--provider', 'claude'], home, server.baseUrl)).status).toBe(1);
+        expect(usage()).toBe(1);
+        expect((await cli(['status', '--provider', 'claude'], home, server.baseUrl)).status).toBe(1);
+        expect(usage()).withContext('the next run of a status bar').toBe(1);
+        // An hour later in the pause file's terms (its 429 long past): a manual refresh would go now, status still must not.
+        const pausesPath = `${home}/.cache/ai-usage-meter/rate-limits.json`;
+        const pauses = JSON.parse(readFile(pausesPath)) as {rateLimits: Record<string, {limitedAt: number}>};
+        for (const pause of Object.values(pauses.rateLimits))
+            pause.limitedAt -= 3_600_000;
+        writeFile(pausesPath, JSON.stringify(pauses));
+        expect((await cli(['status', '--provider', 'claude'], home, server.baseUrl)).status).toBe(1);
+        expect(usage()).withContext('status is no manual refresh').toBe(1);
+        await cli(['show', '--provider', 'claude'], home, server.baseUrl);
+        expect(usage()).withContext('show is a person asking').toBe(2);
+    });
+
+    it('status backs off an endpoint that failed in an earlier run', async () => {
+        server.route('api.anthropic.com/api/oauth/usage', {status: 503, body: '<h1>upstream trouble</h1>'});
+        const usage = (): number => server.requestsTo('api.anthropic.com/api/oauth/usage').length;
+        expect((await cli(['status', '--provider', 'claude'], home, server.baseUrl)).status).toBe(1);
+        expect(usage()).toBe(1);
+        const again = await cli(['status', '--provider', 'claude'], home, server.baseUrl);
+        expect(again.status).toBe(1);
+        expect(usage()).withContext('the next run of a status bar').toBe(1);
+        expect(again.stdout).toContain('The server had a problem (503).');
     });
 
     it('doctor says what it found, with fixes, and never prints a token', async () => {

@@ -5,7 +5,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {BackoffGate} from '../../src/core/backoff.js';
+import {BackoffGate, MANUAL_RETRY_GAP_MS} from '../../src/core/backoff.js';
 import {emptySnapshot} from '../../src/core/contract.js';
 import {ProviderError, cancelledError} from '../../src/core/errors.js';
 import type {HttpClient, HttpResponse} from '../../src/core/http.js';
@@ -161,13 +161,44 @@ describe('gatedRequest()', () => {
 
     it('lets a manual refresh through a pause, and a success ends the pause', async () => {
         gate.recordRateLimit(KEY, env.clock, env.clock + 60 * MINUTE);
-        env.clock += 1; // the request goes out after the 429 (one that was under way when it came would not end it)
+        env.clock += MANUAL_RETRY_GAP_MS; // the click comes a few seconds after the 429
         answer({status: 200, body: {used: 3}});
         expect((await send(HINTS, {manual: true})).body).toEqual({used: 3});
         expect(server.requestsTo(USAGE).length).toBe(1);
         expect(gate.blockedUntil(KEY, env.clock)).toBeNull();
         expect((await send()).body).toEqual({used: 3});
     });
+
+    it('lets manual refreshes through a 429 pause at most once per MANUAL_RETRY_GAP_MS', async () => {
+        answer({status: 429, body: {error: 'rate_limited'}, headers: {'Retry-After': '3600'}});
+        await failure();
+        env.clock += 1000;
+        expect((await failure(HINTS, {manual: true})).kind).withContext('a click a second after the 429').toBe('rate-limited');
+        expect(server.requestsTo(USAGE).length).toBe(1);
+        env.clock += MANUAL_RETRY_GAP_MS;
+        await failure(HINTS, {manual: true});
+        expect(server.requestsTo(USAGE).length).withContext('a click some seconds later').toBe(2);
+        for (let click = 0; click < 5; click++) {
+            env.clock += 1000;
+            expect((await failure(HINTS, {manual: true})).kind).toBe('rate-limited');
+        }
+        expect(server.requestsTo(USAGE).length).withContext('clicks a second apart').toBe(2);
+    });
+
+    for (const [name, route] of [['a web page', {status: 200, body: '<!DOCTYPE html><title>Sign in to the Wi-Fi</title>'}],
+        ['cut JSON', {status: 200, body: '{"used": 4'}], ['an empty answer', {status: 200, body: ''}]] as const) {
+        it(`keeps a 429 pause and a failure back-off through a 200 with ${name}`, async () => {
+            gate.recordRateLimit(KEY, env.clock, env.clock + 60 * MINUTE);
+            const endpoint = `${KEY} https://${USAGE}`;
+            gate.recordFailure(endpoint, env.clock, env.clock, new ProviderError('server', 'The server had a problem (503).', 'Later.'));
+            env.clock += MANUAL_RETRY_GAP_MS;
+            answer(route);
+            await failure(HINTS, {manual: true});
+            expect(server.requestsTo(USAGE).length).withContext('the click went through').toBe(1);
+            expect(gate.blockedUntil(KEY, env.clock)).withContext('the token is still paused').toBe(env.clock - MANUAL_RETRY_GAP_MS + 60 * MINUTE);
+            expect(gate.backingOff(endpoint, env.clock, false)).withContext('the endpoint still backs off').not.toBeNull();
+        });
+    }
 
     it('rejects with CANCELLED, not a ProviderError, when cancelled', async () => {
         answer({status: 200, body: {}, delayMs: 2000});

@@ -242,6 +242,30 @@ describe('UsageService', () => {
         expect(blocked).toBe(env.clock + 3_600_000);
     });
 
+    it('keeps a failure back-off across a restart, so a new session does not try a failing endpoint at once', async () => {
+        const cache = new SnapshotCache(env.cacheDir);
+        service.destroy();
+        service = makeService(cache);
+        const error = new ProviderError('server', 'The server had a problem (503).', 'This is usually temporary.');
+        let until = 0;
+        provider.answer = ctx => {
+            until = ctx.gate.recordFailure('token-fingerprint /usage', env.clock, env.clock, error);
+            return Promise.resolve([snapshot('a', 'alice', 1, 1)]);
+        };
+        await service.start(['claude'], 300);
+        service.destroy();
+        service = makeService(cache);
+        let backingOff = null as {error: ProviderError; until: number} | null;
+        provider.answer = ctx => {
+            backingOff = ctx.gate.backingOff('token-fingerprint /usage', env.clock, false);
+            return Promise.resolve([]);
+        };
+        env.clock += 60_000;
+        await service.start(['claude'], 300);
+        expect(backingOff?.until).toBe(until);
+        expect(backingOff?.error.message).toBe(error.message);
+    });
+
     it('refreshes when a watched credentials file changes, and stops watching on destroy', async () => {
         const path = `${home}/.claude/.credentials.json`;
         writeFile(path, '{}');
