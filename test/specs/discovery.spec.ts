@@ -2,10 +2,12 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {LogTree, logNames, logRoots} from '../../src/core/logs/discovery.js';
+import {LogScanner} from '../../src/core/logs/scanner.js';
 import {makeTempDir, testEnvironment, writeFile} from '../support/helpers.js';
-import {appendFile, removeTree} from '../support/logLines.js';
+import {appendFile, assistantLine, removeTree} from '../support/logLines.js';
 
 const join = (...parts: string[]): string => GLib.build_filenamev(parts);
+const link = (path: string, target: string): void => void Gio.File.new_for_path(path).make_symbolic_link(target, null);
 
 /** Resolves when a monitor of `dir` reports `path` (an event, not a sleep); rejects after 5 s. */
 function changeOf(dir: string, path: string): {seen: Promise<void>; stop: () => void} {
@@ -61,6 +63,38 @@ describe('log discovery', () => {
         expect([...listing.keys()]).toEqual([join(home, '.claude', 'projects', 'p', 'a.jsonl')]);
         expect([...listing.values()][0]?.size).toBe(4);
         expect([...listing.values()][0]?.identity).toMatch(/^\d+:\d+$/);
+    });
+
+    it('walks each folder once and follows no link below a root: every log is counted once, and the scan ends', async () => {
+        const env = testEnvironment(home);
+        const projects = join(home, '.claude', 'projects');
+        writeFile(join(projects, '-h-app', 'a.jsonl'), `${assistantLine({id: 'm1', requestId: 'r1', output: 7, time: env.clock - 60_000})}\n`);
+        link(join(projects, '-h-app', 'up'), '..'); // the link that once made a scan count a file 41 times
+        link(join(projects, 'self'), '.');
+        link(join(projects, '-h-app', 'b.jsonl'), 'a.jsonl');
+        // ~/.config/claude/projects, the first root, is a link to the second: one folder, walked once (as the first root).
+        GLib.mkdir_with_parents(join(home, '.config', 'claude'), 0o700);
+        link(join(home, '.config', 'claude', 'projects'), projects);
+        const first = join(home, '.config', 'claude', 'projects');
+        expect([...new LogTree(false, () => 0).listAll(logRoots(env)).keys()]).toEqual([join(first, '-h-app', 'a.jsonl')]);
+
+        const usage = await new LogScanner({env}).scan(null);
+        const claude = usage.sources.find(source => source.source === 'claude');
+        expect([claude?.files, claude?.today.output, claude?.today.entries]).toEqual([1, 7, 1]);
+
+        // A link made while the folders are watched is not followed either.
+        const tree = new LogTree(true, () => 0);
+        const loop = join(first, '-h-app', 'loop');
+        const change = changeOf(join(first, '-h-app'), loop);
+        try {
+            tree.listAll(logRoots(env));
+            link(loop, '..');
+            await change.seen;
+            expect([...tree.listChanged(logRoots(env))?.keys() ?? ['nothing listed']]).toEqual([]);
+        } finally {
+            change.stop();
+            tree.close();
+        }
     });
 
     it('tells which files changed through the folder monitors, and only while its listing is recent', async () => {

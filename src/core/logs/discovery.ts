@@ -54,33 +54,48 @@ export function logNames(root: Root, path: string, homeDir: string): {project: s
 
 const ATTRIBUTES = 'standard::name,standard::type,standard::size,unix::device,unix::inode';
 
-const listed = (root: Root, info: Gio.FileInfo): ListedFile => ({root, size: info.get_size(),
-    identity: `${info.get_attribute_uint32('unix::device')}:${info.get_attribute_uint64('unix::inode')}`});
+/** A file's or folder's device and inode: the same for every path that leads to it. */
+const identityOf = (info: Gio.FileInfo): string =>
+    `${info.get_attribute_uint32('unix::device')}:${info.get_attribute_uint64('unix::inode')}`;
 
-/** Every *.jsonl under `dir` (recursively), and every folder seen. */
-function findLogs(root: Root, dir: string, files: Listing, dirs: Set<string>): void {
+const listed = (root: Root, info: Gio.FileInfo): ListedFile => ({root, size: info.get_size(), identity: identityOf(info)});
+
+/**
+ * Every *.jsonl under `dir` (recursively), and every folder walked. Nothing below a root is
+ * reached through a symbolic link, and a folder already walked (`visited`, by device and
+ * inode: a root that is a link to another root, a bind mount) is not walked again: one `..`
+ * link under projects/ once made a scan walk the tree over and over and count a file 41 times.
+ */
+function findLogs(root: Root, dir: string, info: Gio.FileInfo, files: Listing, dirs: Set<string>, visited: Set<string>): void {
+    const identity = identityOf(info);
+    if (visited.has(identity))
+        return;
     let children: Gio.FileEnumerator;
     try {
-        // Links are not followed: one `..` link under projects/ would walk the tree again and again.
         children = Gio.File.new_for_path(dir).enumerate_children(ATTRIBUTES, Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
     } catch {
         return; // missing or unreadable: nothing to scan there
     }
+    visited.add(identity);
     dirs.add(dir);
-    for (let info = children.next_file(null); info !== null; info = children.next_file(null)) {
-        const path = `${dir}/${info.get_name()}`;
-        if (info.get_file_type() === Gio.FileType.DIRECTORY)
-            findLogs(root, path, files, dirs);
-        else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl') && !files.has(path))
-            files.set(path, listed(root, info));
+    for (let child = children.next_file(null); child !== null; child = children.next_file(null)) {
+        const path = `${dir}/${child.get_name()}`;
+        if (child.get_file_type() === Gio.FileType.DIRECTORY)
+            findLogs(root, path, child, files, dirs, visited);
+        else if (child.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl') && !files.has(path))
+            files.set(path, listed(root, child));
     }
     children.close(null);
 }
 
-/** A file's or folder's info; null when it is gone. */
-function queryInfo(path: string): Gio.FileInfo | null {
+/**
+ * A file's or folder's info; null when it is gone. A root is followed when it is a link (the
+ * user put the logs elsewhere); anything below it is not (see findLogs).
+ */
+function queryInfo(path: string, follow: boolean): Gio.FileInfo | null {
     try {
-        return Gio.File.new_for_path(path).query_info(ATTRIBUTES, Gio.FileQueryInfoFlags.NONE, null);
+        return Gio.File.new_for_path(path).query_info(ATTRIBUTES,
+            follow ? Gio.FileQueryInfoFlags.NONE : Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
     } catch {
         return null;
     }
@@ -108,8 +123,12 @@ export class LogTree {
     listAll(roots: readonly Root[]): Listing {
         const files: Listing = new Map();
         const dirs = new Set<string>();
-        for (const root of roots)
-            findLogs(root, root.path, files, dirs);
+        const visited = new Set<string>();
+        for (const root of roots) {
+            const info = queryInfo(root.path, true);
+            if (info?.get_file_type() === Gio.FileType.DIRECTORY)
+                findLogs(root, root.path, info, files, dirs, visited);
+        }
         this._monitor?.watch(dirs);
         this._listedAt = this._now();
         return files;
@@ -122,13 +141,14 @@ export class LogTree {
             return null;
         const files: Listing = new Map();
         const newDirs = new Set<string>();
+        const visited = new Set<string>();
         for (const path of changed) {
             const root = roots.find(r => path.startsWith(`${r.path}/`));
-            const info = root ? queryInfo(path) : null;
+            const info = root ? queryInfo(path, false) : null;
             if (!root || !info)
                 continue;
             if (info.get_file_type() === Gio.FileType.DIRECTORY)
-                findLogs(root, path, files, newDirs);
+                findLogs(root, path, info, files, newDirs, visited);
             else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl'))
                 files.set(path, listed(root, info));
         }
