@@ -3,10 +3,10 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {isNotFound} from './errors.js';
+import {isCancelled, isNotFound} from './errors.js';
 
 Gio._promisify(Gio.File.prototype, 'load_contents_async', 'load_contents_finish');
-Gio._promisify(Gio.File.prototype, 'replace_contents_async', 'replace_contents_finish');
+Gio._promisify(Gio.File.prototype, 'move_async', 'move_finish');
 Gio._promisify(Gio.File.prototype, 'make_directory_async', 'make_directory_finish');
 Gio._promisify(Gio.File.prototype, 'enumerate_children_async', 'enumerate_children_finish');
 Gio._promisify(Gio.FileEnumerator.prototype, 'next_files_async', 'next_files_finish');
@@ -52,14 +52,69 @@ export async function ensureDirectory(path: string, cancellable: Gio.Cancellable
     await setMode(file, 0o700, cancellable);
 }
 
+/** The pid of this process (the typings say `never` for g_credentials_get_unix_pid(); it is a number). */
+const ownPid = (): number => new Gio.Credentials().get_unix_pid();
+
+/** `.NAME.PID.RANDOM.tmp`: a temporary file of ours for NAME, named after the process writing it. */
+const TEMPORARY = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** A temporary older than this is a dead writer's even when its pid is alive again (reused). */
+const STALE_TEMPORARY_MS = 60 * 60_000;
+
 /**
- * Writes a file only its owner can read (0600), atomically: readers see the old or the
- * new contents, never a mix. For our own files only — never for another program's.
+ * Where the next version of `path` is written before it is renamed over it: in the same folder
+ * (a rename within a file system is atomic), under a name of ours that says which process writes
+ * it, so that what a killed writer left behind can be told from a write in progress.
+ */
+export function temporaryPath(path: string): string {
+    const random = GLib.uuid_string_random().replace(/-/g, '').slice(0, 8);
+    return GLib.build_filenamev([GLib.path_get_dirname(path), `.${GLib.path_get_basename(path)}.${ownPid()}.${random}.tmp`]);
+}
+
+/**
+ * Deletes the temporaries of `path` that a killed writer left (see temporaryPath): those of a
+ * process that is gone, or an hour old. Only ours, and only of this file: nothing else in the
+ * folder is touched. A failure here never fails the write that asked for it.
+ */
+export async function sweepTemporaries(path: string, cancellable: Gio.Cancellable | null): Promise<void> {
+    const name = GLib.path_get_basename(path);
+    const pid = String(ownPid());
+    try {
+        const entries = await listDirectory(GLib.path_get_dirname(path), 'standard::name,time::modified', cancellable) ?? [];
+        for (const entry of entries) {
+            const match = TEMPORARY.exec(entry.get_name());
+            if (match?.[1] !== name || match[2] === pid)
+                continue;
+            const age = Date.now() - (entry.get_modification_date_time()?.to_unix() ?? 0) * 1000;
+            if (age > STALE_TEMPORARY_MS || !await exists(`/proc/${match[2]}`))
+                await deleteIfExists(Gio.File.new_for_path(GLib.build_filenamev([GLib.path_get_dirname(path), entry.get_name()])));
+        }
+    } catch (error) {
+        if (isCancelled(error))
+            throw error;
+    }
+}
+
+/**
+ * Writes a file only its owner can read (0600), atomically: readers see the old or the new
+ * contents, never a mix, whenever the writer is killed. The text goes to a temporary file of
+ * ours beside it, which is renamed over it; one a killed writer left is swept at the next write.
+ * For our own files only — never for another program's.
  */
 export async function writePrivateFile(path: string, text: string, cancellable: Gio.Cancellable | null): Promise<void> {
-    const file = Gio.File.new_for_path(path);
-    await file.replace_contents_async(new TextEncoder().encode(text), null, false,
-        Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION, cancellable);
+    const temporary = Gio.File.new_for_path(temporaryPath(path));
+    try {
+        const stream = await temporary.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, cancellable);
+        // GLib.Bytes, not a Uint8Array: GJS does not keep a plain array alive through an async write.
+        const source = Gio.MemoryInputStream.new_from_bytes(new GLib.Bytes(new TextEncoder().encode(text)));
+        await stream.splice_async(source, Gio.OutputStreamSpliceFlags.CLOSE_SOURCE | Gio.OutputStreamSpliceFlags.CLOSE_TARGET,
+            GLib.PRIORITY_DEFAULT, cancellable);
+        await temporary.move_async(Gio.File.new_for_path(path), Gio.FileCopyFlags.OVERWRITE | Gio.FileCopyFlags.NO_FALLBACK_FOR_MOVE,
+            GLib.PRIORITY_DEFAULT, cancellable, null);
+    } catch (error) {
+        await deleteIfExists(temporary);
+        throw error;
+    }
+    await sweepTemporaries(path, cancellable);
 }
 
 function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | null): Promise<void> {
@@ -214,9 +269,7 @@ export async function withLockFile<T>(path: string, options: LockOptions, work: 
             const stream = await file.create_async(Gio.FileCreateFlags.PRIVATE, GLib.PRIORITY_DEFAULT, null);
             // GLib.Bytes, not a Uint8Array: GJS does not keep a plain array alive through an async
             // write, and the file got garbage. A line this short is written in one go (checked).
-            // The typings say `never` for g_credentials_get_unix_pid().
-            const pid = new Gio.Credentials().get_unix_pid() as unknown as number;
-            const line = new GLib.Bytes(new TextEncoder().encode(`${pid} ${id} ${Date.now()}\n`));
+            const line = new GLib.Bytes(new TextEncoder().encode(`${ownPid()} ${id} ${Date.now()}\n`));
             const written = await stream.write_bytes_async(line, GLib.PRIORITY_DEFAULT, null);
             await stream.close_async(GLib.PRIORITY_DEFAULT, null);
             if (written !== line.get_size())

@@ -67,6 +67,19 @@ describe('writePrivateFile()', () => {
         expect(await readTextFile(`${dir}/missing.json`, null)).toBeNull();
     });
 
+    it('sweeps only its own temporaries of that file that a dead process left, never one being written or another\'s', async () => {
+        const dir = makeTempDir();
+        // A process that is gone (the writer above once it was killed), the live pid 1, and files not ours.
+        const [deadPid] = await Gio.Subprocess.new(['/bin/sh', '-c', 'echo $$'], Gio.SubprocessFlags.STDOUT_PIPE)
+            .communicate_utf8_async(null, null);
+        const names = [`.state.json.${deadPid.trim()}.0123abcd.tmp`, '.state.json.1.0123abcd.tmp', '.other.json.99999999.0123abcd.tmp',
+            '.goutputstream-ABC123', 'state.json.tmp'];
+        for (const name of names)
+            writeFile(`${dir}/${name}`, 'half');
+        await writePrivateFile(`${dir}/state.json`, '{}', null);
+        expect(listNames(dir).sort()).toEqual([...names.slice(1), 'state.json'].sort());
+    });
+
     it(`leaves a whole, parseable 0600 file when its writer is killed mid-write (${KILLS} kills, seed ${SEED})`, async () => {
         const dir = makeTempDir();
         GLib.file_set_contents(`${dir}/writer.js`, WRITER);
@@ -86,14 +99,17 @@ describe('writePrivateFile()', () => {
             const parsed = JSON.parse(readFile(path)) as {round: number};
             expect([rounds - 1, rounds]).withContext(`kill ${kill}: the round before or the one being written`).toContain(parsed.round);
             expect(fileMode(path)).withContext(`kill ${kill}`).toBe(0o600);
-            const leftovers = listNames(dir).filter(name => name.startsWith('.goutputstream-'));
-            // GLib writes a temporary file and renames it over the old one: a kill leaves that half-written
-            // temporary behind (never read: its name is random), which counts the kills that landed mid-write.
-            for (const name of leftovers) {
+            // The writer writes a temporary file beside it and renames it over the old one: a kill mid-write
+            // leaves that half-written temporary behind (never read), which counts the kills that landed
+            // mid-write; the next write sweeps it.
+            const temporaries = (): string[] => listNames(dir).filter(name => name.startsWith(`.cache-${kill}.json.`));
+            const leftovers = temporaries();
+            for (const name of leftovers)
                 expect(fileMode(`${dir}/${name}`)).withContext(`kill ${kill}: a half-written temporary file`).toBe(0o600);
-                GLib.unlink(`${dir}/${name}`);
-            }
             landedMidWrite += leftovers.length > 0 ? 1 : 0;
+            await writePrivateFile(path, JSON.stringify({round: 'next'}), null);
+            expect(temporaries()).withContext(`kill ${kill}: after the next write`).toEqual([]);
+            expect(listNames(dir).filter(name => name.startsWith('.'))).withContext(`kill ${kill}: no temporary file at all`).toEqual([]);
         }
         // The seed is what makes this a reproducible run, not what makes it pass: print where the kills landed.
         print(`    files.spec: ${landedMidWrite} of ${KILLS} kills landed mid-write (FILES_KILL_SEED=${SEED})`);

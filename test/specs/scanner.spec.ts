@@ -3,8 +3,10 @@ import GLib from 'gi://GLib';
 
 import type {LocalUsage, SourceUsage} from '../../src/core/logs/localUsage.js';
 import {LogScanner, scanStatePath} from '../../src/core/logs/scanner.js';
-import {makeTempDir, testEnvironment, writeFile, type TestEnvironment} from '../support/helpers.js';
+import {listDir, makeTempDir, testEnvironment, writeFile, type TestEnvironment} from '../support/helpers.js';
 import {appendFile, assistantLine, codexTokenCount, codexTurn, removeTree, userLine} from '../support/logLines.js';
+
+Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -30,6 +32,19 @@ describe('LogScanner', () => {
         project = join(home, '.claude', 'projects', `${home.replace(/[/.]/g, '-')}-src-app`);
     });
     afterEach(() => removeTree(home));
+
+    it('saves its state through a temporary file of its own, and sweeps one a killed worker left when it starts', async () => {
+        writeFile(join(project, 'one.jsonl'), `${assistantLine({id: 'm1', requestId: 'r1', output: 3, time: NOW - HOUR})}\n`);
+        const statePath = scanStatePath(env);
+        const dir = GLib.path_get_dirname(statePath);
+        // What a worker killed mid-save leaves: a half-written temporary named after its process, which is gone.
+        const [pid] = await Gio.Subprocess.new(['/bin/sh', '-c', 'echo $$'], Gio.SubprocessFlags.STDOUT_PIPE).communicate_utf8_async(null, null);
+        writeFile(join(dir, `.local-scan-state.${pid.trim()}.0123abcd.tmp`), 'half');
+        const worker = scanner();
+        await worker.scan(null);
+        worker.persist(true);
+        expect(listDir(dir).filter(name => name.includes('local-scan-state'))).toEqual(['local-scan-state']);
+    });
 
     it('de-duplicates streamed chunks, resumed copies and subagent copies across files', async () => {
         const t = NOW - 2 * HOUR;

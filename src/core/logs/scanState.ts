@@ -18,6 +18,7 @@
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
+import {temporaryPath} from '../files.js';
 import {isObject, optionalNumber, optionalString} from '../json.js';
 import {PRICE_TABLE_DATE, PRICES} from '../priceTable.js';
 import type {CodexCounts, CodexFileState} from './codexLog.js';
@@ -277,20 +278,25 @@ export function saveState(path: string, fingerprint: string, state: ScanState, a
     filesLine.set(rowsText);
     filesLine[filesLine.length - 1] = 0x0a;
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
-    const stream = Gio.File.new_for_path(path).replace(null, false, Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION, null);
+    // Written beside the state under a temporary name of ours, then renamed over it, as
+    // writePrivateFile() does (synchronously here: a worker process); what a killed worker left
+    // is swept when the next one starts (LogScanner).
+    const temporary = Gio.File.new_for_path(temporaryPath(path));
     try {
+        const stream = temporary.create(Gio.FileCreateFlags.PRIVATE, null);
         const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
-        for (const part of [headerLine(answerSum, checksum(filesLine)), answerLine, filesLine, ...binary])
-            stream.write_all(part, null);
-        stream.close(null);
-    } catch (error) {
-        // Closing after a failed write would put a partial file in place: cancel instead.
-        const cancel = new Gio.Cancellable();
-        cancel.cancel();
         try {
-            stream.close(cancel);
+            for (const part of [headerLine(answerSum, checksum(filesLine)), answerLine, filesLine, ...binary])
+                stream.write_all(part, null);
+        } finally {
+            stream.close(null);
+        }
+        temporary.move(Gio.File.new_for_path(path), Gio.FileCopyFlags.OVERWRITE | Gio.FileCopyFlags.NO_FALLBACK_FOR_MOVE, null, null);
+    } catch (error) {
+        try {
+            temporary.delete(null);
         } catch {
-            // the temporary file is dropped
+            // never created, or gone already
         }
         throw error;
     }

@@ -8,7 +8,7 @@ import GLib from 'gi://GLib';
 import type Gio from 'gi://Gio';
 
 import type {Environment} from '../environment.js';
-import {ensureDirectory, readTextFile, writePrivateFile} from '../files.js';
+import {ensureDirectory, readTextFile, sweepTemporaries, writePrivateFile} from '../files.js';
 import {PRICE_TABLE_DATE} from '../priceTable.js';
 import {PriceList, parsePriceOverrides} from '../pricing.js';
 import {ShareHelper, mapFile, mergeShare, readClaudeFile, splitShares} from './claudeShare.js';
@@ -146,6 +146,8 @@ export class LogScanner {
         if (fingerprint !== this._fingerprint) {
             this._fingerprint = fingerprint;
             this._reset();
+            if (this._statePath && !this._restoreTried)
+                await sweepTemporaries(this._statePath, cancellable); // what a worker killed mid-save left
             const restored = this._restore();
             clock.lap('restore');
             if (restored && this._answerFromState && !this._answeredFromState) {
