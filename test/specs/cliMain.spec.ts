@@ -5,13 +5,66 @@ import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.
 import {ShareHelper, mergeShare, readShare} from '../../src/core/logs/claudeShare.js';
 import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
-import {makeTempDir, readFile, writeFile} from '../support/helpers.js';
+import {listDir, makeTempDir, readFile, until, writeFile} from '../support/helpers.js';
 import {assistantLine} from '../support/logLines.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
+Gio._promisify(Gio.Subprocess.prototype, 'wait_async', 'wait_finish');
 
 const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
 const MAIN = GLib.build_filenamev([here, '..', '..', 'src', 'cli', 'main.js']);
+const SHARE_MODULE = GLib.filename_to_uri(GLib.build_filenamev([here, '..', '..', 'src', 'core', 'logs', 'claudeShare.js']), null);
+
+/**
+ * A scan worker as far as its helper is concerned: it hands a helper (`scan --share`) a share
+ * of $3 files (one log, listed again and again: minutes of reading), sends the request as the
+ * pipe takes it, and waits to be killed. The share is read front to back: such a helper says
+ * nothing until its result, so a pipe nobody reads would not stop it either.
+ */
+const WORKER = `
+import GLib from 'gi://GLib';
+import {ShareHelper} from '${SHARE_MODULE}';
+const [main, log, count] = ARGV;
+const files = Array.from({length: Number(count)}, () => ({path: log, offset: 0}));
+const helper = new ShareHelper([GLib.file_read_link('/proc/self/exe'), '-m', main, 'scan', '--share'], {files, pricesText: null, fromBack: false});
+GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
+    helper.pump();
+    return GLib.SOURCE_CONTINUE;
+});
+await new Promise(() => undefined);
+`;
+
+/** The processes whose parent is `pid`, with their command lines. */
+function childrenOf(pid: string): {pid: string; argv: string[]}[] {
+    return listDir('/proc').filter(name => /^\d+$/.test(name)).flatMap(name => {
+        try {
+            const stat = readFile(`/proc/${name}/stat`);
+            const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+            return ppid === pid ? [{pid: name, argv: readFile(`/proc/${name}/cmdline`).split('\0')}] : [];
+        } catch {
+            return []; // gone meanwhile
+        }
+    });
+}
+
+/** A file's text, empty when it cannot be read (a process that is gone). */
+function readable(path: string): string {
+    try {
+        return readFile(path);
+    } catch {
+        return '';
+    }
+}
+
+/** True once process `pid` has ended (gone, or a zombie its new parent has not reaped yet). */
+function ended(pid: string): boolean {
+    try {
+        const stat = readFile(`/proc/${pid}/stat`);
+        return ['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+    } catch {
+        return true;
+    }
+}
 const TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
 
 /** Runs the CLI as a user would, against the loopback server, with a fixture HOME. */
@@ -136,6 +189,31 @@ describe('the scan command', () => {
         expect(lines.map(l => l.bytesRead > 0)).toEqual([true, false]);
         expect(worker.get_exit_status()).toBe(0);
     });
+
+    it('has no helper left reading once its worker is killed with SIGKILL', async () => {
+        const log = `${home}/big.jsonl`;
+        writeFile(log, `${Array.from({length: 30_000}, (_, i) => assistantLine({id: `m${i}`, requestId: `r${i}`, output: 1,
+            time: Date.now() - 60_000})).join('\n')}\n`); // some 20 MB
+        writeFile(`${home}/worker.js`, WORKER);
+        const worker = Gio.Subprocess.new(['gjs', '-m', `${home}/worker.js`, MAIN, log, '2000'], Gio.SubprocessFlags.NONE);
+        const workerPid = worker.get_identifier() ?? '';
+        let helpers: string[] = [];
+        try {
+            await until(() => {
+                helpers = childrenOf(workerPid).filter(child => child.argv.includes('--share')).map(child => child.pid);
+                return helpers.length > 0;
+            }, 20_000);
+            // Reading: it has the log mapped.
+            await until(() => helpers.every(pid => readable(`/proc/${pid}/maps`).includes(log)), 20_000);
+            worker.force_exit(); // SIGKILL: the worker cannot tell its helper anything
+            await worker.wait_async(null);
+            await until(() => helpers.every(ended), 20_000).catch(() => fail('the helper read on for a worker that was gone'));
+        } finally {
+            worker.force_exit();
+            for (const pid of helpers.filter(h => !ended(h)))
+                await Gio.Subprocess.new(['kill', '-9', pid], Gio.SubprocessFlags.NONE).wait_async(null);
+        }
+    }, 90_000);
 
     it('lets a helper process read a share, with the same result as reading it here', async () => {
         const files = ['a', 'b'].map(name => ({path: `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`, offset: 0}));

@@ -3,11 +3,10 @@ import GLib from 'gi://GLib';
 
 import {LogTree, logNames, logRoots} from '../../src/core/logs/discovery.js';
 import {LogScanner} from '../../src/core/logs/scanner.js';
-import {makeTempDir, testEnvironment, writeFile} from '../support/helpers.js';
+import {makeTempDir, symlink as link, testEnvironment, writeFile} from '../support/helpers.js';
 import {appendFile, assistantLine, removeTree} from '../support/logLines.js';
 
 const join = (...parts: string[]): string => GLib.build_filenamev(parts);
-const link = (path: string, target: string): void => void Gio.File.new_for_path(path).make_symbolic_link(target, null);
 
 /** Resolves when a monitor of `dir` reports `path` (an event, not a sleep); rejects after 5 s. */
 function changeOf(dir: string, path: string): {seen: Promise<void>; stop: () => void} {

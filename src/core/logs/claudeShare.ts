@@ -303,13 +303,16 @@ export class ShareHelper {
         this.pump();
     }
 
-    /** Sends the rest, then waits for the helper's result; null when it failed. */
+    /**
+     * Sends the rest, then waits for the helper's result; null when it failed. The helper's
+     * input is closed only after that: a helper takes its input closing for this process's end
+     * (killed) and stops at once (see serveShare).
+     */
     async finish(cancellable: Gio.Cancellable | null): Promise<ShareResult<StoredEntries> | null> {
         try {
             this.pump();
             if (this._listening)
                 this._stdin.write_all(this._unsent, null);
-            this._stdin.close(null);
             const rest = await readToEnd(this._stdout, cancellable);
             if (!await this._process.wait_check_async(cancellable))
                 return null;
@@ -323,6 +326,12 @@ export class ShareHelper {
             return parseShare(concat(pieces));
         } catch {
             return null;
+        } finally {
+            try {
+                this._stdin.close(null);
+            } catch {
+                // closed with the helper already
+            }
         }
     }
 }
@@ -330,7 +339,10 @@ export class ShareHelper {
 /**
  * The helper's side (`scan --share`): reads the request line, then the files — from the back,
  * telling which file it starts before each, and stopping before any file the other process
- * took, when the request says so — and writes the progress lines, "=", and the result.
+ * took, when the request says so — and writes the progress lines, "=", and the result. Its
+ * input ending before that means the other process is gone (a worker killed by the Shell's
+ * watchdog, even with SIGKILL): the helper stops before its next file instead of reading on
+ * for nobody.
  */
 export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStream, prices: (pricesText: string | null) => PriceList,
     collect: () => void, collectEvery: number): Promise<void> {
@@ -357,21 +369,28 @@ export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStrea
     };
     pending.forEach(heard);
     const input = stdin as Pollable;
+    let front = 0;
     let back = files.length;
-    const next = fromBack ? (): number => {
+    const next = (): number => {
         while (!inputEnded && input.is_readable()) {
             const chunk = input.read_bytes(PIPE_ATOMIC, null).toArray();
             inputEnded = chunk.length === 0;
             lines.push(chunk).forEach(heard);
         }
+        if (inputEnded)
+            return -1;
+        if (!fromBack)
+            return front < files.length ? front++ : -1;
         back--;
         if (back <= otherTook)
             return -1;
         stdout.write_all(encoder.encode(`${back}\n`), null);
         stdout.flush(null);
         return back;
-    } : undefined;
+    };
     const result = readShare(files, prices(pricesText), collect, collectEvery, next);
+    if (inputEnded)
+        return; // nobody is left to read the result
     stdout.write_all(encoder.encode(`${RESULT_FOLLOWS}\n`), null);
     stdout.write_all(serializeShare(result), null);
     stdout.flush(null);
