@@ -120,5 +120,10 @@ export async function serveScans(env: Environment): Promise<void> {
         }
         print(reply); // g_print flushes: the extension reads each line as it comes
         persist(scanner, false); // after the answer: saving never delays it
+        // A scan leaves much garbage, and GJS (1.74 at least) blocks, and so loses, a callback that
+        // comes while an incremental collection of it is still sweeping: the read of the next
+        // request could be lost, and the worker would hang until the watchdog killed it. A full
+        // collection before waiting ends any such collection first.
+        System.gc();
     }
 }

@@ -24,3 +24,12 @@ export function format(template: string, ...args: (string | number)[]): string {
         return value === undefined ? token : String(value);
     });
 }
+
+/**
+ * The translated label `labels` has for `key`, a name read from a provider's data; null when it
+ * has none. Only the table's own entries count: a key such as "constructor" or "__proto__" in the
+ * data is no label (looked up plainly, it found Object's own functions).
+ */
+export function labelFor(labels: Readonly<Record<string, () => string>>, key: string): string | null {
+    return Object.hasOwn(labels, key) ? labels[key]?.() ?? null : null;
+}

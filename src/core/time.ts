@@ -21,6 +21,12 @@ export function isRepresentable(ms: number): boolean {
     return Number.isFinite(ms) && ms >= 0 && ms <= LATEST_MS;
 }
 
+/** `seconds` after epoch ms `base` (a reset given as a delay); null when that lies outside what a calendar can show. */
+export function secondsAfter(base: number, seconds: number): number | null {
+    const ms = base + seconds * 1000;
+    return isRepresentable(ms) ? ms : null;
+}
+
 /** A reset time within the horizon, or null (unknown) when it is absurd. Past resets stay: they say "resets now". */
 export function saneResetTime(ms: number | null, now: number): number | null {
     return ms !== null && isRepresentable(ms) && ms <= now + RESET_HORIZON_MS ? ms : null;

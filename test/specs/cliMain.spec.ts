@@ -1,5 +1,6 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
+import System from 'system';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {ShareHelper, mergeShare, readShare} from '../../src/core/logs/claudeShare.js';
@@ -34,19 +35,6 @@ GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
 await new Promise(() => undefined);
 `;
 
-/** The processes whose parent is `pid`, with their command lines. */
-function childrenOf(pid: string): {pid: string; argv: string[]}[] {
-    return listDir('/proc').filter(name => /^\d+$/.test(name)).flatMap(name => {
-        try {
-            const stat = readFile(`/proc/${name}/stat`);
-            const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-            return ppid === pid ? [{pid: name, argv: readFile(`/proc/${name}/cmdline`).split('\0')}] : [];
-        } catch {
-            return []; // gone meanwhile
-        }
-    });
-}
-
 /** A file's text, empty when it cannot be read (a process that is gone). */
 function readable(path: string): string {
     try {
@@ -54,6 +42,13 @@ function readable(path: string): string {
     } catch {
         return '';
     }
+}
+
+/** The processes whose parent is `pid`, with their command lines (a few small files: this runs on every idle). */
+function childrenOf(pid: string): {pid: string; argv: string[]}[] {
+    const children = listDir(`/proc/${pid}/task`).flatMap(task => readable(`/proc/${pid}/task/${task}/children`).split(' '))
+        .filter(child => child !== '');
+    return children.map(child => ({pid: child, argv: readable(`/proc/${child}/cmdline`).split('\0')}));
 }
 
 /** True once process `pid` has ended (gone, or a zombie its new parent has not reaped yet). */
@@ -65,6 +60,7 @@ function ended(pid: string): boolean {
         return true;
     }
 }
+
 const TOKEN = 'sk-ant-oat01-FIXTURE-ACCESS-TOKEN-e2e';
 
 /** Runs the CLI as a user would, against the loopback server, with a fixture HOME. */
@@ -194,6 +190,9 @@ describe('the scan command', () => {
         const log = `${home}/big.jsonl`;
         writeFile(log, `${Array.from({length: 30_000}, (_, i) => assistantLine({id: `m${i}`, requestId: `r${i}`, output: 1,
             time: Date.now() - 60_000})).join('\n')}\n`); // some 20 MB
+        // Those strings are garbage now, and GJS 1.74 loses a callback that comes while an incremental
+        // collection is sweeping (see serveScans): the waits below would never end. Collect them first.
+        System.gc();
         writeFile(`${home}/worker.js`, WORKER);
         const worker = Gio.Subprocess.new(['gjs', '-m', `${home}/worker.js`, MAIN, log, '2000'], Gio.SubprocessFlags.NONE);
         const workerPid = worker.get_identifier() ?? '';

@@ -361,23 +361,23 @@ export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStrea
     const fromBack = isObject(json) && json['fromBack'] === true;
     const encoder = new TextEncoder();
     let otherTook = -1;
-    let inputEnded = false;
+    /** The other process's end of our input: open while it lives. */
+    const input = {stream: stdin as Pollable, ended: false};
     const heard = (line: string): void => {
         const index = Number(line);
         if (Number.isInteger(index))
             otherTook = Math.max(otherTook, index);
     };
     pending.forEach(heard);
-    const input = stdin as Pollable;
     let front = 0;
     let back = files.length;
     const next = (): number => {
-        while (!inputEnded && input.is_readable()) {
-            const chunk = input.read_bytes(PIPE_ATOMIC, null).toArray();
-            inputEnded = chunk.length === 0;
+        while (!input.ended && input.stream.is_readable()) {
+            const chunk = input.stream.read_bytes(PIPE_ATOMIC, null).toArray();
+            input.ended = chunk.length === 0;
             lines.push(chunk).forEach(heard);
         }
-        if (inputEnded)
+        if (input.ended)
             return -1;
         if (!fromBack)
             return front < files.length ? front++ : -1;
@@ -389,7 +389,7 @@ export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStrea
         return back;
     };
     const result = readShare(files, prices(pricesText), collect, collectEvery, next);
-    if (inputEnded)
+    if (input.ended)
         return; // nobody is left to read the result
     stdout.write_all(encoder.encode(`${RESULT_FOLLOWS}\n`), null);
     stdout.write_all(serializeShare(result), null);

@@ -11,7 +11,7 @@ import {attempt, ok, warn, type Finding} from '../diagnosis.js';
 import {ProviderError, isCancelled} from '../errors.js';
 import {listDirectory, readTextFile} from '../files.js';
 import type {HttpResponse} from '../http.js';
-import {_, format} from '../i18n.js';
+import {_, format, labelFor} from '../i18n.js';
 import {isObject, optionalBoolean, optionalNumber, optionalObject, optionalString, parseIsoTime, sanePercent} from '../json.js';
 import type {JsonObject} from '../json.js';
 import type {AccountsSection} from '../prefsSection.js';
@@ -178,7 +178,7 @@ const GROUP_NAMES: Record<string, () => string> = {gemini: () => 'Gemini', '3p':
 /** A group's name without its " Models": "Gemini Models" → "Gemini"; by bucket prefix when unnamed. */
 function groupName(group: JsonObject, bucketId: string): string {
     const named = optionalString(group, 'displayName')?.replace(/\s+models$/i, '');
-    return named ?? GROUP_NAMES[bucketId.split(/[-_]/)[0] ?? '']?.() ?? bucketId;
+    return named ?? labelFor(GROUP_NAMES, bucketId.split(/[-_]/)[0] ?? '') ?? bucketId;
 }
 
 /**

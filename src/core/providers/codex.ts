@@ -28,6 +28,7 @@ import {
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
 import {redactJson} from '../redact.js';
 import {Keys} from '../settings.js';
+import {secondsAfter} from '../time.js';
 
 export const CODEX_USAGE_URL = 'https://chatgpt.com/backend-api/wham/usage';
 /** The Codex CLI's public OAuth client; the browser comes back to a loopback port. */
@@ -179,8 +180,8 @@ function creditLimit(json: JsonObject | null): QuotaWindow | null {
         (remainingPercent !== null ? limit * (1 - remainingPercent / 100) : null);
     if (used === null)
         return null;
-    const resetAt = optionalNumeric(json, 'reset_at') ?? optionalNumeric(json, 'resets_at');
-    return creditsWindow('credit_limit', _('Credit limit'), used, limit, resetAt !== null ? resetAt * 1000 : null, null);
+    const resetAt = optionalEpochSeconds(json, 'reset_at') ?? optionalEpochSeconds(json, 'resets_at');
+    return creditsWindow('credit_limit', _('Credit limit'), used, limit, resetAt, null);
 }
 
 export interface CodexUsage {
@@ -301,7 +302,7 @@ export function parseRolloutRateLimits(text: string): Omit<RolloutSnapshot, 'pat
             const resetsAt = optionalEpochSeconds(window, 'resets_at');
             const resetsIn = optionalNumber(window, 'resets_in_seconds');
             return codexWindow(slot, used, minutes !== null ? minutes * 60 : null,
-                resetsAt ?? (resetsIn !== null ? at + resetsIn * 1000 : null));
+                resetsAt ?? (resetsIn !== null ? secondsAfter(at, resetsIn) : null));
         }).filter((w): w is QuotaWindow => w !== null)
             .sort(byLength);
         if (windows.length > 0)

@@ -10,7 +10,7 @@ import {fail, ok, warn, type Finding} from '../diagnosis.js';
 import {ProviderError} from '../errors.js';
 import type {HttpClient} from '../http.js';
 import {capitalize} from '../format.js';
-import {_, format} from '../i18n.js';
+import {_, format, labelFor} from '../i18n.js';
 import {isObject, optionalBoolean, optionalNumeric, optionalObject, optionalString, parseIsoTime, sanePercent} from '../json.js';
 import type {JsonObject} from '../json.js';
 import type {DeviceSection} from '../prefsSection.js';
@@ -51,7 +51,7 @@ const QUOTA_LABELS: Record<string, () => string> = {
     chat: () => _('Chat'),
     completions: () => _('Completions'),
 };
-const quotaLabel = (key: string): string => QUOTA_LABELS[key]?.() ?? capitalize(key.replace(/_/g, ' '));
+const quotaLabel = (key: string): string => labelFor(QUOTA_LABELS, key) ?? capitalize(key.replace(/_/g, ' '));
 
 /** `2026-10-01` (a UTC date), an ISO timestamp, or epoch seconds. */
 function parseResetDate(value: unknown): number | null {

@@ -7,7 +7,7 @@ import type {SpendSummary, UsageSnapshot} from '../contract.js';
 import {BILLING_KEY_ACCOUNT, BILLING_SETTINGS, fetchBilling, spendSettings, spendSnapshot} from '../billing.js';
 import {fail, ok, type Finding} from '../diagnosis.js';
 import {ProviderError} from '../errors.js';
-import {_, format} from '../i18n.js';
+import {_, format, labelFor} from '../i18n.js';
 import {isObject, optionalNumeric, optionalString, parseJson, type JsonObject} from '../json.js';
 import type {KeySection} from '../prefsSection.js';
 import {gatedRequest, tokenFingerprint, unexpectedResponse} from '../provider.js';
@@ -104,7 +104,7 @@ export function copilotFigures(m: CopilotOrgMetrics): {label: string; value: str
     if (generated && accepted !== undefined)
         figures.push({label: _('Acceptance rate'), value: `${Math.round((accepted / generated) * 100)}%`});
     for (const [key, value] of m.sums) {
-        if (!(key in FIGURE_LABELS))
+        if (labelFor(FIGURE_LABELS, key) === null)
             figures.push({label: key.replace(/_(count|sum)$/, '').replace(/_/g, ' '), value: String(value)});
     }
     return figures;
