@@ -6,7 +6,7 @@ import GLib from 'gi://GLib';
 
 import type {UsageSnapshot} from '../../src/core/contract.js';
 import {HttpClient} from '../../src/core/http.js';
-import {AntigravityProvider, QUOTA_SUMMARY_PATH, USER_STATUS_PATH, commandLineArgs, discoverLanguageServers,
+import {AntigravityProvider, QUOTA_SUMMARY_PATH, USER_STATUS_PATH, commandLineArgs, parseQuotaSummary, discoverLanguageServers,
     flagValue, isAntigravity} from '../../src/core/providers/antigravity.js';
 import {FixtureServer, fixtureText} from '../support/fixtureServer.js';
 import {fetchContext, makeTempDir, symlink, testEnvironment} from '../support/helpers.js';
@@ -91,6 +91,14 @@ describe('Antigravity discovery', () => {
 
     it('finds nothing when /proc cannot be read', async () => {
         expect(await discoverLanguageServers(GLib.build_filenamev([makeTempDir(), 'missing']), null)).toEqual([]);
+    });
+});
+
+describe('parseQuotaSummary()', () => {
+    it('names an unnamed group by its buckets\' prefix, and a prefix that is no group by the bucket (Object\'s own names too)', () => {
+        const bucket = (bucketId: string): unknown => ({bucketId, remaining: {remainingFraction: 0.5}});
+        const quota = parseQuotaSummary({groups: [{buckets: [bucket('gemini-5h')]}, {buckets: [bucket('constructor-5h'), bucket('toString-weekly')]}]});
+        expect(quota.windows.map(w => w.label)).toEqual(['Gemini 5h', 'constructor-5h 5h', 'toString-weekly weekly']);
     });
 });
 

@@ -100,6 +100,12 @@ describe('parseRolloutRateLimits()', () => {
         expect(parseRolloutRateLimits('{"type":"session_meta"}\n')).toBeNull();
     });
 
+    it('takes a reset a delay puts past year 9999 for unknown (found by the fuzz, FUZZ_REPLAY=39361376)', () => {
+        const line = JSON.stringify({timestamp: '2026-11-23T09:30:00Z', type: 'event_msg', payload: {type: 'token_count',
+            rate_limits: {primary: {used_percent: 26.5, window_minutes: 300, resets_in_seconds: 255197727000}}}});
+        expect(parseRolloutRateLimits(`${line}\n`)?.windows.map(w => [w.usedPercent, w.resetsAt])).toEqual([[26.5, null]]);
+    });
+
     it('shows a window of unknown length generically, never as "5h" because of its slot', () => {
         const found = parseRolloutRateLimits(fixtureText('codex/real-world/rollout-no-window-minutes.jsonl'));
         expect(found?.windows.map(w => [w.label, w.usedPercent, w.windowSeconds])).toEqual(
