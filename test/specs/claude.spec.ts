@@ -1,5 +1,6 @@
 import Gio from 'gi://Gio';
 
+import {MANUAL_RETRY_GAP_MS} from '../../src/core/backoff.js';
 import {type QuotaWindow, reportsNoLimits} from '../../src/core/contract.js';
 import {ProviderError, isCancelled} from '../../src/core/errors.js';
 import {formatLimitValue, panelText} from '../../src/core/format.js';
@@ -226,11 +227,13 @@ describe('ClaudeProvider', () => {
         expect(server.requestsTo(USAGE).length).toBe(2);
     });
 
-    it('lets a refresh the user asked for through a rate-limit pause', async () => {
+    it('lets a refresh the user asked for through a rate-limit pause, a few seconds after the 429', async () => {
         server.route(USAGE, {status: 429, body: {}, headers: {'Retry-After': '600'}});
         const ctx = fetchContext(env, http);
         await fetchOne(ctx);
         server.route(USAGE, {status: 200, body: fixtureJson('claude/usage-max.json')});
+        expect((await fetchOne({...ctx, manual: true})).error?.kind).withContext('right after it').toBe('rate-limited');
+        env.clock += MANUAL_RETRY_GAP_MS;
         expect((await fetchOne({...ctx, manual: true})).error).toBeNull();
     });
 
