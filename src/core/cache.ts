@@ -59,9 +59,13 @@ export class SnapshotCache {
      * and our write is lost at worst for one pause, which its next 429 or failure records again.
      */
     async savePauses(gate: BackoffGate, now: number, cancellable: Gio.Cancellable | null): Promise<void> {
-        const merged = mergePauses(await readJson(this.pausesPath, cancellable), gate.shared(now), gate.cleared(), now);
+        const saved = await readTextFile(this.pausesPath, cancellable);
+        const merged = JSON.stringify(mergePauses(saved === null ? undefined : parseJson(saved), gate.shared(now), gate.cleared(), now));
+        // Every refresh saves; most find nothing changed, and a write would only wear the disk.
+        if (merged === saved)
+            return;
         await ensureDirectory(GLib.path_get_dirname(this.pausesPath), cancellable);
-        await writePrivateFile(this.pausesPath, JSON.stringify(merged), cancellable);
+        await writePrivateFile(this.pausesPath, merged, cancellable);
     }
 }
 

@@ -180,7 +180,9 @@ export async function readTail(path: string, maxBytes: number, cancellable: Gio.
         const skip = Math.max(0, info.get_size() - maxBytes);
         if (skip > 0)
             await stream.skip_async(skip, GLib.PRIORITY_DEFAULT, cancellable);
-        const bytes = await stream.read_bytes_async(maxBytes, GLib.PRIORITY_DEFAULT, cancellable);
+        // The buffer is allocated at the size asked for: not more than the file holds.
+        const bytes = await stream.read_bytes_async(Math.min(maxBytes, info.get_size() - skip),
+            GLib.PRIORITY_DEFAULT, cancellable);
         const text = new TextDecoder().decode(bytes.get_data() ?? new Uint8Array());
         return skip > 0 ? text.slice(text.indexOf('\n') + 1) : text;
     } finally {

@@ -39,7 +39,12 @@ export interface HttpLimits {
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {readTimeoutSeconds: 15, deadlineSeconds: 30, maxBodyBytes: 4 * 1024 * 1024};
-const CHUNK_BYTES = 64 * 1024;
+/**
+ * Each read asks for this much. A read's buffer is allocated at the size asked for and held
+ * whole until the garbage collector frees the chunk; with 64 KB reads of small answers that
+ * fragmented the Shell's heap by tens of MB over a few hundred refreshes (4 KB reads: flat).
+ */
+const CHUNK_BYTES = 4 * 1024;
 /** Headers that carry a credential: a request with one (or with a body, where tokens travel) is credentialed. */
 const CREDENTIAL_HEADER = /^(authorization|cookie|x-api-key|proxy-authorization)$|token|secret|api-key/i;
 

@@ -58,6 +58,8 @@ const CYCLES = Number(GLib.getenv('E2E_CYCLES') ?? '100');
  */
 const LONG_RUN = GLib.getenv('E2E_LONG') === '1';
 const LIFECYCLE = LONG_RUN || Number(GLib.getenv('E2E_SHELL') ?? '0') >= 50;
+/** E2E_ONLY=memory: only the memory check, right after the extension is enabled (to work on it). */
+const MEMORY_ONLY = GLib.getenv('E2E_ONLY') === 'memory';
 const REFRESHES = Number(GLib.getenv('E2E_REFRESHES') ?? '500');
 const MENU_OPENS = Number(GLib.getenv('E2E_MENU_OPENS') ?? '100');
 /** The command line, where the install command puts it. */
@@ -372,6 +374,20 @@ async function main(): Promise<void> {
         check(`panel label reads "${EXPECTED_LABEL}"`, label?.text === EXPECTED_LABEL, JSON.stringify(label));
         check('panel label has the warning style at 72% (threshold 70%)', label?.style.includes('aum-warning') === true,
             label?.style);
+
+        // What the hardening checks (hardening.ts) get to drive the Shell and the fixture server.
+        const harness: Harness = {uuid: UUID, server, shellPid: shell.get_identifier() ?? '', worker: WORKER,
+            shellLog: `${OUT}/shell.log`, check, info, processesWith, panelLabel, menuTexts,
+            delayQuotas: ms => {
+                const delayMs = ms > 0 ? ms : undefined;
+                server.route(USAGE, {status: 200, body: usageFixture(Date.now()), delayMs});
+                server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now()), delayMs});
+                server.route(COPILOT_USER, {status: 200, body: copilotUser, delayMs});
+            }};
+        if (MEMORY_ONLY) {
+            await refreshMemory(harness, 100, 100, REFRESHES, MENU_OPENS);
+            return;
+        }
 
         const notifications = await waitFor(() => tryEval(`Main.messageTray.getSources()
             .filter(s => s.title === 'AI Usage Meter').flatMap(s => s.notifications.map(n => [n.title, n.body]))`) as
@@ -733,14 +749,7 @@ async function main(): Promise<void> {
         check('without a recording the usage endpoint is asked again', resumed > usageBeforeStatusline);
 
         // --- hardening: enable/disable cycles, the lock screen, a network drop, clock jumps, memory ---
-        const harness: Harness = {uuid: UUID, server, shellPid: shell.get_identifier() ?? '', worker: WORKER,
-            shellLog: `${OUT}/shell.log`, check, info, processesWith, panelLabel, menuTexts,
-            delayQuotas: ms => {
-                const delayMs = ms > 0 ? ms : undefined;
-                server.route(USAGE, {status: 200, body: usageFixture(Date.now()), delayMs});
-                server.route(GEMINI_QUOTA, {status: 200, body: geminiQuotaFixture(Date.now()), delayMs});
-                server.route(COPILOT_USER, {status: 200, body: copilotUser, delayMs});
-            }};
+        // --- hardening: enable/disable cycles, the lock screen, a network drop, clock jumps, memory ---
         if (LIFECYCLE) {
             await enableDisableCycles(harness, CYCLES, WITHOUT_CODEX_LABEL);
             await interruptions(harness, WITHOUT_CODEX_LABEL);

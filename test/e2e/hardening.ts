@@ -94,6 +94,41 @@ function shellChildren(shellPid: string): string[] {
     return children;
 }
 
+/** The Shell's JS heap after a collection: GC-thing bytes and the malloc bytes they hold, in kB. */
+async function jsHeap(): Promise<{gc: number; malloc: number}> {
+    const path = `${GLib.get_tmp_dir()}/aum-e2e-memory-info.txt`;
+    await shellEval(`imports.system.dumpMemoryInfo('${path}'); true`);
+    const text = readText(path) ?? '';
+    GLib.unlink(path);
+    const kb = (field: string): number => Math.round(Number(new RegExp(`"${field}": (\\d+)`).exec(text)?.[1] ?? NaN) / 1024);
+    return {gc: kb('gcBytes'), malloc: kb('mallocBytes')};
+}
+
+/** Resident kB by mapping (its file, [heap], or the start of an anonymous one), from /proc/PID/smaps. */
+function residentByMapping(pid: string): Map<string, number> {
+    const byMapping = new Map<string, number>();
+    let mapping = '';
+    for (const line of (readText(`/proc/${pid}/smaps`) ?? '').split('\n')) {
+        const head = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+        if (head !== null) {
+            mapping = head[2] !== '' ? head[2] ?? '' : `anon ${head[1]}`;
+            continue;
+        }
+        const rss = /^Rss:\s+(\d+) kB/.exec(line);
+        if (rss !== null)
+            byMapping.set(mapping, (byMapping.get(mapping) ?? 0) + Number(rss[1]));
+    }
+    return byMapping;
+}
+
+/** The mappings whose resident size changed most from `before` to `after`, as "name +kB". */
+function grownMappings(before: Map<string, number>, after: Map<string, number>): string {
+    return [...new Set([...before.keys(), ...after.keys()])]
+        .map(name => [name, (after.get(name) ?? 0) - (before.get(name) ?? 0)] as const)
+        .filter(([, delta]) => delta !== 0).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, 10)
+        .map(([name, delta]) => `${name.replace(/^.*\//, '')} ${delta > 0 ? '+' : ''}${delta}`).join(', ');
+}
+
 /** VmRSS and RssAnon of a process, in kB. */
 function memory(pid: string): {rss: number; anon: number} {
     const status = readText(`/proc/${pid}/status`) ?? '';
@@ -270,10 +305,12 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
         await refreshOnce(h);
     await collectGarbage();
     const before = memory(h.shellPid);
+    const heapBefore = await jsHeap();
+    const mappingsBefore = residentByMapping(h.shellPid);
     const started = Date.now();
     let settled = 0;
     let evals = 0;
-    const series: number[] = [];
+    const series: string[] = [];
     for (let i = 0; i < cycles; i++) {
         const evalsBefore = evalCount;
         if (await refreshOnce(h))
@@ -281,16 +318,19 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
         evals += evalCount - evalsBefore;
         if ((i + 1) % 100 === 0 && i + 1 < cycles) {
             await collectGarbage();
-            series.push(memory(h.shellPid).rss - before.rss);
+            const heap = await jsHeap();
+            series.push(`${memory(h.shellPid).rss - before.rss} (JS ${heap.gc - heapBefore.gc}+${heap.malloc - heapBefore.malloc})`);
         }
     }
     const seconds = (Date.now() - started) / 1000;
     await collectGarbage();
     const after = memory(h.shellPid);
-    series.push(after.rss - before.rss);
+    const heapAfter = await jsHeap();
+    series.push(`${after.rss - before.rss} (JS ${heapAfter.gc - heapBefore.gc}+${heapAfter.malloc - heapBefore.malloc})`);
     h.info(`${cycles} refreshes in ${seconds.toFixed(1)} s (${(seconds * 1000 / cycles).toFixed(0)} ms each); gnome-shell ` +
         `VmRSS ${before.rss} → ${after.rss} kB (${after.rss - before.rss >= 0 ? '+' : ''}${after.rss - before.rss} kB), ` +
         `RssAnon ${before.anon} → ${after.anon} kB (${after.anon - before.anon} kB); after GC every 100: ${series.join(', ')} kB`);
+    h.info(`resident memory that changed most, by mapping (kB): ${grownMappings(mappingsBefore, residentByMapping(h.shellPid))}`);
     h.check(`${cycles} refreshes all settled`, settled === cycles, `${settled} of ${cycles}`);
     h.check(`${cycles} refreshes: gnome-shell's RSS after GC grew by less than 1 MB`, after.rss - before.rss < 1024,
         `VmRSS ${before.rss} → ${after.rss} kB`);

@@ -149,6 +149,22 @@ describe('AntigravityProvider', () => {
         expect(JSON.stringify(snapshot)).not.toContain(IDE_TOKEN);
     });
 
+    it('asks the server that answered last again without searching /proc, until its process changes', async () => {
+        server.route(SUMMARY, realWorldRoute(real('quota-summary-object.json')));
+        const cmdline = fixtureText(real('proc-4201-cmdline.bin')).replace('44847', String(port()));
+        const root = fakeProc([{pid: 4201, cmdline}], TCP_HEADER);
+        const provider = new AntigravityProvider(root);
+        expect((await fetchOne(provider)).error).toBeNull();
+        // A second server, found first by a search (lower pid): the one that answered is asked still.
+        const OTHER_TOKEN = 'FIXTURE-other-csrf-0000-000000000009';
+        writeBytes(`${root}/4100/cmdline`, cmdline.replace(IDE_TOKEN, OTHER_TOKEN));
+        expect((await fetchOne(provider)).error).toBeNull();
+        // The process under pid 4201 is another one now: /proc is searched again.
+        writeBytes(`${root}/4201/cmdline`, cmdline.replace(IDE_TOKEN, 'FIXTURE-new-csrf-0000-000000000010'));
+        expect((await fetchOne(provider)).error).toBeNull();
+        expect(server.requestsTo(SUMMARY).map(r => r.headers['x-codeium-csrf-token'])).toEqual([IDE_TOKEN, IDE_TOKEN, OTHER_TOKEN]);
+    });
+
     it('reads the {case, value} shape and leaves an unknown case unreported, not 0 % or 100 %', async () => {
         server.route(SUMMARY, realWorldRoute(real('quota-summary-oneof.json')));
         const snapshot = await fetchOne(ide());

@@ -1,3 +1,4 @@
+import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {BackoffGate} from '../../src/core/backoff.js';
@@ -84,6 +85,22 @@ describe('SnapshotCache', () => {
             expect(again.blockedUntil('a', now)).toBeNull();
             expect(again.blockedUntil('absurd', now)).toBe(now + 24 * HOUR);
             expect(again.shared(now).rateLimits['over']).toBeUndefined();
+        });
+
+        it('does not write the file again when the pauses are what it holds', async () => {
+            const cache = new SnapshotCache(cacheDir);
+            const gate = new BackoffGate();
+            gate.recordRateLimit('a', now, now + HOUR);
+            await cache.savePauses(gate, now, null);
+            // The atomic replace gives the file a new inode: the same one means it was not written.
+            const inode = (): string => Gio.File.new_for_path(cache.pausesPath)
+                .query_info('unix::inode', Gio.FileQueryInfoFlags.NONE, null).get_attribute_as_string('unix::inode') ?? '';
+            const written = inode();
+            await cache.savePauses(gate, now, null);
+            expect(inode()).toBe(written);
+            gate.recordRateLimit('b', now, now + HOUR);
+            await cache.savePauses(gate, now, null);
+            expect(inode()).not.toBe(written);
         });
     });
 });

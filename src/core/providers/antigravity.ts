@@ -30,6 +30,8 @@ const UNAUTHENTICATED = 16;
 /** A running Antigravity language server, as /proc shows it. */
 export interface LanguageServer {
     pid: number;
+    /** `/proc/<pid>/cmdline` as read: the same text later means the same server. */
+    commandLine: string;
     executable: string;
     /** What X-Codeium-Csrf-Token must carry; null for `agy`, which needs none. A secret: never logged. */
     csrfToken: string | null;
@@ -106,18 +108,30 @@ async function socketInodes(procRoot: string, pid: number, cancellable: Gio.Canc
     return (fds ?? []).flatMap(fd => /^socket:\[(\d+)\]$/.exec(fd.get_symlink_target() ?? '')?.[1] ?? []);
 }
 
+/** `/proc/<pid>/cmdline`, or null when the process is gone. */
+const readCommandLine = (procRoot: string, pid: number, cancellable: Gio.Cancellable | null): Promise<string | null> =>
+    readProc(() => readTextFile(GLib.build_filenamev([procRoot, String(pid), 'cmdline']), cancellable));
+
+/** Command lines read at once: hundreds of processes are not read in one burst of I/O threads. */
+const PROC_READS_AT_ONCE = 16;
+
 /** Every Antigravity language server running, by pid, with the ports each one listens on. */
 export async function discoverLanguageServers(procRoot: string, cancellable: Gio.Cancellable | null): Promise<LanguageServer[]> {
     const entries = await readProc(() => listDirectory(procRoot, 'standard::name', cancellable)) ?? [];
     const pids = entries.map(entry => entry.get_name()).filter(name => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
-    const commandLines = await Promise.all(pids.map(async pid => ({pid,
-        argv: commandLineArgs(await readProc(() => readTextFile(GLib.build_filenamev([procRoot, String(pid), 'cmdline']), cancellable)) ?? '')})));
+    const commandLines: {pid: number; commandLine: string; argv: string[]}[] = [];
+    for (let start = 0; start < pids.length; start += PROC_READS_AT_ONCE) {
+        commandLines.push(...await Promise.all(pids.slice(start, start + PROC_READS_AT_ONCE).map(async pid => {
+            const commandLine = await readCommandLine(procRoot, pid, cancellable) ?? '';
+            return {pid, commandLine, argv: commandLineArgs(commandLine)};
+        })));
+    }
     const matched = commandLines.filter(({argv}) => isAntigravity(argv));
     if (matched.length === 0)
         return [];
     const tables = await Promise.all([{file: 'tcp', host: '127.0.0.1'}, {file: 'tcp6', host: '[::1]'}].map(async ({file, host}) =>
         listeningSockets(await readProc(() => readTextFile(GLib.build_filenamev([procRoot, 'net', file]), cancellable)) ?? '', host)));
-    return Promise.all(matched.map(async ({pid, argv}) => {
+    return Promise.all(matched.map(async ({pid, commandLine, argv}) => {
         const extensionServerPort = portNumber(flagValue(argv, 'extension_server_port'));
         const ownPort = portNumber(flagValue(argv, 'port'));
         const listening = (await socketInodes(procRoot, pid, cancellable))
@@ -127,7 +141,7 @@ export async function discoverLanguageServers(procRoot: string, cancellable: Gio
         const endpoints = listening.map(({host, port}) => `https://${host}:${port}`);
         if (extensionServerPort !== null)
             endpoints.push(`http://127.0.0.1:${extensionServerPort}`);
-        return {pid, executable: argv[0] ?? '', csrfToken: flagValue(argv, 'csrf_token'), extensionServerPort, endpoints};
+        return {pid, commandLine, executable: argv[0] ?? '', csrfToken: flagValue(argv, 'csrf_token'), extensionServerPort, endpoints};
     }));
 }
 
@@ -262,10 +276,16 @@ export class AntigravityProvider implements Provider {
         expiredHint: '',
     };
 
+    /**
+     * The server that answered last, asked again while its process runs with the same command
+     * line: finding it reads every process's command line, hundreds of files each refresh.
+     */
+    private _answered: LanguageServer | null = null;
+
     /** `procRoot` is /proc, or a fixture tree in specs. */
     constructor(private readonly _procRoot = '/proc') {}
 
-    /** The server is found in /proc on every refresh; there is no file to watch. */
+    /** The server is found in /proc (see fetch); there is no file to watch. */
     watchedPaths(): string[] {
         return [];
     }
@@ -283,11 +303,20 @@ export class AntigravityProvider implements Provider {
 
     /** One card: the first language server that answers (they all share the Google account signed in). */
     async fetch(ctx: FetchContext): Promise<UsageSnapshot[]> {
-        const servers = (await discoverLanguageServers(this._procRoot, ctx.cancellable)).filter(s => s.endpoints.length > 0);
+        const servers = await this._servers(ctx.cancellable);
         const [first] = servers;
         if (first === undefined)
             return [errorSnapshot(this.id, 'default', this.name, notRunning())];
         return [await settleAccount(this.id, first.executable, this.name, () => this._fetchFirst(ctx, servers))];
+    }
+
+    /** The server that answered last if it still runs as it did; else every server /proc shows with a port. */
+    private async _servers(cancellable: Gio.Cancellable): Promise<LanguageServer[]> {
+        const answered = this._answered;
+        this._answered = null;
+        if (answered !== null && await readCommandLine(this._procRoot, answered.pid, cancellable) === answered.commandLine)
+            return [answered];
+        return (await discoverLanguageServers(this._procRoot, cancellable)).filter(s => s.endpoints.length > 0);
     }
 
     private async _fetchFirst(ctx: FetchContext, servers: readonly LanguageServer[]): Promise<UsageSnapshot> {
@@ -299,8 +328,10 @@ export class AntigravityProvider implements Provider {
                     continue;
                 lastStatus = summary.status;
                 const snapshot = await this._read(ctx, server, base, summary);
-                if (snapshot !== null)
+                if (snapshot !== null) {
+                    this._answered = server;
                     return snapshot;
+                }
             }
         }
         throw new ProviderError('server', lastStatus === null ? _('Antigravity’s language server does not answer.')
