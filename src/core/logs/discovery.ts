@@ -9,8 +9,7 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
 import type {Environment} from '../environment.js';
-import {claudeFolders} from '../providers/claude.js';
-import {codexHomes} from '../providers/codex.js';
+import {claudeFolders, codexHomes} from '../cliFolders.js';
 import type {LogSource} from './localUsage.js';
 
 export interface Root {
