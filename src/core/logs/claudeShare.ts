@@ -136,13 +136,13 @@ const RECORD = 57;
 const BATCH = 1 << 17;
 
 /**
- * Writes a share's result to `write`: a JSON line (files read, offsets, tails, the model names
- * and the number of entries), then one record per entry, in batches.
+ * Writes a share's result to `write`: a JSON line (files read, offsets, tails, the model names,
+ * the number of entries and their key bytes), then one record per entry, in batches.
  */
 export function writeShare(result: ShareResult, write: (bytes: Uint8Array) => void): void {
     const store = result.store;
     write(new TextEncoder().encode(`${JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails,
-        models: store.models, count: store.count})}\n`));
+        models: store.models, count: store.count, keyBytes: store.keyBytes})}\n`));
     // A key is at most 0xffff bytes (see UsageStore.offer): any record fits in a batch.
     const batch = new Uint8Array(BATCH);
     const view = new DataView(batch.buffer);
@@ -171,6 +171,8 @@ export function writeShare(result: ShareResult, write: (bytes: Uint8Array) => vo
     if (at > 0)
         write(batch.subarray(0, at));
 }
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 
 /** Where a share's entries go: the store, and the store's file index for each file of the request (-1: leave out). */
 export interface ShareSink {
@@ -259,7 +261,7 @@ export class ShareReader {
         if (!isObject(head) || !numbers(head['read']) || !numbers(head['offsets']) || !numbers(head['tails']) ||
             head['offsets'].length !== head['read'].length || head['tails'].length !== head['read'].length ||
             !Array.isArray(head['models']) || !head['models'].every((m): m is string => typeof m === 'string') ||
-            typeof head['count'] !== 'number' || !Number.isInteger(head['count']) || head['count'] < 0) {
+            !isCount(head['count']) || !isCount(head['keyBytes'])) {
             this._broken = true;
             this._started = {read: [], offsets: [], tails: []};
             return;
@@ -268,7 +270,8 @@ export class ShareReader {
         this._models = head['models'];
         this._left = head['count'];
         this._fileIds = this._sink.fileIds(this._started);
-        this._sink.store.reserve(this._sink.store.count + this._left); // one step, not doubling
+        const store = this._sink.store;
+        store.reserve(store.count + this._left, store.keyBytes + head['keyBytes']);
     }
 }
 

@@ -56,8 +56,28 @@ const ATTRIBUTES = 'standard::name,standard::type,standard::size,unix::device,un
 const listed = (root: Root, info: Gio.FileInfo): ListedFile => ({root, size: info.get_size(),
     identity: `${info.get_attribute_uint32('unix::device')}:${info.get_attribute_uint64('unix::inode')}`});
 
+/**
+ * Each file info is a GObject with a JavaScript wrapper, freed only by the garbage collector:
+ * the wrappers of a listing of thousands of files took 10 MB until the next collection.
+ */
+const COLLECT_EVERY_ENTRIES = 500;
+
+/** Counts the entries listed and collects garbage every COLLECT_EVERY_ENTRIES. */
+class EntryCounter {
+    private _since = 0;
+
+    constructor(private readonly _collect: () => void) {}
+
+    count(): void {
+        if (++this._since >= COLLECT_EVERY_ENTRIES) {
+            this._since = 0;
+            this._collect();
+        }
+    }
+}
+
 /** Every *.jsonl under `dir` (recursively), and every folder seen. */
-function findLogs(root: Root, dir: string, files: Listing, dirs: Set<string>): void {
+function findLogs(root: Root, dir: string, files: Listing, dirs: Set<string>, counter: EntryCounter): void {
     let children: Gio.FileEnumerator;
     try {
         // Links are not followed: one `..` link under projects/ would walk the tree again and again.
@@ -67,9 +87,10 @@ function findLogs(root: Root, dir: string, files: Listing, dirs: Set<string>): v
     }
     dirs.add(dir);
     for (let info = children.next_file(null); info !== null; info = children.next_file(null)) {
+        counter.count();
         const path = `${dir}/${info.get_name()}`;
         if (info.get_file_type() === Gio.FileType.DIRECTORY)
-            findLogs(root, path, files, dirs);
+            findLogs(root, path, files, dirs, counter);
         else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl') && !files.has(path))
             files.set(path, listed(root, info));
     }
@@ -91,11 +112,14 @@ const FULL_LISTING_EVERY_MS = 10 * 60_000;
 export class LogTree {
     private readonly _monitor: TreeMonitor | null;
     private readonly _now: () => number;
+    private readonly _collect: () => void;
     private _listedAt = -Infinity;
 
-    constructor(watch: boolean, now: () => number) {
+    /** `collect` frees what is no longer referenced (System.gc in the worker); called while listing. */
+    constructor(watch: boolean, now: () => number, collect: () => void = () => undefined) {
         this._monitor = watch ? new TreeMonitor() : null;
         this._now = now;
+        this._collect = collect;
     }
 
     /** True when the last listing is recent and the monitors can tell what changed since. */
@@ -107,8 +131,9 @@ export class LogTree {
     listAll(roots: readonly Root[]): Listing {
         const files: Listing = new Map();
         const dirs = new Set<string>();
+        const counter = new EntryCounter(this._collect);
         for (const root of roots)
-            findLogs(root, root.path, files, dirs);
+            findLogs(root, root.path, files, dirs, counter);
         this._monitor?.watch(dirs);
         this._listedAt = this._now();
         return files;
@@ -121,13 +146,14 @@ export class LogTree {
             return null;
         const files: Listing = new Map();
         const newDirs = new Set<string>();
+        const counter = new EntryCounter(this._collect);
         for (const path of changed) {
             const root = roots.find(r => path.startsWith(`${r.path}/`));
             const info = root ? queryInfo(path) : null;
             if (!root || !info)
                 continue;
             if (info.get_file_type() === Gio.FileType.DIRECTORY)
-                findLogs(root, path, files, newDirs);
+                findLogs(root, path, files, newDirs, counter);
             else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl'))
                 files.set(path, listed(root, info));
         }

@@ -107,7 +107,7 @@ export class LogScanner {
     constructor(options: ScannerOptions) {
         this._env = options.env;
         this._collect = options.collectGarbage ?? ((): void => undefined);
-        this._tree = new LogTree(options.watch ?? false, () => this._env.now());
+        this._tree = new LogTree(options.watch ?? false, () => this._env.now(), this._collect);
         this._helper = options.helper && options.helper.count > 0 ? options.helper : null;
         this._statePath = options.statePath ?? null;
         this._answerFromState = options.answerFromState ?? false;

@@ -290,10 +290,20 @@ export class UsageStore {
         return out;
     }
 
-    /** Room for `capacity` entries without growing (before a merge of known size). */
-    reserve(capacity: number): void {
+    /** The bytes of all keys. */
+    get keyBytes(): number {
+        return this._arenaUsed;
+    }
+
+    /**
+     * Room for `capacity` entries and `keyBytes` of keys without growing (before a merge of
+     * known size: one step, where doubling would leave the old columns and twice the room).
+     */
+    reserve(capacity: number, keyBytes = 0): void {
         if (capacity > this.time.length)
             this._resize(capacity);
+        if (keyBytes > this._arena.length)
+            this._arena = grow(this._arena, keyBytes);
     }
 
     /** A store from toBytes(); null when the bytes are not one (wrong size, bad indexes). */
