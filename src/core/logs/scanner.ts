@@ -185,6 +185,7 @@ export class LogScanner {
             if (!(error instanceof BrokenShare))
                 throw error;
             this._reset(); // what was merged is unknown: everything again, here
+            this._fromNothing = false; // the same full scan, counted above
             bytesRead = await this._read(this._grown(listing), cancellable, false);
         }
         this._dirty ||= bytesRead > 0;
