@@ -35,8 +35,10 @@ const VERSION_GATED = [
     [51, /\bClutter\.get_default_backend\s*\(/, 'Clutter.get_default_backend() is gone in 51'],
 ];
 
-const relativeImports = text => [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'/gm)]
-    .map(m => m[1] ?? m[2]);
+// Static imports, and dynamic ones of a literal path (the command line loads each command's modules when it runs).
+const relativeImports = text => [...text.matchAll(
+    /^\s*(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm)]
+    .map(m => m[1] ?? m[2] ?? m[3]);
 
 /** The modules `entry` loads, itself included, following relative imports inside the zip. */
 function moduleGraph(files, entry) {

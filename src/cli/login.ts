@@ -17,6 +17,7 @@ import {ownAccountId, ownSignIns, type Provider} from '../core/provider.js';
 import {Keys, type Settings} from '../core/settings.js';
 import {accountNameKey} from '../core/usageService.js';
 import {_, format} from '../core/i18n.js';
+import {EXIT_OK, EXIT_PROVIDER_FAILED, EXIT_USAGE} from './exitCodes.js';
 
 /** The terminal, injectable for the specs. */
 export interface LoginIo {
@@ -50,10 +51,6 @@ function signInMethod(provider: Provider): Method | null {
 export const signInProviders = (providers: readonly Provider[]): ProviderId[] =>
     providers.filter(p => signInMethod(p) !== null).map(p => p.id);
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-
 /** Runs `provider`'s own sign-in and stores the account. Returns the exit status. */
 export async function login(ctx: LoginContext, provider: Provider): Promise<number> {
     const method = signInMethod(provider);
@@ -69,10 +66,10 @@ export async function login(ctx: LoginContext, provider: Provider): Promise<numb
     } catch (error) {
         if (error instanceof ProviderError) {
             ctx.io.err(`ai-usage-meter: ${error.message} ${error.hint}`.trim());
-            return EXIT_FAILED;
+            return EXIT_PROVIDER_FAILED;
         }
         if (isCancelled(error))
-            return EXIT_FAILED;
+            return EXIT_PROVIDER_FAILED;
         throw error;
     }
 }
@@ -135,7 +132,7 @@ export async function logout(ctx: LoginContext, provider: Provider, wanted: stri
     if (match === undefined || chosen.length > 1) {
         if (accounts.length === 0) {
             ctx.io.err(format(_('ai-usage-meter: no %s account is signed in here'), provider.name));
-            return EXIT_FAILED;
+            return EXIT_PROVIDER_FAILED;
         }
         const listed = accounts.map(a => a.name === null ? a.account : `${a.account} (${a.name})`).join(', ');
         ctx.io.err(wanted === null ? format(_('ai-usage-meter: say which account; signed in here: %s'), listed)
@@ -149,7 +146,7 @@ export async function logout(ctx: LoginContext, provider: Provider, wanted: stri
             await removeOwnSignIn(ctx.tokens, ctx.settings, provider.id, match.account);
     } catch (error) {
         ctx.io.err(format(_('ai-usage-meter: the account was removed, but its token could not be: %s'), String(error)));
-        return EXIT_FAILED;
+        return EXIT_PROVIDER_FAILED;
     }
     ctx.io.out(format(_('Signed out of %s (%s); its token left the keyring.'), provider.name, match.name ?? match.account));
     return EXIT_OK;

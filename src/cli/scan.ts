@@ -12,6 +12,9 @@ import {LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type LocalUsage, type
 import {serveShare} from '../core/logs/claudeShare.js';
 import {COLLECT_EVERY_BYTES, LogScanner, scanStatePath} from '../core/logs/scanner.js';
 import {PriceList, parsePriceOverrides} from '../core/pricing.js';
+import {parseArgs} from './args.js';
+import {EXIT_OK, EXIT_USAGE} from './exitCodes.js';
+import {unixStreams} from './unixStreams.js';
 
 Gio._promisify(Gio.DataInputStream.prototype, 'read_line_async', 'read_line_finish');
 
@@ -63,7 +66,16 @@ function newScanner(env: Environment, watch: boolean): LogScanner {
         helper: {argv: [gjs, '-m', program, 'scan', '--share'], count}});
 }
 
-export async function runScan(env: Environment, json: boolean): Promise<void> {
+/** `scan`, `scan --json`, `scan --serve` (the worker), `scan --share` (a helper); returns the exit status. */
+export async function scanCommand(argv: string[], env: Environment): Promise<number> {
+    const command = parseArgs(argv, []);
+    if (command.name !== 'scan')
+        return EXIT_USAGE;
+    await (command.mode === 'serve' ? serveScans(env) : command.mode === 'share' ? readShareFromInput() : runScan(env, command.json));
+    return EXIT_OK;
+}
+
+async function runScan(env: Environment, json: boolean): Promise<void> {
     const scanner = newScanner(env, false);
     const usage = await scanner.scan(null);
     print(json ? JSON.stringify(usage, null, 2) : renderLocalUsage(usage));
@@ -74,22 +86,11 @@ export async function runScan(env: Environment, json: boolean): Promise<void> {
  * Helper mode: reads the share request (files with offsets, the user's price file) on stdin,
  * writes its progress and what it kept to stdout (see serveShare).
  */
-export async function readShareFromInput(): Promise<void> {
+async function readShareFromInput(): Promise<void> {
     const {InputStream, OutputStream} = await unixStreams();
     const stdout = new OutputStream({fd: 1, close_fd: false});
     await serveShare(new InputStream({fd: 0, close_fd: false}), stdout,
         pricesText => new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices), () => System.gc(), COLLECT_EVERY_BYTES);
-}
-
-/** Unix fd streams: GioUnix since GLib 2.80, Gio.Unix*Stream before. */
-export async function unixStreams(): Promise<{InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}> {
-    try {
-        const {default: GioUnix} = await import('gi://GioUnix') as
-            {default: {InputStream: typeof Gio.UnixInputStream; OutputStream: typeof Gio.UnixOutputStream}};
-        return GioUnix;
-    } catch {
-        return {InputStream: Gio.UnixInputStream, OutputStream: Gio.UnixOutputStream};
-    }
 }
 
 /** Saves the scan state; a failure costs the next start a full scan, not this answer. */
@@ -102,7 +103,7 @@ function persist(scanner: LogScanner, force: boolean): void {
 }
 
 /** The worker loop: a scan per input line, a JSON line per scan; errors are reported, not fatal. */
-export async function serveScans(env: Environment): Promise<void> {
+async function serveScans(env: Environment): Promise<void> {
     const scanner = newScanner(env, true);
     const {InputStream} = await unixStreams();
     const input = new Gio.DataInputStream({base_stream: new InputStream({fd: 0, close_fd: false})});

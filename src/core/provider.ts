@@ -344,14 +344,3 @@ export const extraFolders = (settings: Settings, provider: ProviderId): string[]
 export const ownSignIns = (settings: Settings, provider: ProviderId): string[] =>
     settings.get(Keys.ownSignIns)[provider] ?? [];
 
-/**
- * A CLI's configuration folders: `variable` when set (one folder, or several separated by
- * commas), else `defaults`. The same meaning everywhere: the sign-in is read from the first
- * folder that has one, as the CLI itself does, and local costs from the logs of all of them.
- */
-export function configFolders(env: Environment, variable: string, defaults: readonly string[]): string[] {
-    const value = env.getenv(variable);
-    const listed = (value?.split(',') ?? []).map(dir => dir.trim()).filter(dir => dir !== '')
-        .map(dir => dir === '~' || dir.startsWith('~/') ? env.homeDir + dir.slice(1) : dir);
-    return listed.length > 0 ? listed : [...defaults];
-}

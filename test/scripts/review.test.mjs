@@ -143,4 +143,11 @@ describe('the review check', () => {
         flags(f => { f['extension.js'] = f['extension.js'].replace('    disable() {', '    async disable() {'); }, /must not be async/);
         flags(f => { f['shell/unused.js'] = '// Nothing imports this.\nexport const x = 1;\n'; }, /shell\/unused\.js: not reachable/);
     });
+
+    it('follows a dynamic import of a literal path', () => {
+        const files = clean();
+        files['cli/main.js'] += "const {run} = await import('./command.js');\nrun();\n";
+        files['cli/command.js'] = '// A command, loaded when it runs.\nexport const run = () => print(1);\n';
+        assert.deepEqual(review(files), []);
+    });
 });

@@ -79,6 +79,47 @@ describe('finding lines', () => {
         expect(next).toBe(usage.length + 1);
     });
 
+    it('finds the same lines as splitting on newlines, at any offset and alignment, in any bytes', () => {
+        // A reference: split at newlines; a line is offered when it holds the marker (or always);
+        // an unfinished last line is offered, and accepted here when it is odd-length.
+        const reference = (b: Uint8Array, from: number, usageOnly: boolean): {found: [number, number][]; next: number} => {
+            const found: [number, number][] = [];
+            const text = new TextDecoder('latin1').decode(b);
+            let start = from;
+            for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+                if (!usageOnly || text.slice(start, nl).includes('"usage":{'))
+                    found.push([start, nl]);
+                start = nl + 1;
+            }
+            if (start < b.length && (!usageOnly || text.slice(start).includes('"usage":{'))) {
+                found.push([start, b.length]);
+                if ((b.length - start) % 2 === 1)
+                    return {found, next: b.length};
+            }
+            return {found, next: start};
+        };
+        const pieces = ['"usage":{', '"usage":', '{', '\n', 'x', 'é', '"', '\\', ' ', '"usage"', ':{', 'abcdefg'];
+        let seed = 7;
+        const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+        for (let round = 0; round < 400; round++) {
+            const text = Array.from({length: random(40)}, () => pieces[random(pieces.length)]).join('');
+            const bytes = encode(text);
+            const shift = random(4); // the buffer at every alignment (an unaligned one is read byte by byte)
+            const b = new Uint8Array(new ArrayBuffer(bytes.length + 4), shift, bytes.length);
+            b.set(bytes);
+            const from = random(bytes.length + 1);
+            const start = from === 0 ? 0 : encode(text).lastIndexOf(0x0a, from - 1) + 1; // reads start at a line
+            for (const usageOnly of [true, false]) {
+                const found: [number, number][] = [];
+                const next = scanLines(b, start, b.length, usageOnly, (s, e) => {
+                    found.push([s, e]);
+                    return e < b.length || (e - s) % 2 === 1;
+                });
+                expect({found, next}).withContext(`${JSON.stringify(text)} from ${start}`).toEqual(reference(b, start, usageOnly));
+            }
+        }
+    });
+
     it('starts at any offset', () => {
         const text = `${usage}\n${usage}\n`;
         const b = encode(text);

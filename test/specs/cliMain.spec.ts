@@ -3,7 +3,7 @@ import GLib from 'gi://GLib';
 import System from 'system';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {ShareHelper, mergeShare, readShare} from '../../src/core/logs/claudeShare.js';
+import {ShareHelper, readShare} from '../../src/core/logs/claudeShare.js';
 import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
 import {listDir, makeTempDir, readFile, until, writeFile} from '../support/helpers.js';
@@ -217,19 +217,20 @@ describe('the scan command', () => {
     it('lets a helper process read a share, with the same result as reading it here', async () => {
         const files = ['a', 'b'].map(name => ({path: `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`, offset: 0}));
         const helper = ['gjs', '-m', MAIN, 'scan', '--share'];
-        const viaHelper = await new ShareHelper(helper, {files, pricesText: null, fromBack: false}).finish(null);
+        const merged = new UsageStore();
+        const sink = {store: merged, fileIds: (): number[] => [0, 1]};
+        const viaHelper = (await new ShareHelper(helper, {files, pricesText: null, fromBack: false}).finish(null, sink, () => undefined)).head;
         const readHere = readShare(files, new PriceList(), () => undefined, 1 << 30);
         expect(viaHelper?.read).toEqual([0, 1]);
         expect(viaHelper?.offsets).toEqual(readHere.offsets);
-        const merged = new UsageStore();
-        mergeShare(viaHelper?.store ?? new UsageStore(), [0, 1], merged);
         expect(merged.toBytes()).toEqual(readHere.store.toBytes());
-        expect(await new ShareHelper(['false'], {files, pricesText: null, fromBack: false}).finish(null)).toBeNull();
+        const failed = await new ShareHelper(['false'], {files, pricesText: null, fromBack: false}).finish(null, sink, () => undefined);
+        expect([failed.head, failed.merged]).toEqual([null, 0]);
 
         // Read from both ends: this process took the first file, so the helper stops before it.
         const both = new ShareHelper(helper, {files, pricesText: null, fromBack: true});
         both.take(0);
-        const back = await both.finish(null);
+        const back = (await both.finish(null, {store: new UsageStore(), fileIds: () => [0, 1]}, () => undefined)).head;
         expect(back?.read).toEqual([1]);
         expect(both.helperFrom).toBe(1);
     });

@@ -96,6 +96,15 @@ describe('log discovery', () => {
         }
     });
 
+    it('collects garbage while it lists a large tree (each file info is freed only then)', () => {
+        for (let i = 0; i < 1200; i++)
+            writeFile(join(home, '.claude', 'projects', `p${i % 3}`, `${i}.jsonl`), '');
+        let collected = 0;
+        const listing = new LogTree(false, () => 0, () => collected++).listAll(logRoots(testEnvironment(home)));
+        expect(listing.size).toBe(1200);
+        expect(collected).toBe(2); // every 500 entries: 1,200 files and their 3 folders
+    });
+
     it('tells which files changed through the folder monitors, and only while its listing is recent', async () => {
         const env = testEnvironment(home);
         const path = join(home, '.claude', 'projects', 'p', 'a.jsonl');

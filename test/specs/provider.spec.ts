@@ -11,7 +11,7 @@ import {ProviderError, cancelledError} from '../../src/core/errors.js';
 import type {HttpClient, HttpResponse} from '../../src/core/http.js';
 import {type OAuthClient, OwnTokenStore} from '../../src/core/ownSignIn.js';
 import {
-    type AccountFetcher, type AccountSource, type FetchContext, type StatusHints, configFolders, displayPath,
+    type AccountFetcher, type AccountSource, type FetchContext, type StatusHints, displayPath,
     errorSnapshot, extraFolders, fetchAccounts, folderSources, gatedRequest, ownAccountId, ownSignInSources, ownSignIns,
     settleAccount, tokenFingerprint, unexpectedResponse,
 } from '../../src/core/provider.js';
@@ -330,35 +330,6 @@ describe('displayPath()', () => {
         expect(displayPath('/srv/claude', env)).toBe('/srv/claude');
         expect(displayPath('/home/me', env)).toBe('/home/me');
         expect(displayPath('/home/meow/.claude', env)).toBe('/home/meow/.claude');
-    });
-});
-
-describe('configFolders()', () => {
-    const home = '/home/me';
-    const folders = (value: string | null, defaults = ['/home/me/.claude']): string[] =>
-        configFolders(testEnvironment(home, value === null ? {} : {CLAUDE_CONFIG_DIR: value}), 'CLAUDE_CONFIG_DIR', defaults);
-
-    it('is the defaults when the variable is unset, empty or lists nothing', () => {
-        expect(folders(null)).toEqual(['/home/me/.claude']);
-        expect(folders('')).toEqual(['/home/me/.claude']);
-        expect(folders(' , ,')).toEqual(['/home/me/.claude']);
-        expect(folders(null, ['/a', '/b'])).toEqual(['/a', '/b']);
-    });
-
-    it('is one folder, or a comma-separated list in its order, trimmed', () => {
-        expect(folders('/work/claude')).toEqual(['/work/claude']);
-        expect(folders('/a, /b ,,/c')).toEqual(['/a', '/b', '/c']);
-    });
-
-    it('expands ~ and ~/ to the home folder, and nothing else', () => {
-        expect(folders('~, ~/work/.claude')).toEqual(['/home/me', '/home/me/work/.claude']);
-        expect(folders('~other/.claude,/x~/y')).toEqual(['~other/.claude', '/x~/y']);
-    });
-
-    it('hands out a copy of the defaults', () => {
-        const defaults = ['/a'];
-        folders(null, defaults).push('/b');
-        expect(defaults).toEqual(['/a']);
     });
 });
 

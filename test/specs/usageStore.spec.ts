@@ -48,6 +48,17 @@ describe('the entry store', () => {
         expect(store.takeTouchedDays().size).toBe(0);
     });
 
+    it('makes room for a merge of known size in one step, keys included', () => {
+        const store = new UsageStore(4);
+        store.offer(encode('msg_a'), values({output: 1}));
+        store.reserve(3000, store.keyBytes + 3000 * 8);
+        for (let i = 0; i < 2000; i++)
+            store.offer(encode(`msg_${i}`.padEnd(8, '_')), values({output: 1}));
+        expect(store.count).toBe(2001);
+        expect(store.keyBytes).toBe(5 + 2000 * 8);
+        expect(store.time.length).toBe(3000); // it did not grow again
+    });
+
     it('survives a round trip through bytes, and refuses bytes that are not a store', () => {
         const store = new UsageStore();
         store.offer(encode('m1'), values({output: 5, cost: Number.NaN, model: 'mystery'}));

@@ -218,12 +218,8 @@ const escapedKeyIndex = (key: string, names: readonly Uint8Array[]): number =>
     names.findIndex(name => decoder.decode(name) === key);
 
 const MARKER = encode('"usage":{');
-/**
- * The marker is nine bytes long, so wherever it falls one whole aligned 32-bit word lies in it:
- * bytes `[o, o + 4)` of it for o = 0…3. The four such words, in this machine's byte order.
- */
-const MARKER_WORDS = [0, 1, 2, 3].map(o => new Int32Array(MARKER.slice(o, o + 4).buffer)[0] ?? 0);
-const [MARKER_AT_0 = 0, MARKER_AT_1 = 0, MARKER_AT_2 = 0, MARKER_AT_3 = 0] = MARKER_WORDS;
+const MARKER_BRACE = MARKER.length - 1;
+const BRACES = 0x7b7b7b7b;
 
 /** True when the marker's bytes start at `at` (and end before `end`). */
 function markerAt(b: Uint8Array, at: number, end: number): boolean {
@@ -260,62 +256,68 @@ function findNewline(b: Uint8Array, i: number, end: number): number {
     return end;
 }
 
-/** Set by findNewlineOrMarker: where the marker it found ends. */
-let markerEnd = -1;
+/** The index of the last newline in `[from, i)`, or -1. */
+function lastNewline(b: Uint8Array, from: number, i: number): number {
+    const words = wordsOf(b);
+    if (words) {
+        for (const aligned = Math.max(from, i & ~3); i > aligned; i--) {
+            if (b[i - 1] === NEWLINE)
+                return i - 1;
+        }
+        const first = (from + 3) >>> 2;
+        let w = (i >>> 2) - 1;
+        for (; w >= first; w--) {
+            const x = (words[w] ?? 0) ^ NEWLINES;
+            if (((x - LOW_BYTES) & ~x) & HIGH_BITS)
+                break;
+        }
+        i = Math.min(i, (w + 1) * 4);
+    }
+    for (; i > from; i--) {
+        if (b[i - 1] === NEWLINE)
+            return i - 1;
+    }
+    return -1;
+}
 
 /**
- * The index of the first newline in `[i, end)` (or `end`), unless the marker comes first:
- * then -1, and `markerEnd` is set. A word is compared with the four marker words besides the
- * newline test, so the marker costs four comparisons per word, not another pass.
+ * The index of the first marker starting in `[i, end)` and ending by `end`, or -1. The words
+ * are tested for the marker's last byte, the brace: it is about one byte in a thousand of a
+ * log, and one test costs what the newline test costs; a word holding one is then compared.
  */
-function findNewlineOrMarker(b: Uint8Array, i: number, end: number): number {
+function findMarker(b: Uint8Array, i: number, end: number): number {
     const words = wordsOf(b);
-    if (!words) { // byte by byte: the marker is seen at its closing brace
-        for (; i < end; i++) {
-            const c = b[i];
-            if (c === NEWLINE)
-                return i;
-            if (c === OPEN_BRACE && markerAt(b, i + 1 - MARKER.length, i + 1)) {
-                markerEnd = i + 1;
-                return -1;
+    let j = i + MARKER_BRACE;
+    if (words) {
+        for (const aligned = Math.min(end, (j + 3) & ~3); j < aligned; j++) {
+            if (b[j] === OPEN_BRACE && markerAt(b, j - MARKER_BRACE, end))
+                return j - MARKER_BRACE;
+        }
+        const last = end >>> 2;
+        for (let w = j >>> 2; w < last; w++) {
+            const x = (words[w] ?? 0) ^ BRACES;
+            if (((x - LOW_BYTES) & ~x) & HIGH_BITS) {
+                for (let k = w * 4; k < w * 4 + 4; k++) {
+                    if (b[k] === OPEN_BRACE && markerAt(b, k - MARKER_BRACE, end))
+                        return k - MARKER_BRACE;
+                }
             }
         }
-        return end;
+        j = Math.max(j, last * 4);
     }
-    const from = i;
-    // Local copies: module bindings are looked up (and checked) on every use in the loop.
-    const m0 = MARKER_AT_0;
-    const m1 = MARKER_AT_1;
-    const m2 = MARKER_AT_2;
-    const m3 = MARKER_AT_3;
-    for (const aligned = Math.min(end, (i + 3) & ~3); i < aligned; i++) {
-        if (b[i] === NEWLINE)
-            return i;
+    for (; j < end; j++) {
+        if (b[j] === OPEN_BRACE && markerAt(b, j - MARKER_BRACE, end))
+            return j - MARKER_BRACE;
     }
-    const last = end >>> 2;
-    for (let w = i >>> 2; w < last; w++) {
-        const v = words[w] ?? 0;
-        const x = v ^ NEWLINES;
-        if (((x - LOW_BYTES) & ~x) & HIGH_BITS)
-            return findNewline(b, w * 4, end);
-        if (v === m0 || v === m1 || v === m2 || v === m3) {
-            const at = w * 4 - (v === m0 ? 0 : v === m1 ? 1 : v === m2 ? 2 : 3);
-            if (at >= from && markerAt(b, at, end)) {
-                markerEnd = at + MARKER.length;
-                return -1;
-            }
-        }
-    }
-    // The tail after the last whole word holds no whole marker word, so no marker not seen yet.
-    return findNewline(b, Math.max(i, last * 4), end);
+    return -1;
 }
 
 /**
  * Calls `onLine(start, end)` for each complete line of `[from, end)`, or with `usageOnly`
  * only for lines containing the bytes `"usage":{` (Claude Code's billable lines; in compact
- * JSON they can only be a key). Lines are found four bytes at a time (SWAR on 32-bit words):
- * a word is tested for a newline, and, until the line is known to hold the marker, compared
- * with the marker's four aligned words.
+ * JSON they can only be a key). Bytes are tested four at a time (SWAR on 32-bit words).
+ * With `usageOnly` the lines in between are never split: the next marker is looked for, then
+ * the newlines around it (about a third of a log's bytes are in such lines).
  *
  * A last line without its newline is offered too: when `onLine` accepts it (returns true) it
  * counts as read, otherwise it is left for the next read (the writer is probably in the middle
@@ -324,25 +326,25 @@ function findNewlineOrMarker(b: Uint8Array, i: number, end: number): number {
 export function scanLines(b: Uint8Array, from: number, end: number, usageOnly: boolean,
     onLine: (start: number, end: number) => boolean): number {
     let lineStart = from;
-    let p = from;
-    let marked = !usageOnly;
-    for (;;) {
-        const newline = marked ? findNewline(b, p, end) : findNewlineOrMarker(b, p, end);
-        if (newline < 0) {
-            marked = true;
-            p = markerEnd;
-            continue;
-        }
-        if (newline >= end)
-            break;
-        if (marked)
+    if (!usageOnly) {
+        for (let newline = findNewline(b, from, end); newline < end; newline = findNewline(b, lineStart, end)) {
             onLine(lineStart, newline);
-        lineStart = p = newline + 1;
-        marked = !usageOnly;
+            lineStart = newline + 1;
+        }
+        return lineStart < end && onLine(lineStart, end) ? end : lineStart;
     }
-    if (lineStart < end && marked && onLine(lineStart, end))
-        return end;
-    return lineStart;
+    for (let marker = findMarker(b, from, end); marker >= 0; marker = findMarker(b, lineStart, end)) {
+        const before = lastNewline(b, lineStart, marker);
+        const start = before < 0 ? lineStart : before + 1;
+        const newline = findNewline(b, marker + MARKER.length, end);
+        if (newline >= end)
+            return onLine(start, end) ? end : start;
+        onLine(start, newline);
+        lineStart = newline + 1;
+    }
+    // No marker in the rest: it ends with the unfinished line, if any, after the last newline.
+    const last = lastNewline(b, lineStart, end);
+    return last < 0 ? lineStart : last + 1;
 }
 
 let viewedBytes: Uint8Array | null = null;

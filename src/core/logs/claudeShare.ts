@@ -10,16 +10,19 @@
 // which file it is about to start (one line per file on the pipes, written without blocking).
 // When both happened to take the same file, this process keeps its own reading of it and
 // drops the helper's, so nothing is counted twice.
+//
+// The helper's entries come back as a stream of records, merged one by one as they arrive:
+// holding the helper's whole store as bytes (and a copy to align it) took a third of this
+// process's peak memory.
 
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
-import {readToEnd} from '../files.js';
 import {isObject} from '../json.js';
 import type {PriceList} from '../pricing.js';
 import {scanClaudeLines} from './claudeLog.js';
 import {tailHash} from './scanState.js';
-import {SIDECHAIN, StoredEntries, UsageStore, newEntryValues, type EntrySource, type EntryValues} from './usageStore.js';
+import {SIDECHAIN, UsageStore, newEntryValues, type EntryValues} from './usageStore.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'wait_check_async', 'wait_check_finish');
 
@@ -37,15 +40,19 @@ export interface ShareFile {
     offset: number;
 }
 
-export interface ShareResult<Entries extends EntrySource = EntrySource> {
+/** What a helper tells about the files it read, before its entries. */
+export interface ShareHead {
     /** The files read, by their index in the request. */
     read: number[];
     /** Where the next read of each file read starts (in the order of `read`). */
     offsets: number[];
     /** The tail hash at each new offset (see scanState). */
     tails: number[];
+}
+
+export interface ShareResult extends ShareHead {
     /** The kept entries; `file` is the index in the request. */
-    store: Entries;
+    store: UsageStore;
 }
 
 /**
@@ -78,9 +85,9 @@ export function readClaudeFile(bytes: Uint8Array, offset: number, file: number, 
  * `collectEvery` bytes to release mapped files.
  */
 export function readShare(files: readonly ShareFile[], prices: PriceList, collect: () => void, collectEvery: number,
-    next?: () => number): ShareResult<UsageStore> {
+    next?: () => number): ShareResult {
     const store = new UsageStore();
-    const result: ShareResult<UsageStore> = {read: [], offsets: [], tails: [], store};
+    const result: ShareResult = {read: [], offsets: [], tails: [], store};
     let sinceCollect = 0;
     let front = 0;
     const nextFile = next ?? ((): number => front < files.length ? front++ : -1);
@@ -104,22 +111,6 @@ export function readShare(files: readonly ShareFile[], prices: PriceList, collec
 }
 
 /**
- * Merges a share's entries into `store`, their file indexes mapped by `fileIds`; entries of
- * files mapped to -1 (read here as well) are left out.
- */
-export function mergeShare(share: EntrySource, fileIds: readonly number[], store: UsageStore): void {
-    const values = newEntryValues();
-    for (let e = 0; e < share.count; e++) {
-        share.read(e, values);
-        const file = fileIds[values.file] ?? -1;
-        if (file < 0)
-            continue;
-        values.file = file;
-        store.offer(share.key(e), values);
-    }
-}
-
-/**
  * Splits files into shares whose bytes to read are about in proportion to `weights` (largest
  * file first, to the share furthest below its part).
  */
@@ -136,39 +127,152 @@ export function splitShares<T extends {bytes: number}>(files: readonly T[], weig
 /** Ends the helper's progress lines; the result follows. */
 const RESULT_FOLLOWS = '=';
 
-/** A share's result as bytes: a JSON line (files read, offsets and tails), then the store. */
-export function serializeShare(result: ShareResult<UsageStore>): Uint8Array {
-    // The line is padded with spaces so that the store after it starts 8-aligned: it is then
-    // read where it lies, not copied first.
-    const text = new TextEncoder().encode(JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails}));
-    const head = new Uint8Array(Math.ceil((text.length + 1) / 8) * 8).fill(0x20);
-    head.set(text);
-    head[head.length - 1] = 0x0a;
-    const store = result.store.toParts();
-    const out = new Uint8Array(head.length + store.reduce((n, part) => n + part.length, 0));
-    out.set(head);
-    let at = head.length;
-    for (const part of store) {
-        out.set(part, at);
-        at += part.length;
+/**
+ * A record: the six numbers of an entry (8 bytes each), its file index (4), model index (2),
+ * key length (2) and flags (1), little-endian; then the key's bytes.
+ */
+const RECORD = 57;
+/** Records are written in batches of about this size. */
+const BATCH = 1 << 17;
+
+/**
+ * Writes a share's result to `write`: a JSON line (files read, offsets, tails, the model names,
+ * the number of entries and their key bytes), then one record per entry, in batches.
+ */
+export function writeShare(result: ShareResult, write: (bytes: Uint8Array) => void): void {
+    const store = result.store;
+    write(new TextEncoder().encode(`${JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails,
+        models: store.models, count: store.count, keyBytes: store.keyBytes})}\n`));
+    // A key is at most 0xffff bytes (see UsageStore.offer): any record fits in a batch.
+    const batch = new Uint8Array(BATCH);
+    const view = new DataView(batch.buffer);
+    const values = newEntryValues();
+    let at = 0;
+    for (let e = 0; e < store.count; e++) {
+        const key = store.key(e) ?? new Uint8Array(0);
+        if (at + RECORD + key.length > BATCH) {
+            write(batch.subarray(0, at));
+            at = 0;
+        }
+        store.read(e, values);
+        view.setFloat64(at, values.time, true);
+        view.setFloat64(at + 8, values.input, true);
+        view.setFloat64(at + 16, values.output, true);
+        view.setFloat64(at + 24, values.cacheWrite, true);
+        view.setFloat64(at + 32, values.cacheRead, true);
+        view.setFloat64(at + 40, values.cost, true);
+        view.setInt32(at + 48, values.file, true);
+        view.setUint16(at + 52, store.model[e] ?? 0, true);
+        view.setUint16(at + 54, key.length, true);
+        view.setUint8(at + 56, values.flags);
+        batch.set(key, at + RECORD);
+        at += RECORD + key.length;
     }
-    return out;
+    if (at > 0)
+        write(batch.subarray(0, at));
 }
 
-export function parseShare(data: Uint8Array): ShareResult<StoredEntries> | null {
-    const newline = data.indexOf(0x0a);
-    let head: unknown;
-    try {
-        head = JSON.parse(new TextDecoder().decode(data.subarray(0, Math.max(0, newline))));
-    } catch {
-        return null;
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+
+/** Where a share's entries go: the store, and the store's file index for each file of the request (-1: leave out). */
+export interface ShareSink {
+    store: UsageStore;
+    fileIds: (head: ShareHead) => readonly number[];
+}
+
+/**
+ * Reads what writeShare wrote, in pieces split anywhere, offering each entry to the sink's
+ * store as soon as its record is complete. `head` is set once the stream was complete and
+ * valid; `merged` counts the entries already offered (a broken stream may have merged some).
+ */
+export class ShareReader {
+    head: ShareHead | null = null;
+    merged = 0;
+    private _started: ShareHead | null = null;
+    private _models: string[] = [];
+    private _fileIds: readonly number[] = [];
+    private _left = 0;
+    private _broken = false;
+    private _partial: Uint8Array = new Uint8Array(0);
+    private readonly _values = newEntryValues();
+
+    constructor(private readonly _sink: ShareSink) {}
+
+    push(chunk: Uint8Array): void {
+        if (this._broken || chunk.length === 0)
+            return;
+        const data = this._partial.length > 0 ? concat([this._partial, chunk]) : chunk;
+        let at = 0;
+        if (!this._started) {
+            const newline = data.indexOf(0x0a);
+            if (newline < 0) {
+                this._partial = data.slice();
+                return;
+            }
+            this._start(data.subarray(0, newline));
+            at = newline + 1;
+        }
+        const view = new DataView(data.buffer, data.byteOffset, data.length);
+        const v = this._values;
+        while (this._left > 0 && at + RECORD <= data.length) {
+            const keyLength = view.getUint16(at + 54, true);
+            if (at + RECORD + keyLength > data.length)
+                break;
+            const model = this._models[view.getUint16(at + 52, true)];
+            const file = this._fileIds[view.getInt32(at + 48, true)];
+            if (model === undefined || file === undefined) {
+                this._broken = true;
+                break;
+            }
+            v.time = view.getFloat64(at, true);
+            v.input = view.getFloat64(at + 8, true);
+            v.output = view.getFloat64(at + 16, true);
+            v.cacheWrite = view.getFloat64(at + 24, true);
+            v.cacheRead = view.getFloat64(at + 32, true);
+            v.cost = view.getFloat64(at + 40, true);
+            v.file = file;
+            v.model = model;
+            v.flags = view.getUint8(at + 56);
+            if (file >= 0) {
+                this._sink.store.offer(keyLength === 0 ? null : data.subarray(at + RECORD, at + RECORD + keyLength), v);
+                this.merged++;
+            }
+            at += RECORD + keyLength;
+            this._left--;
+        }
+        this._broken ||= this._left === 0 && at < data.length; // bytes after the last record
+        this._partial = this._broken ? new Uint8Array(0) : data.slice(at);
     }
-    const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every(n => typeof n === 'number');
-    const store = StoredEntries.parse(data.subarray(newline + 1));
-    if (!isObject(head) || !numbers(head['read']) || !numbers(head['offsets']) || !numbers(head['tails']) || !store ||
-        head['offsets'].length !== head['read'].length || head['tails'].length !== head['read'].length)
-        return null;
-    return {read: head['read'], offsets: head['offsets'], tails: head['tails'], store};
+
+    /** The head, when the stream ended complete; null otherwise. */
+    end(): ShareHead | null {
+        this.head = this._started && !this._broken && this._left === 0 && this._partial.length === 0 ? this._started : null;
+        return this.head;
+    }
+
+    private _start(line: Uint8Array): void {
+        let head: unknown;
+        try {
+            head = JSON.parse(new TextDecoder().decode(line));
+        } catch {
+            head = null;
+        }
+        const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every(n => typeof n === 'number');
+        if (!isObject(head) || !numbers(head['read']) || !numbers(head['offsets']) || !numbers(head['tails']) ||
+            head['offsets'].length !== head['read'].length || head['tails'].length !== head['read'].length ||
+            !Array.isArray(head['models']) || !head['models'].every((m): m is string => typeof m === 'string') ||
+            !isCount(head['count']) || !isCount(head['keyBytes'])) {
+            this._broken = true;
+            this._started = {read: [], offsets: [], tails: []};
+            return;
+        }
+        this._started = {read: head['read'], offsets: head['offsets'], tails: head['tails']};
+        this._models = head['models'];
+        this._left = head['count'];
+        this._fileIds = this._sink.fileIds(this._started);
+        const store = this._sink.store;
+        store.reserve(store.count + this._left, store.keyBytes + head['keyBytes']);
+    }
 }
 
 /** What a helper is asked to read: the files, and the user's price file (so it prices as we do). */
@@ -215,6 +319,9 @@ type Pollable = Gio.PollableInputStream & Gio.InputStream;
 type PollableOut = Gio.PollableOutputStream & Gio.OutputStream;
 /** A pipe takes a write of this size without blocking whenever it polls writable. */
 const PIPE_ATOMIC = 4096;
+/** The helper's result is read in pieces of this size, and the pieces released after this many bytes. */
+const READ_SIZE = 65536;
+const COLLECT_READ_EVERY = 1 << 20;
 
 /**
  * A helper process reading a share. Everything it is sent — the request, then (for a share read
@@ -230,7 +337,7 @@ export class ShareHelper {
     private readonly _stdout: Pollable;
     private _unsent: Uint8Array;
     private readonly _progress = new LineBuffer();
-    /** The helper's output after its progress lines, once they ended. */
+    /** The helper's output after its progress lines, read before finish(). */
     private readonly _output: Uint8Array[] = [];
     private _progressEnded = false;
     /** The helper's output ended: it exited. */
@@ -261,7 +368,9 @@ export class ShareHelper {
             while (!this._progressEnded && !this._gone && this._stdout.is_readable()) {
                 const chunk = this._stdout.read_bytes(PIPE_ATOMIC, null).toArray();
                 this._gone = chunk.length === 0;
-                this._take(chunk);
+                const result = this._take(chunk);
+                if (result)
+                    this._output.push(result);
             }
             while (this._listening && this._unsent.length > 0 && this._stdin.is_writable()) {
                 const written = this._stdin.write_nonblocking(this._unsent.subarray(0, PIPE_ATOMIC), null);
@@ -277,11 +386,10 @@ export class ShareHelper {
         return !this._gone && !this._progressEnded;
     }
 
-    private _take(chunk: Uint8Array): void {
-        if (this._progressEnded) {
-            this._output.push(chunk);
-            return;
-        }
+    /** Takes the progress lines of the helper's output; returns what follows them (the result), if any. */
+    private _take(chunk: Uint8Array): Uint8Array | null {
+        if (this._progressEnded)
+            return chunk;
         // Progress lines are short ASCII; the result after them is bytes.
         const end = chunk.indexOf(RESULT_FOLLOWS.charCodeAt(0));
         const progress = end < 0 ? chunk : chunk.subarray(0, end);
@@ -290,10 +398,10 @@ export class ShareHelper {
             if (Number.isInteger(index))
                 this.helperFrom = Math.min(this.helperFrom, index);
         }
-        if (end >= 0) {
-            this._progressEnded = true;
-            this._output.push(chunk.subarray(end + 1)); // its newline is dropped in finish()
-        }
+        if (end < 0)
+            return null;
+        this._progressEnded = true;
+        return chunk.subarray(end + 1);
     }
 
     /** Tells the helper that this process takes file `index` (it will not start it, nor any before it). */
@@ -304,28 +412,37 @@ export class ShareHelper {
     }
 
     /**
-     * Sends the rest, then waits for the helper's result; null when it failed. The helper's
-     * input is closed only after that: a helper takes its input closing for this process's end
-     * (killed) and stops at once (see serveShare).
+     * Sends the rest, then merges the helper's entries into the sink as they arrive (see
+     * ShareReader): the reader's head is null when the helper failed, possibly after some of its
+     * entries were merged. `collect` releases the pieces read (each is freed only by the garbage
+     * collector). The helper's input is closed only after that: a helper takes its input closing
+     * for this process's end (killed) and stops at once (see serveShare).
      */
-    async finish(cancellable: Gio.Cancellable | null): Promise<ShareResult<StoredEntries> | null> {
+    async finish(cancellable: Gio.Cancellable | null, sink: ShareSink, collect: () => void): Promise<ShareReader> {
+        const reader = new ShareReader(sink);
         try {
             this.pump();
             if (this._listening)
                 this._stdin.write_all(this._unsent, null);
-            const rest = await readToEnd(this._stdout, cancellable);
-            if (!await this._process.wait_check_async(cancellable))
-                return null;
-            this._take(rest);
-            if (!this._progressEnded)
-                return null;
-            // One copy, without the newline after "=": the result then starts at offset 0 (aligned).
-            const pieces = this._output.filter(chunk => chunk.length > 0);
-            if (pieces[0]?.[0] === 0x0a)
-                pieces[0] = pieces[0].subarray(1);
-            return parseShare(concat(pieces));
+            this._output.splice(0).forEach(chunk => reader.push(chunk));
+            let sinceCollect = 0;
+            for (;;) {
+                const chunk = (await this._stdout.read_bytes_async(READ_SIZE, GLib.PRIORITY_DEFAULT, cancellable)).toArray();
+                if (chunk.length === 0)
+                    break;
+                const result = this._take(chunk);
+                if (result)
+                    reader.push(result);
+                sinceCollect += chunk.length;
+                if (sinceCollect > COLLECT_READ_EVERY) {
+                    sinceCollect = 0;
+                    collect();
+                }
+            }
+            if (await this._process.wait_check_async(cancellable) && this._progressEnded)
+                reader.end();
         } catch {
-            return null;
+            // a helper that failed: the reader has no head
         } finally {
             try {
                 this._stdin.close(null);
@@ -333,6 +450,7 @@ export class ShareHelper {
                 // closed with the helper already
             }
         }
+        return reader;
     }
 }
 
@@ -391,7 +509,7 @@ export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStrea
     const result = readShare(files, prices(pricesText), collect, collectEvery, next);
     if (input.ended)
         return; // nobody is left to read the result
-    stdout.write_all(encoder.encode(`${RESULT_FOLLOWS}\n`), null);
-    stdout.write_all(serializeShare(result), null);
+    stdout.write_all(encoder.encode(RESULT_FOLLOWS), null);
+    writeShare(result, bytes => stdout.write_all(bytes, null));
     stdout.flush(null);
 }

@@ -9,8 +9,7 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
 import type {Environment} from '../environment.js';
-import {claudeFolders} from '../providers/claude.js';
-import {codexHomes} from '../providers/codex.js';
+import {claudeFolders, codexHomes} from '../cliFolders.js';
 import type {LogSource} from './localUsage.js';
 
 export interface Root {
@@ -61,12 +60,33 @@ const identityOf = (info: Gio.FileInfo): string =>
 const listed = (root: Root, info: Gio.FileInfo): ListedFile => ({root, size: info.get_size(), identity: identityOf(info)});
 
 /**
+ * Each file info is a GObject with a JavaScript wrapper, freed only by the garbage collector:
+ * the wrappers of a listing of thousands of files took 10 MB until the next collection.
+ */
+const COLLECT_EVERY_ENTRIES = 500;
+
+/** Counts the entries listed and collects garbage every COLLECT_EVERY_ENTRIES. */
+class EntryCounter {
+    private _since = 0;
+
+    constructor(private readonly _collect: () => void) {}
+
+    count(): void {
+        if (++this._since >= COLLECT_EVERY_ENTRIES) {
+            this._since = 0;
+            this._collect();
+        }
+    }
+}
+
+/**
  * Every *.jsonl under `dir` (recursively), and every folder walked. Nothing below a root is
  * reached through a symbolic link, and a folder already walked (`visited`, by device and
  * inode: a root that is a link to another root, a bind mount) is not walked again: one `..`
  * link under projects/ once made a scan walk the tree over and over and count a file 41 times.
  */
-function findLogs(root: Root, dir: string, info: Gio.FileInfo, files: Listing, dirs: Set<string>, visited: Set<string>): void {
+function findLogs(root: Root, dir: string, info: Gio.FileInfo, files: Listing, dirs: Set<string>, visited: Set<string>,
+    counter: EntryCounter): void {
     const identity = identityOf(info);
     if (visited.has(identity))
         return;
@@ -79,9 +99,10 @@ function findLogs(root: Root, dir: string, info: Gio.FileInfo, files: Listing, d
     visited.add(identity);
     dirs.add(dir);
     for (let child = children.next_file(null); child !== null; child = children.next_file(null)) {
+        counter.count();
         const path = `${dir}/${child.get_name()}`;
         if (child.get_file_type() === Gio.FileType.DIRECTORY)
-            findLogs(root, path, child, files, dirs, visited);
+            findLogs(root, path, child, files, dirs, visited, counter);
         else if (child.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl') && !files.has(path))
             files.set(path, listed(root, child));
     }
@@ -107,11 +128,14 @@ const FULL_LISTING_EVERY_MS = 10 * 60_000;
 export class LogTree {
     private readonly _monitor: TreeMonitor | null;
     private readonly _now: () => number;
+    private readonly _collect: () => void;
     private _listedAt = -Infinity;
 
-    constructor(watch: boolean, now: () => number) {
+    /** `collect` frees what is no longer referenced (System.gc in the worker); called while listing. */
+    constructor(watch: boolean, now: () => number, collect: () => void = () => undefined) {
         this._monitor = watch ? new TreeMonitor() : null;
         this._now = now;
+        this._collect = collect;
     }
 
     /** True when the last listing is recent and the monitors can tell what changed since. */
@@ -124,10 +148,11 @@ export class LogTree {
         const files: Listing = new Map();
         const dirs = new Set<string>();
         const visited = new Set<string>();
+        const counter = new EntryCounter(this._collect);
         for (const root of roots) {
             const info = queryInfo(root.path, true);
             if (info?.get_file_type() === Gio.FileType.DIRECTORY)
-                findLogs(root, root.path, info, files, dirs, visited);
+                findLogs(root, root.path, info, files, dirs, visited, counter);
         }
         this._monitor?.watch(dirs);
         this._listedAt = this._now();
@@ -142,13 +167,14 @@ export class LogTree {
         const files: Listing = new Map();
         const newDirs = new Set<string>();
         const visited = new Set<string>();
+        const counter = new EntryCounter(this._collect);
         for (const path of changed) {
             const root = roots.find(r => path.startsWith(`${r.path}/`));
             const info = root ? queryInfo(path, false) : null;
             if (!root || !info)
                 continue;
             if (info.get_file_type() === Gio.FileType.DIRECTORY)
-                findLogs(root, path, info, files, newDirs, visited);
+                findLogs(root, path, info, files, newDirs, visited, counter);
             else if (info.get_file_type() === Gio.FileType.REGULAR && path.endsWith('.jsonl'))
                 files.set(path, listed(root, info));
         }

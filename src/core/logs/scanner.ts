@@ -11,7 +11,7 @@ import type {Environment} from '../environment.js';
 import {ensureDirectory, readTextFile, sweepTemporaries, writePrivateFile} from '../files.js';
 import {PRICE_TABLE_DATE} from '../priceTable.js';
 import {PriceList, parsePriceOverrides} from '../pricing.js';
-import {ShareHelper, mapFile, mergeShare, readClaudeFile, splitShares} from './claudeShare.js';
+import {ShareHelper, mapFile, readClaudeFile, splitShares} from './claudeShare.js';
 import {newCodexFileState, scanCodexLines} from './codexLog.js';
 import {LogTree, logNames, logRoots, type Listing, type Root} from './discovery.js';
 import {emptyHistory, mergeDays, parseHistory, serializeHistory, type History} from './history.js';
@@ -46,6 +46,9 @@ export interface ScannerOptions {
      */
     answerFromState?: boolean;
 }
+
+/** A helper failed after some of its entries were merged: the scan must start again. */
+class BrokenShare extends Error {}
 
 interface Grown {
     path: string;
@@ -104,7 +107,7 @@ export class LogScanner {
     constructor(options: ScannerOptions) {
         this._env = options.env;
         this._collect = options.collectGarbage ?? ((): void => undefined);
-        this._tree = new LogTree(options.watch ?? false, () => this._env.now());
+        this._tree = new LogTree(options.watch ?? false, () => this._env.now(), this._collect);
         this._helper = options.helper && options.helper.count > 0 ? options.helper : null;
         this._statePath = options.statePath ?? null;
         this._answerFromState = options.answerFromState ?? false;
@@ -177,7 +180,16 @@ export class LogScanner {
             this._fromNothing = false;
         }
         clock.lap('check');
-        const bytesRead = await this._read(grown, cancellable);
+        let bytesRead: number;
+        try {
+            bytesRead = await this._read(grown, cancellable, true);
+        } catch (error) {
+            if (!(error instanceof BrokenShare))
+                throw error;
+            this._reset(); // what was merged is unknown: everything again, here
+            this._fromNothing = false; // the same full scan, counted above
+            bytesRead = await this._read(this._grown(listing), cancellable, false);
+        }
         this._dirty ||= bytesRead > 0;
         return this._report(await this._summarize(roots, cancellable), started, bytesRead, grown.length, false);
     }
@@ -275,10 +287,10 @@ export class LogScanner {
      * from the back, so that neither waits for the other (see claudeShare); further helpers
      * (more cores) each get a fixed share.
      */
-    private async _read(grown: readonly Grown[], cancellable: Gio.Cancellable | null): Promise<number> {
+    private async _read(grown: readonly Grown[], cancellable: Gio.Cancellable | null, withHelpers: boolean): Promise<number> {
         const claude = grown.filter(g => g.file.source === 'claude');
         const claudeBytes = claude.reduce((sum, g) => sum + g.bytes, 0);
-        const count = this._helper && claudeBytes > PARALLEL_FROM_BYTES ? this._helper.count : 0;
+        const count = this._helper && withHelpers && claudeBytes > PARALLEL_FROM_BYTES ? this._helper.count : 0;
         // The share read from both ends has two processes on it: twice the bytes of the others.
         const shares = count > 0 ? splitShares(claude, [2, ...Array<number>(count - 1).fill(1)]) : [];
         const helpers: {share: Grown[]; helper: ShareHelper | null}[] = shares.map((share, i) => ({share,
@@ -322,16 +334,20 @@ export class LogScanner {
             readOne(g);
         }
         this._clock.lap('read claude');
+        let broken = false;
         for (const [i, {share, helper}] of helpers.entries()) {
             const readHere = i === 0 ? front : 0;
-            const result = await helper?.finish(cancellable) ?? null;
-            this._clock.lap('wait for helpers');
-            const byHelper = new Set(result?.read.filter(f => f >= readHere));
-            if (result) {
-                this._store.reserve(this._store.count + result.store.count); // one step, not doubling
-                mergeShare(result.store, share.map((g, f) => byHelper.has(f) ? g.id : -1), this._store);
-            }
-            this._collect(); // the helper's store and its bytes
+            let byHelper = new Set<number>();
+            // The helper's entries are merged as they arrive (its files that were read here too are left out).
+            const reader = helper ? await helper.finish(cancellable, {store: this._store, fileIds: head => {
+                byHelper = new Set(head.read.filter(f => f >= readHere));
+                return share.map((g, f) => byHelper.has(f) ? g.id : -1);
+            }}, this._collect) : null;
+            this._collect(); // the pieces of the helper's result
+            const result = reader?.head ?? null;
+            broken ||= !result && (reader?.merged ?? 0) > 0; // some of a failed helper's entries were merged
+            if (!result)
+                byHelper = new Set();
             result?.read.forEach((f, k) => {
                 const g = share[f];
                 if (!g || !byHelper.has(f))
@@ -341,14 +357,16 @@ export class LogScanner {
                 g.file.offset = offset;
                 g.file.tail = result.tails[k] ?? 0;
             });
-            this._clock.lap('merge');
+            this._clock.lap('wait for helpers and merge');
             // What the helper did not read (it failed, or stopped early): read here.
             share.forEach((g, f) => {
-                if (f >= readHere && !byHelper.has(f))
+                if (!broken && f >= readHere && !byHelper.has(f))
                     readOne(g);
             });
             this._clock.lap('read claude');
         }
+        if (broken)
+            throw new BrokenShare();
         return bytesRead;
     }
 

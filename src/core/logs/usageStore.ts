@@ -56,7 +56,7 @@ const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | 
 };
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-export class UsageStore implements EntrySource {
+export class UsageStore {
     count = 0;
     time = new Float64Array(0);
     input = new Float64Array(0);
@@ -239,9 +239,18 @@ export class UsageStore implements EntrySource {
         return (this.input[entry] ?? 0) + (this.output[entry] ?? 0) + (this.cacheWrite[entry] ?? 0) + (this.cacheRead[entry] ?? 0);
     }
 
-    /** The entry's fields, into `into` (for merging one store into another). */
+    /** The entry's fields, into `into` (for sending them to another process). */
     read(entry: number, into: EntryValues): EntryValues {
-        return readEntry(this, this.models, entry, into);
+        into.time = this.time[entry] ?? 0;
+        into.input = this.input[entry] ?? 0;
+        into.output = this.output[entry] ?? 0;
+        into.cacheWrite = this.cacheWrite[entry] ?? 0;
+        into.cacheRead = this.cacheRead[entry] ?? 0;
+        into.cost = this.cost[entry] ?? Number.NaN;
+        into.model = this.models[this.model[entry] ?? 0] ?? '';
+        into.file = this.file[entry] ?? 0;
+        into.flags = this.flags[entry] ?? 0;
+        return into;
     }
 
     /** The entry's key bytes; null for an entry without a key. */
@@ -281,10 +290,20 @@ export class UsageStore implements EntrySource {
         return out;
     }
 
-    /** Room for `capacity` entries without growing (before a merge of known size). */
-    reserve(capacity: number): void {
+    /** The bytes of all keys. */
+    get keyBytes(): number {
+        return this._arenaUsed;
+    }
+
+    /**
+     * Room for `capacity` entries and `keyBytes` of keys without growing (before a merge of
+     * known size: one step, where doubling would leave the old columns and twice the room).
+     */
+    reserve(capacity: number, keyBytes = 0): void {
         if (capacity > this.time.length)
             this._resize(capacity);
+        if (keyBytes > this._arena.length)
+            this._arena = grow(this._arena, keyBytes);
     }
 
     /** A store from toBytes(); null when the bytes are not one (wrong size, bad indexes). */
@@ -316,34 +335,6 @@ export class UsageStore implements EntrySource {
     }
 }
 
-/** What can be merged into a store: entries with their fields and keys. */
-export interface EntrySource {
-    readonly count: number;
-    read(entry: number, into: EntryValues): EntryValues;
-    key(entry: number): Uint8Array | null;
-}
-
-/**
- * The entries of a store's bytes (toBytes), read where they lie: for merging a helper's
- * share, which needs neither a hash table nor a copy.
- */
-/** The value columns a store and stored entries both hold. */
-type ValueColumns = Pick<StoredColumns, 'time' | 'input' | 'output' | 'cacheWrite' | 'cacheRead' | 'cost' | 'model' | 'file' | 'flags'>;
-
-/** Entry `entry` of `c` into `into` (for merging one store into another). */
-function readEntry(c: ValueColumns, models: readonly string[], entry: number, into: EntryValues): EntryValues {
-    into.time = c.time[entry] ?? 0;
-    into.input = c.input[entry] ?? 0;
-    into.output = c.output[entry] ?? 0;
-    into.cacheWrite = c.cacheWrite[entry] ?? 0;
-    into.cacheRead = c.cacheRead[entry] ?? 0;
-    into.cost = c.cost[entry] ?? Number.NaN;
-    into.model = models[c.model[entry] ?? 0] ?? '';
-    into.file = c.file[entry] ?? 0;
-    into.flags = c.flags[entry] ?? 0;
-    return into;
-}
-
 /** The columns of stored entries, viewed where they lie. */
 export interface StoredColumns {
     time: Float64Array;
@@ -361,7 +352,8 @@ export interface StoredColumns {
     arena: Uint8Array;
 }
 
-export class StoredEntries implements EntrySource {
+/** The entries of a store's bytes (toBytes), viewed where they lie: checked, then copied into a store. */
+export class StoredEntries {
     private constructor(readonly count: number, readonly models: readonly string[], readonly columns: StoredColumns) {}
 
     /** The entries of `data` (copied first only when not 8-aligned); null when the bytes are not a store's. */
@@ -398,15 +390,4 @@ export class StoredEntries implements EntrySource {
         }
         return new StoredEntries(n, models, c);
     }
-
-    read(entry: number, into: EntryValues): EntryValues {
-        return readEntry(this.columns, this.models, entry, into);
-    }
-
-    key(entry: number): Uint8Array | null {
-        const length = this.columns.keyLength[entry] ?? 0;
-        const start = this.columns.keyStart[entry] ?? 0;
-        return length === 0 ? null : this.columns.arena.subarray(start, start + length);
-    }
-
 }

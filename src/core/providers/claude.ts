@@ -5,6 +5,7 @@
 import type Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
+import {claudeFolders} from '../cliFolders.js';
 import {moneyWindow, quotaSnapshot} from '../contract.js';
 import type {QuotaWindow, UsageSnapshot} from '../contract.js';
 import {attempt, expiry, fail, ok, ownSignInFindings, warn, type Finding} from '../diagnosis.js';
@@ -22,7 +23,7 @@ import {redactJson} from '../redact.js';
 import type {OAuthClient} from '../ownSignIn.js';
 import type {AccountsSection, InstallState, SignIn} from '../prefsSection.js';
 import {
-    configFolders, displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
+    displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
     tokenFingerprint, unexpectedResponse,
 } from '../provider.js';
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
@@ -61,16 +62,6 @@ export interface ClaudeCredentials {
     scopes: string[] | null;
     subscriptionType: string | null;
     rateLimitTier: string | null;
-}
-
-/**
- * Claude Code's configuration folders: CLAUDE_CONFIG_DIR (one, or several separated by commas),
- * else ~/.config/claude and ~/.claude. Quotas use the first sign-in found; local costs read the
- * projects/ logs of each.
- */
-export function claudeFolders(env: Environment): string[] {
-    return configFolders(env, 'CLAUDE_CONFIG_DIR', [GLib.build_filenamev([env.configDir, 'claude']),
-        GLib.build_filenamev([env.homeDir, '.claude'])]);
 }
 
 /** Credential files in the order Claude Code uses them; ~/.claude last, where it keeps them by default. */

@@ -17,7 +17,8 @@ import {formatClock, formatPercent} from '../format.js';
 import {_, format} from '../i18n.js';
 import {isObject, optionalEpochSeconds, optionalNumber, optionalObject, optionalPercent, optionalString, parseJson} from '../json.js';
 import type {JsonObject} from '../json.js';
-import {configFolders, type ProviderCommand} from '../provider.js';
+import {configFolders} from '../cliFolders.js';
+import type {ProviderCommand} from '../provider.js';
 
 Gio._promisify(Gio.OutputStream.prototype, 'write_bytes_async', 'write_bytes_finish');
 Gio._promisify(Gio.OutputStream.prototype, 'close_async', 'close_finish');

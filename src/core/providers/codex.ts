@@ -5,6 +5,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
+import {codexHomes} from '../cliFolders.js';
 import {creditsWindow, quotaSnapshot} from '../contract.js';
 import type {Balance, QuotaWindow, UsageSnapshot} from '../contract.js';
 import {attempt, expiry, ok, ownSignInFindings, warn, type Finding} from '../diagnosis.js';
@@ -22,7 +23,7 @@ import {jwtClaims, jwtExpiry} from '../jwt.js';
 import type {OAuthClient} from '../ownSignIn.js';
 import type {AccountsSection, SignIn} from '../prefsSection.js';
 import {
-    configFolders, displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
+    displayPath, extraFolders, fetchAccounts, folderSources, gatedRequest, ownSignIns, ownSignInSources,
     tokenFingerprint, unexpectedResponse,
 } from '../provider.js';
 import type {AccountSource, FetchContext, Provider, ProviderDeps} from '../provider.js';
@@ -59,14 +60,6 @@ export interface CodexCredentials {
     email: string | null;
     plan: string | null;
     expiresAt: number | null;
-}
-
-/**
- * The Codex CLI's folders: CODEX_HOME (one, or several separated by commas), else ~/.codex.
- * Quotas use the first sign-in found; local costs read the session logs of each.
- */
-export function codexHomes(env: Environment): string[] {
-    return configFolders(env, 'CODEX_HOME', [GLib.build_filenamev([env.homeDir, '.codex'])]);
 }
 
 const loginHint = (): string => _('Run `codex login` to sign in with your ChatGPT account.');
