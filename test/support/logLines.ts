@@ -71,25 +71,8 @@ export function codexTokenCount(o: {total?: Counts; last?: Counts; time?: number
         payload: {type: 'token_count', info, rate_limits: {primary: {used_percent: 26.5, window_minutes: 300}}}});
 }
 
-/** Deletes a folder a spec made, with everything in it (specs leave no temporary files). */
-export function removeTree(path: string): void {
-    const file = Gio.File.new_for_path(path);
-    let children: Gio.FileEnumerator;
-    try {
-        children = file.enumerate_children('standard::name,standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
-    } catch {
-        return;
-    }
-    for (let info = children.next_file(null); info !== null; info = children.next_file(null)) {
-        const child = `${path}/${info.get_name()}`;
-        if (info.get_file_type() === Gio.FileType.DIRECTORY)
-            removeTree(child);
-        else
-            Gio.File.new_for_path(child).delete(null);
-    }
-    children.close(null);
-    file.delete(null);
-}
+/** Deletes a folder a spec made, with everything in it (the one helper every spec uses). */
+export {removeTree} from './helpers.js';
 
 /** Appends in place, as a logging program does (writeFile replaces the file: a new inode). */
 export function appendFile(path: string, text: string): void {
