@@ -140,6 +140,24 @@ const ACTORS_JS = `(() => { const count = root => { let n = 1; for (const c of r
     return {uiGroup: count(Main.uiGroup), panel: count(Main.panel), stage: count(global.stage)}; })()`;
 const actors = async (): Promise<Record<string, number>> => await shellEval(ACTORS_JS) as Record<string, number>;
 
+/**
+ * The actor counts once they have stayed the same for two seconds (at most 20 s): what the Shell
+ * shows for a moment (a closing menu's or a notification's animation) must not become the baseline.
+ */
+async function settledActors(): Promise<Record<string, number>> {
+    let last = JSON.stringify(await actors());
+    let sameSince = Date.now();
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && Date.now() - sameSince < 2000;) {
+        await sleep(250);
+        const now = JSON.stringify(await actors());
+        if (now !== last) {
+            last = now;
+            sameSince = Date.now();
+        }
+    }
+    return JSON.parse(last) as Record<string, number>;
+}
+
 /** Lines of the Shell log from `from` (a character offset) that report an error or our extension. */
 function logProblems(h: Harness, from: number): string[] {
     return (readText(h.shellLog) ?? '').slice(from).split('\n')
@@ -184,7 +202,7 @@ export async function enableDisableCycles(h: Harness, cycles: number, expectedLa
     h.check('the resource probe runs in the Shell', await shellEval(`aumE2EProbe.start('${h.uuid}')`) === true);
     h.check('disable before the cycles', await setEnabled(h, false));
     await sleep(1000);
-    const baseline = {actors: await actors(), children: shellChildren(h.shellPid), log: logLength(h)};
+    const baseline = {actors: await settledActors(), children: shellChildren(h.shellPid), log: logLength(h)};
     h.info(`before the cycles: actors ${JSON.stringify(baseline.actors)}, Shell children ${JSON.stringify(baseline.children)}`);
     await checkNothingLeft(h, 'after a disable');
     const createdBefore = (await report()).created;
@@ -222,7 +240,7 @@ export async function enableDisableCycles(h: Harness, cycles: number, expectedLa
     const created = Object.fromEntries(Object.entries(after.created).map(([k, v]) => [k, v - (createdBefore[k] ?? 0)]));
     h.info(`${cycles} cycles in ${seconds.toFixed(1)} s, ${h.server.requests.length - requestsBefore} requests; ` +
         `created and released during them: ${JSON.stringify(created)}`);
-    const actorsAfter = await actors();
+    const actorsAfter = await until(actors, a => JSON.stringify(a) === JSON.stringify(baseline.actors), 8000, 250);
     h.check(`after ${cycles} cycles the Shell has as many actors as before (uiGroup, panel, stage)`,
         JSON.stringify(actorsAfter) === JSON.stringify(baseline.actors),
         `${JSON.stringify(baseline.actors)} → ${JSON.stringify(actorsAfter)}`);
@@ -248,8 +266,11 @@ const refreshText = async (h: Harness): Promise<string> => {
     return await shellEval(`${indicator(h)}._refreshItem.label.text`) as string;
 };
 
-/** One manual refresh, as the menu's Refresh item asks for it; resolves when every provider has settled. */
-async function refreshOnce(h: Harness, trace = false): Promise<boolean> {
+/**
+ * One manual refresh, as the menu's Refresh item asks for it; resolves when every provider has
+ * settled, polled every `stepMs` (each poll is an Eval, which costs the Shell memory of its own).
+ */
+async function refreshOnce(h: Harness, trace = false, stepMs = 15): Promise<boolean> {
     const before = h.server.requests.length;
     const started = Date.now();
     await shellEval(`${indicator(h)}.emit('refresh-requested'); true`);
@@ -258,12 +279,15 @@ async function refreshOnce(h: Harness, trace = false): Promise<boolean> {
         const value = await refreshText(h);
         seen ||= h.server.requests.length > before;
         return seen ? value : '';
-    }, value => value === 'Refresh', 15000, 15);
+    }, value => value === 'Refresh', 15000, stepMs);
     if (trace) {
         h.info(`a refresh took ${Date.now() - started} ms: ${h.server.requests.slice(before).map(r => r.path.split('/')[1] ?? '').join(' ')}`);
     }
     return text === 'Refresh';
 }
+
+/** How often a measured refresh is polled: a refresh takes 80–200 ms here, so one or two Evals. */
+const MEASURED_POLL_MS = 100;
 
 async function collectGarbage(): Promise<void> {
     for (let i = 0; i < 3; i++) {
@@ -313,7 +337,7 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
     const series: string[] = [];
     for (let i = 0; i < cycles; i++) {
         const evalsBefore = evalCount;
-        if (await refreshOnce(h))
+        if (await refreshOnce(h, false, MEASURED_POLL_MS))
             settled++;
         evals += evalCount - evalsBefore;
         if ((i + 1) % 100 === 0 && i + 1 < cycles) {
