@@ -1,9 +1,12 @@
+import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import {encode} from '../../src/core/logs/byteJson.js';
-import {Checksum, checksum, loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanState} from '../../src/core/logs/scanState.js';
+import {
+    Checksum, checksum, loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, writePrivateFileSync, type ScanState,
+} from '../../src/core/logs/scanState.js';
 import {UsageStore, newEntryValues} from '../../src/core/logs/usageStore.js';
-import {fileMode, makeTempDir, readFile, writeFile} from '../support/helpers.js';
+import {fileMode, listDir, makeTempDir, readFile, writeFile} from '../support/helpers.js';
 import {removeTree} from '../support/logLines.js';
 
 const roots = [{source: 'claude' as const, path: '/home/u/.claude/projects'}];
@@ -26,6 +29,17 @@ describe('saved scan state', () => {
         path = `${dir}/cache/ai-usage-meter/local-scan-state`;
     });
     afterEach(() => removeTree(dir));
+
+    it('writes synchronously, from parts, the same 0600 file through a temporary of its own, and leaves none when it fails', () => {
+        writeFile(`${dir}/state.json`, 'old');
+        Gio.File.new_for_path(`${dir}/state.json`).set_attribute_uint32('unix::mode', 0o644, Gio.FileQueryInfoFlags.NONE, null);
+        const encoder = new TextEncoder();
+        writePrivateFileSync(`${dir}/state.json`, [encoder.encode('{"new"'), encoder.encode(': true}')]);
+        expect(readFile(`${dir}/state.json`)).toBe('{"new": true}');
+        expect(fileMode(`${dir}/state.json`)).toBe(0o600);
+        expect(() => writePrivateFileSync(`${dir}/gone/state.json`, [encoder.encode('{}')])).toThrow();
+        expect(listDir(dir)).toEqual(['state.json']);
+    });
 
     it('comes back as it was saved, from a private file', () => {
         const fingerprint = stateFingerprint(roots, '/home/u', null);

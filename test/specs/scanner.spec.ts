@@ -3,7 +3,7 @@ import GLib from 'gi://GLib';
 
 import type {LocalUsage, SourceUsage} from '../../src/core/logs/localUsage.js';
 import {LogScanner, scanStatePath} from '../../src/core/logs/scanner.js';
-import {listDir, makeTempDir, testEnvironment, writeFile, type TestEnvironment} from '../support/helpers.js';
+import {fileMode, listDir, makeTempDir, testEnvironment, writeFile, type TestEnvironment} from '../support/helpers.js';
 import {appendFile, assistantLine, codexTokenCount, codexTurn, removeTree, userLine} from '../support/logLines.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
@@ -44,6 +44,21 @@ describe('LogScanner', () => {
         await worker.scan(null);
         worker.persist(true);
         expect(listDir(dir).filter(name => name.includes('local-scan-state'))).toEqual(['local-scan-state']);
+    });
+
+    it('saves the history (0600) through a temporary file of its own, and sweeps one a killed writer left at its first save', async () => {
+        writeFile(join(project, 'one.jsonl'), `${assistantLine({id: 'm1', requestId: 'r1', output: 3, time: NOW - HOUR})}\n`);
+        const historyPath = join(env.dataDir, 'ai-usage-meter', 'local-usage-history.json');
+        const [pid] = await Gio.Subprocess.new(['/bin/sh', '-c', 'echo $$'], Gio.SubprocessFlags.STDOUT_PIPE).communicate_utf8_async(null, null);
+        writeFile(join(GLib.path_get_dirname(historyPath), `.local-usage-history.json.${pid.trim()}.0123abcd.tmp`), 'half');
+        const worker = scanner();
+        await worker.scan(null);
+        expect(listDir(GLib.path_get_dirname(historyPath))).toEqual(['local-usage-history.json']);
+        expect(fileMode(historyPath)).toBe(0o600);
+        appendFile(join(project, 'one.jsonl'), `${assistantLine({id: 'm2', requestId: 'r2', output: 4, time: NOW - HOUR / 2})}\n`);
+        await worker.scan(null);
+        const saved = JSON.parse(new TextDecoder().decode(GLib.file_get_contents(historyPath)[1])) as {claude: Record<string, {output: number}>};
+        expect(saved.claude['2026-11-23']?.output).toBe(7);
     });
 
     it('de-duplicates streamed chunks, resumed copies and subagent copies across files', async () => {

@@ -256,6 +256,35 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
 }
 
 /**
+ * writePrivateFile() (files.ts) for the worker process, synchronously and without the sweep (it
+ * is here, not there, because the Shell must never load a synchronous write): the same
+ * temporary of ours, renamed over the file. A scan's worker saves the history after every
+ * refresh that changed a day; the asynchronous write's round trips to GLib's I/O threads (and
+ * its listing of the folder) cost more than the scan of a megabyte. The caller sweeps once
+ * (sweepTemporaries).
+ */
+export function writePrivateFileSync(path: string, parts: readonly Uint8Array[]): void {
+    const temporary = Gio.File.new_for_path(temporaryPath(path));
+    try {
+        const stream = temporary.create(Gio.FileCreateFlags.PRIVATE, null);
+        try {
+            for (const part of parts)
+                stream.write_all(part, null);
+        } finally {
+            stream.close(null);
+        }
+        temporary.move(Gio.File.new_for_path(path), Gio.FileCopyFlags.OVERWRITE | Gio.FileCopyFlags.NO_FALLBACK_FOR_MOVE, null, null);
+    } catch (error) {
+        try {
+            temporary.delete(null);
+        } catch {
+            // never created, or gone already
+        }
+        throw error;
+    }
+}
+
+/**
  * Writes the state, and the answer it gave last (0600, atomically: a reader sees the old file
  * or the new one). The store is written from views of its columns: no copy of it is made.
  */
@@ -278,26 +307,8 @@ export function saveState(path: string, fingerprint: string, state: ScanState, a
     filesLine.set(rowsText);
     filesLine[filesLine.length - 1] = 0x0a;
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
-    // Written beside the state under a temporary name of ours, then renamed over it, as
-    // writePrivateFile() does (synchronously here: a worker process); what a killed worker left
-    // is swept when the next one starts (LogScanner).
-    const temporary = Gio.File.new_for_path(temporaryPath(path));
-    try {
-        const stream = temporary.create(Gio.FileCreateFlags.PRIVATE, null);
-        const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
-        try {
-            for (const part of [headerLine(answerSum, checksum(filesLine)), answerLine, filesLine, ...binary])
-                stream.write_all(part, null);
-        } finally {
-            stream.close(null);
-        }
-        temporary.move(Gio.File.new_for_path(path), Gio.FileCopyFlags.OVERWRITE | Gio.FileCopyFlags.NO_FALLBACK_FOR_MOVE, null, null);
-    } catch (error) {
-        try {
-            temporary.delete(null);
-        } catch {
-            // never created, or gone already
-        }
-        throw error;
-    }
+    // Written beside the state under a temporary name of ours, then renamed over it; what a
+    // killed worker left is swept when the next one starts (LogScanner).
+    const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
+    writePrivateFileSync(path, [headerLine(answerSum, checksum(filesLine)), answerLine, filesLine, ...binary]);
 }

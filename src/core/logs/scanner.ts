@@ -8,7 +8,7 @@ import GLib from 'gi://GLib';
 import type Gio from 'gi://Gio';
 
 import type {Environment} from '../environment.js';
-import {ensureDirectory, readTextFile, sweepTemporaries, writePrivateFile} from '../files.js';
+import {readTextFile, sweepTemporaries} from '../files.js';
 import {PRICE_TABLE_DATE} from '../priceTable.js';
 import {PriceList, parsePriceOverrides} from '../pricing.js';
 import {ShareHelper, mapFile, readClaudeFile, splitShares} from './claudeShare.js';
@@ -16,7 +16,9 @@ import {newCodexFileState, scanCodexLines} from './codexLog.js';
 import {LogTree, logNames, logRoots, type Listing, type Root} from './discovery.js';
 import {emptyHistory, mergeDays, parseHistory, serializeHistory, type History} from './history.js';
 import {dayKey, type LocalUsage, type SourceUsage} from './localUsage.js';
-import {loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, type ScanCounters, type TrackedFile} from './scanState.js';
+import {
+    loadSavedAnswer, loadState, saveState, stateFingerprint, tailHash, writePrivateFileSync, type ScanCounters, type TrackedFile,
+} from './scanState.js';
 import {CODEX, UsageStore, newEntryValues} from './usageStore.js';
 import {storeDays, summarizeSource, type FileLabels} from './usageSummary.js';
 
@@ -95,6 +97,7 @@ export class LogScanner {
     private _dirty = false;
     private _savedAt = -Infinity;
     private _history: History | null = null;
+    private _historySwept = false;
     private _prices = new PriceList();
     private _priceErrors: string[] = [];
     private _pricesText: string | null | undefined = undefined;
@@ -449,8 +452,17 @@ export class LogScanner {
             priceErrors: this._priceErrors, sources};
     }
 
+    /**
+     * Saves the history synchronously (a worker process, see writePrivateFileSync): it is saved
+     * after every refresh that changed a day, before the answer goes out. What a killed writer
+     * left beside it is swept at this scanner's first save.
+     */
     private async _saveHistory(history: History, cancellable: Gio.Cancellable | null): Promise<void> {
-        await ensureDirectory(GLib.path_get_dirname(this._historyPath), cancellable);
-        await writePrivateFile(this._historyPath, serializeHistory(history), cancellable);
+        GLib.mkdir_with_parents(GLib.path_get_dirname(this._historyPath), 0o700);
+        writePrivateFileSync(this._historyPath, [new TextEncoder().encode(serializeHistory(history))]);
+        if (!this._historySwept) {
+            this._historySwept = true;
+            await sweepTemporaries(this._historyPath, cancellable);
+        }
     }
 }
