@@ -148,8 +148,8 @@ export class HttpClient {
     private readonly _limits: HttpLimits;
     /** Cancelled by destroy(): every request in flight but those that survive it. */
     private readonly _lifetime = new Gio.Cancellable();
-    /** Requests in flight that survive destroy(); the session is aborted once none is left. */
-    private _surviving = 0;
+    /** Requests in flight; after destroy() the session is aborted once none is left. */
+    private _inFlight = 0;
 
     constructor(userAgent: string, limits: Partial<HttpLimits> = {}) {
         this._limits = {...DEFAULT_LIMITS, ...limits};
@@ -170,10 +170,14 @@ export class HttpClient {
         const links = request.survivesDestroy ? [] : [cancellable, this._lifetime];
         const handlers = links.map(link => onCancelled(link, () => transferCancellable.cancel()));
         let expired = false;
-        if (request.survivesDestroy)
-            this._surviving++;
+        // Counted until the transfer itself ends, which may be after the deadline gave up on it.
+        this._inFlight++;
+        const transfer = this._transfer(message, transferCancellable, () => expired).finally(() => {
+            if (--this._inFlight === 0 && this._lifetime.is_cancelled())
+                this._session.abort();
+        });
         try {
-            const bytes = await withDeadline(this._transfer(message, transferCancellable, () => expired),
+            const bytes = await withDeadline(transfer,
                 this._limits.deadlineSeconds * 1000,
                 () => new ProviderError('timeout', format(_('The server did not answer within %d s.'),
                     this._limits.deadlineSeconds), tryAgainHint()),
@@ -183,8 +187,6 @@ export class HttpClient {
             return this._response(request, message, bytes);
         } finally {
             links.forEach((link, index) => link.disconnect(handlers[index] ?? 0));
-            if (request.survivesDestroy && --this._surviving === 0 && this._lifetime.is_cancelled())
-                this._session.abort();
         }
     }
 
@@ -269,12 +271,13 @@ export class HttpClient {
     /**
      * Ends the client: every request in flight is cancelled, except those that survive destroy
      * (token refreshes), which run to their end; no new request starts. The session is aborted
-     * (its connections closed) once no surviving request is left.
+     * (its connections closed) once no request is left in flight: aborting it under requests
+     * being cancelled crashed GNOME Shell in libsoup (48: g_atomic_rc_box_release_full, 50:
+     * soup_message_io_get_response_istream), both while the extension was disabled mid-request.
      */
     destroy(): void {
         this._lifetime.cancel();
-        // A surviving token refresh keeps the session until it ends (see request()).
-        if (this._surviving === 0)
+        if (this._inFlight === 0)
             this._session.abort();
     }
 }

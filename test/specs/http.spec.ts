@@ -1,4 +1,5 @@
 import Gio from 'gi://Gio';
+import Soup from 'gi://Soup?version=3.0';
 
 import {isCancelled} from '../../src/core/errors.js';
 import {notJsonError, resolveEndpoint} from '../../src/core/http.js';
@@ -125,5 +126,22 @@ describe('HttpClient against a misbehaving server', () => {
         expect(await ordinary).toBe('cancelled');
         expect((await refresh).body).toEqual({ok: true});
         await expectAsync(slow.request({url: URL}, cancellable)).toBeRejectedWith(jasmine.objectContaining({}));
+    });
+
+    it('aborts the session on destroy only once no request is in flight (libsoup crashed aborting under cancelled ones)', async () => {
+        server.route(ROUTE, {status: 200, body: {ok: true}, delayMs: 200});
+        const slow = loopbackHttp(server.baseUrl);
+        const events: string[] = [];
+        const abort = spyOn(Soup.Session.prototype, 'abort').and.callFake(() => events.push('abort'));
+        const ordinary = slow.request({url: URL}, cancellable).catch(() => undefined).then(() => events.push('ordinary ended'));
+        const refresh = slow.request({method: 'POST', url: URL, form: {grant_type: 'refresh_token'}, survivesDestroy: true},
+            cancellable).then(() => events.push('refresh ended'));
+        await delay(50);
+        slow.destroy();
+        expect(events).toEqual([]);
+        await Promise.all([ordinary, refresh]);
+        expect(events).toEqual(['ordinary ended', 'abort', 'refresh ended']);
+        abort.and.callThrough();
+        slow.destroy(); // now for real: the fake left the session open
     });
 });
