@@ -156,6 +156,17 @@ export async function listDirectory(path: string, attributes: string, cancellabl
     return infos;
 }
 
+/** The chunks one after another, in one array. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+    const out = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.length, 0));
+    let at = 0;
+    for (const chunk of chunks) {
+        out.set(chunk, at);
+        at += chunk.length;
+    }
+    return out;
+}
+
 /** Everything a stream gives until its end (a pipe from a subprocess, standard input); closes it. */
 export async function readToEnd(stream: Gio.InputStream, cancellable: Gio.Cancellable | null): Promise<Uint8Array> {
     const memory = Gio.MemoryOutputStream.new_resizable();

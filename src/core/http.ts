@@ -11,6 +11,7 @@ import Soup from 'gi://Soup?version=3.0';
 import {withDeadline} from './deadline.js';
 import {ProviderError, cancelledError, isCancelled, onCancelled} from './errors.js';
 import {_, format} from './i18n.js';
+import {concatBytes} from './files.js';
 import {parseJson} from './json.js';
 import {redact} from './redact.js';
 
@@ -122,13 +123,7 @@ async function readBody(stream: Gio.InputStream, maxBytes: number, stopped: () =
             throw tooLargeError(maxBytes);
         chunks.push(chunk);
     }
-    const body = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-        body.set(chunk, offset);
-        offset += chunk.length;
-    }
-    return body;
+    return concatBytes(chunks);
 }
 
 function tooLargeError(maxBytes: number): ProviderError {

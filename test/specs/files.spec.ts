@@ -6,7 +6,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {readTextFile, writePrivateFile} from '../../src/core/files.js';
+import {concatBytes, readTextFile, writePrivateFile} from '../../src/core/files.js';
 import {fileMode, makeTempDir, readFile, seededRandom, writeFile} from '../support/helpers.js';
 
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
@@ -54,6 +54,13 @@ wait "$writer" 2> /dev/null; echo "status $?"
 rm -f "$fifo"
 `;
 
+
+describe('concatBytes', () => {
+    it('joins chunks in order, empty ones and none included', () => {
+        expect([...concatBytes([Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)])]).toEqual([1, 2, 3]);
+        expect(concatBytes([]).length).toBe(0);
+    });
+});
 
 describe('writePrivateFile()', () => {
     it('writes a file only its owner can read, replacing one that others could', async () => {

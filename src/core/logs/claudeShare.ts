@@ -18,6 +18,7 @@
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 
+import {concatBytes} from '../files.js';
 import {isObject} from '../json.js';
 import type {PriceList} from '../pricing.js';
 import {scanClaudeLines} from './claudeLog.js';
@@ -201,7 +202,7 @@ export class ShareReader {
     push(chunk: Uint8Array): void {
         if (this._broken || chunk.length === 0)
             return;
-        const data = this._partial.length > 0 ? concat([this._partial, chunk]) : chunk;
+        const data = this._partial.length > 0 ? concatBytes([this._partial, chunk]) : chunk;
         let at = 0;
         if (!this._started) {
             const newline = data.indexOf(0x0a);
@@ -294,25 +295,15 @@ export class LineBuffer {
         let start = 0;
         for (let newline = bytes.indexOf(0x0a); newline >= 0; newline = bytes.indexOf(0x0a, start)) {
             const piece = bytes.subarray(start, newline);
-            const line = this._partial.length > 0 ? concat([this._partial, piece]) : piece;
+            const line = this._partial.length > 0 ? concatBytes([this._partial, piece]) : piece;
             this._partial = new Uint8Array(0);
             lines.push(this._decoder.decode(line));
             start = newline + 1;
         }
         if (start < bytes.length)
-            this._partial = concat([this._partial, bytes.subarray(start)]);
+            this._partial = concatBytes([this._partial, bytes.subarray(start)]);
         return lines;
     }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-        out.set(chunk, at);
-        at += chunk.length;
-    }
-    return out;
 }
 
 type Pollable = Gio.PollableInputStream & Gio.InputStream;
@@ -407,7 +398,7 @@ export class ShareHelper {
     /** Tells the helper that this process takes file `index` (it will not start it, nor any before it). */
     take(index: number): void {
         const line = new TextEncoder().encode(`${index}\n`);
-        this._unsent = concat([this._unsent, line]);
+        this._unsent = concatBytes([this._unsent, line]);
         this.pump();
     }
 

@@ -4,6 +4,7 @@
 // cost several times the memory and the garbage collector's time. Keys are compared byte for
 // byte after the hash, so de-duplication stays exact.
 
+import {concatBytes} from '../files.js';
 import {dayKey} from './localUsage.js';
 
 /** Entry flags. */
@@ -280,14 +281,7 @@ export class UsageStore {
 
     /** The store as one array of bytes (see toParts). */
     toBytes(): Uint8Array {
-        const parts = this.toParts();
-        const out = new Uint8Array(parts.reduce((length, p) => length + p.length, 0));
-        let at = 0;
-        for (const part of parts) {
-            out.set(part, at);
-            at += part.length;
-        }
-        return out;
+        return concatBytes(this.toParts());
     }
 
     /** The bytes of all keys. */
