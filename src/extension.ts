@@ -2,6 +2,8 @@
 // and the notification source and connects them; the decisions are in core/meter.ts. Everything
 // enable() creates is owned by one Lifetime, which disable() ends.
 
+import Gio from 'gi://Gio';
+
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
 import {Extension} from 'resource:///org/gnome/shell/extensions/extension.js';
 
@@ -43,7 +45,8 @@ export default class AiUsageMeterExtension extends Extension {
         const onError = (error: unknown): void => console.error(`${this.uuid}:`, error);
         const settings = new Settings(this.getSettings());
         const env = systemEnvironment();
-        const secrets = new SecretStore();
+        // The Shell reads its tokens on every refresh: the store keeps them until the keyring says one changed.
+        const secrets = lifetime.add(new SecretStore({watch: Gio.DBus.session}));
         const providers = createProviders({secrets, ownTokens: new OwnTokenStore(secrets), settings});
         const version = this.metadata['version-name'] ?? (this.metadata.version ?? 'dev');
         const service = new UsageService({

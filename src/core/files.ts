@@ -95,10 +95,18 @@ export async function sweepTemporaries(path: string, cancellable: Gio.Cancellabl
 }
 
 /**
+ * When this process last swept each file's temporaries (monotonic ms). The snapshot cache is
+ * written on every refresh, and a folder listing through next_files_async left GJS's native
+ * heap larger for good (GJS 1.86: +93 MB over 20,000 listings). A file is swept at its first
+ * write here, then at most once per STALE_TEMPORARY_MS.
+ */
+const lastSwept = new Map<string, number>();
+
+/**
  * Writes a file only its owner can read (0600), atomically: readers see the old or the new
  * contents, never a mix, whenever the writer is killed. The text goes to a temporary file of
- * ours beside it, which is renamed over it; one a killed writer left is swept at the next write.
- * For our own files only — never for another program's.
+ * ours beside it, which is renamed over it; one a killed writer left is swept at the next
+ * process's first write (see lastSwept). For our own files only — never for another program's.
  */
 export async function writePrivateFile(path: string, text: string, cancellable: Gio.Cancellable | null): Promise<void> {
     const temporary = Gio.File.new_for_path(temporaryPath(path));
@@ -114,7 +122,11 @@ export async function writePrivateFile(path: string, text: string, cancellable: 
         await deleteIfExists(temporary);
         throw error;
     }
-    await sweepTemporaries(path, cancellable);
+    const now = GLib.get_monotonic_time() / 1000;
+    if (now - (lastSwept.get(path) ?? -Infinity) >= STALE_TEMPORARY_MS) {
+        lastSwept.set(path, now);
+        await sweepTemporaries(path, cancellable);
+    }
 }
 
 function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | null): Promise<void> {

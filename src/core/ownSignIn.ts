@@ -158,8 +158,9 @@ export class OwnTokenStore {
     constructor(private readonly _secrets: SecretStore, private readonly _lockDir = defaultLockDir(),
         private readonly _lock: LockOptions = REFRESH_LOCK) {}
 
-    async load(provider: ProviderId, account: string): Promise<OwnTokens | null> {
-        return parseStored(await this._secrets.lookup(provider, account));
+    /** The stored tokens; `fresh` reads the keyring itself, not what the store kept of it. */
+    async load(provider: ProviderId, account: string, fresh = false): Promise<OwnTokens | null> {
+        return parseStored(await this._secrets.lookup(provider, account, fresh));
     }
 
     async save(provider: ProviderId, account: string, label: string, tokens: OwnTokens): Promise<void> {
@@ -202,7 +203,7 @@ export class OwnTokenStore {
         try {
             return await withLockFile(lockPath, this._lock, async () => {
                 // Another process may have renewed it while we waited: its refresh token is the live one.
-                const current = await this._loadOrFail(provider, account, label);
+                const current = await this._loadOrFail(provider, account, label, true);
                 if (isFresh(current, now))
                     return current;
                 return this._renew(provider, account, label, client, http, current, now);
@@ -215,8 +216,8 @@ export class OwnTokenStore {
         }
     }
 
-    private async _loadOrFail(provider: ProviderId, account: string, label: string): Promise<OwnTokens> {
-        const tokens = await this.load(provider, account);
+    private async _loadOrFail(provider: ProviderId, account: string, label: string, fresh = false): Promise<OwnTokens> {
+        const tokens = await this.load(provider, account, fresh);
         if (tokens === null)
             throw new ProviderError('auth', format(_('The keyring holds no sign-in for %s.'), label), signInAgain());
         return tokens;

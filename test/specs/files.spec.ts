@@ -87,6 +87,20 @@ describe('writePrivateFile()', () => {
         expect(listNames(dir).sort()).toEqual([...names.slice(1), 'state.json'].sort());
     });
 
+    it('sweeps a file\'s temporaries at its first write in this process, not at every write (a listing costs the Shell memory)', async () => {
+        const dir = makeTempDir();
+        const [deadPid] = await Gio.Subprocess.new(['/bin/sh', '-c', 'echo $$'], Gio.SubprocessFlags.STDOUT_PIPE)
+            .communicate_utf8_async(null, null);
+        const leftover = `.state.json.${deadPid.trim()}.0123abcd.tmp`;
+        writeFile(`${dir}/${leftover}`, 'half');
+        await writePrivateFile(`${dir}/state.json`, '{"n": 1}', null);
+        expect(listNames(dir)).toEqual(['state.json']);
+        writeFile(`${dir}/${leftover}`, 'half');
+        await writePrivateFile(`${dir}/state.json`, '{"n": 2}', null);
+        expect(listNames(dir).sort()).toEqual([leftover, 'state.json']);
+        expect(readFile(`${dir}/state.json`)).toBe('{"n": 2}');
+    });
+
     it(`leaves a whole, parseable 0600 file when its writer is killed mid-write (${KILLS} kills, seed ${SEED})`, async () => {
         const dir = makeTempDir();
         GLib.file_set_contents(`${dir}/writer.js`, WRITER);

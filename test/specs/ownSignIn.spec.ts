@@ -166,6 +166,23 @@ describe('own sign-in tokens', () => {
         expect(defaultLockDir()).toBe(`${GLib.get_user_runtime_dir()}/ai-usage-meter`);
     });
 
+    it('re-reads the keyring itself under the lock, not what a watching store kept, when another process renewed first', async () => {
+        server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}});
+        // The Shell's store keeps answers until the keyring signals a change; here that signal has not come yet.
+        const watched = new SecretStore({watch: Gio.DBus.session});
+        const shell = new OwnTokenStore(watched, lockDir);
+        try {
+            expect((await shell.load('claude', 'acct'))?.refreshToken).toBe('rt-old');
+            spyOn(watched as unknown as {_forget: () => void}, '_forget');
+            await new OwnTokenStore(secrets, lockDir).accessToken('claude', 'acct', 'A', CLIENT, http, NOW);
+            expect((await shell.load('claude', 'acct'))?.refreshToken).withContext('what the Shell kept').toBe('rt-old');
+            expect((await shell.accessToken('claude', 'acct', 'A', CLIENT, http, NOW)).accessToken).toBe('at-new');
+            expect(server.requestsTo(TOKEN).length).toBe(1);
+        } finally {
+            watched.destroy();
+        }
+    });
+
     it('takes over a lock left by a process that is gone', async () => {
         server.route(TOKEN, {status: 200, body: {access_token: 'at-new', refresh_token: 'rt-new'}});
         const deadPid = Number(readFile('/proc/sys/kernel/pid_max').trim()) + 1;
