@@ -14,7 +14,7 @@ import {ProviderError} from '../../src/core/errors.js';
 import {formatPace, formatResets, formatRunway, formatUpdated, panelText} from '../../src/core/format.js';
 import {MAX_PERCENT, isObject, parseJson, type JsonObject} from '../../src/core/json.js';
 import {newClaudeLine, readClaudeLine} from '../../src/core/logs/claudeLog.js';
-import {newCodexFileState, readCodexLine} from '../../src/core/logs/codexLog.js';
+import {newCodexFileState, readCodexLine, scanCodexLines, type CodexEvent} from '../../src/core/logs/codexLog.js';
 import {parseAnthropicCosts, parseAnthropicUsage, parseClaudeCodeAnalytics} from '../../src/core/providers/anthropicAdmin.js';
 import {parseQuotaSummary, parseUserStatus} from '../../src/core/providers/antigravity.js';
 import {parseClaudeCredentials, parseClaudeUsage} from '../../src/core/providers/claude.js';
@@ -296,6 +296,23 @@ const TARGETS: Target[] = [
         const problems: string[] = [];
         for (const line of mutateLines(fixtureText('codex/rollout.jsonl'), rng).split('\n'))
             walkNumbers(readCodexLine(parseJson(line), state), 'event', problems);
+        return problems;
+    }},
+    {name: 'scanCodexLines (JSONL reader, from the bytes)', run: rng => {
+        const text = mutateLines(fixtureText('codex/rollout.jsonl'), rng);
+        const found: CodexEvent[] = [];
+        const bytes = new TextEncoder().encode(`${text}\n`);
+        scanCodexLines(bytes, 0, bytes.length, newCodexFileState(), event => found.push(event));
+        const problems: string[] = [];
+        found.forEach(event => walkNumbers(event, 'event', problems));
+        // Where every line is JSON, what the bytes give is what the parsed lines give.
+        const lines = text.split('\n').filter(line => line.trim() !== '');
+        if (lines.every(line => parseJson(line) !== undefined)) {
+            const state = newCodexFileState();
+            const parsed = lines.map(line => readCodexLine(parseJson(line), state)).filter(e => e !== null);
+            if (JSON.stringify(parsed) !== JSON.stringify(found))
+                problems.push(`events differ from the parsed lines': ${JSON.stringify(found)} vs ${JSON.stringify(parsed)}`);
+        }
         return problems;
     }},
 ];

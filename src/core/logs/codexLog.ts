@@ -5,7 +5,7 @@
 // and identical events (time, model, counts) from different files count once (the caller keeps
 // the set). `input_tokens` includes the cached input; `output_tokens` includes reasoning.
 
-import {decodeString, encode, scanLines, skipSpace, skipValue, stringEscaped, walkObject} from './byteJson.js';
+import {decodeString, encode, readNumber, scanLines, skipSpace, skipString, skipValue, stringEscaped, walkObject} from './byteJson.js';
 import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, type JsonObject} from '../json.js';
 
 export interface CodexCounts {
@@ -80,11 +80,24 @@ export function readCodexLine(line: unknown, state: CodexFileState): CodexEvent 
     if (type !== 'event_msg' || optionalString(payload, 'type') !== 'token_count')
         return null;
     const info = optionalObject(payload, 'info');
-    const time = parseIsoTime(line['timestamp']);
-    if (!info || time === null)
+    if (!info)
         return null;
-    const total = counts(info['total_token_usage']);
-    const last = counts(info['last_token_usage']);
+    return tokenCountEvent({time: parseIsoTime(line['timestamp']), model: eventModel(payload, info),
+        total: counts(info['total_token_usage']), last: counts(info['last_token_usage'])}, state);
+}
+
+/** What a token_count line says, whether it was parsed (readCodexLine) or read from its bytes (readTokenCount). */
+interface TokenCount {
+    time: number | null;
+    /** payload.model, else info.model, else info.metadata.model. */
+    model: string | null;
+    total: CodexCounts | null;
+    last: CodexCounts | null;
+}
+
+function tokenCountEvent({time, model: named, total, last}: TokenCount, state: CodexFileState): CodexEvent | null {
+    if (time === null)
+        return null;
     let used: CodexCounts | null;
     if (total) {
         if (state.totals && same(total, state.totals))
@@ -96,7 +109,7 @@ export function readCodexLine(line: unknown, state: CodexFileState): CodexEvent 
     }
     if (!used || used.input + used.cached + used.output + used.reasoning === 0)
         return null;
-    const model = eventModel(payload, info) ?? state.model ?? CODEX_FALLBACK_MODEL;
+    const model = named ?? state.model ?? CODEX_FALLBACK_MODEL;
     const c = used;
     return {key: `${time}|${model}|${c.input}|${c.cached}|${c.output}|${c.reasoning}|${c.total}`, time, model, counts: c};
 }
@@ -198,6 +211,129 @@ function classify(b: Uint8Array, start: number, end: number): {kind: 'other' | '
     return {kind: sameBytes(t, 0, t.length, TURN_CONTEXT) || isTokenCount ? 'parse' : 'other', cwd: null};
 }
 
+const LINE_KEYS = ['timestamp', 'type', 'payload'].map(encode);
+const TOKEN_PAYLOAD_KEYS = ['type', 'info', 'model'].map(encode);
+const INFO_KEYS = ['total_token_usage', 'last_token_usage', 'model', 'metadata'].map(encode);
+const METADATA_KEYS = ['model'].map(encode);
+const COUNT_NAMES = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens', 'total_tokens'];
+const COUNT_KEYS = COUNT_NAMES.map(encode);
+
+/**
+ * One token_count line's walk (readTokenCount): the values its keys held, the last of each
+ * as for JSON.parse. `[start, end)` ranges, -1 when absent.
+ */
+type Range = [start: number, end: number];
+const absent = (): Range => [-1, -1];
+const seen = {
+    b: new Uint8Array(0) as Uint8Array, end: 0,
+    timestamp: absent(), type: absent(), payloadType: absent(), payloadIsObject: false, infoIsObject: false,
+    payloadModel: absent(), infoModel: absent(), metadataModel: absent(),
+    total: null as JsonObject | null, last: null as JsonObject | null,
+};
+
+/** Where the value at `i` ends, noted in `range` (its start and end). */
+function note(range: Range, i: number): number {
+    const end = skipValue(seen.b, i, seen.end);
+    range[0] = i;
+    range[1] = end;
+    return end;
+}
+
+/** The string value noted in `range`, or null when it is absent, not a string, or empty (as optionalString). */
+function noted(range: Range): string | null {
+    const [start, end] = range;
+    if (start < 0 || seen.b[start] !== 0x22 || end - start <= 2)
+        return null;
+    skipString(seen.b, start, end); // sets stringEscaped for this string
+    return decodeString(seen.b, start, end, stringEscaped) || null;
+}
+
+/** A counts object as the JSON members counts() reads: its numbers (anything else reads as absent). */
+function countsAt(i: number): {end: number; value: JsonObject | null} {
+    const b = seen.b;
+    if (b[i] !== 0x7b)
+        return {end: skipValue(b, i, seen.end), value: null};
+    const value: JsonObject = {};
+    const end = walkObject(b, i, seen.end, COUNT_KEYS, (name, at) => {
+        const after = skipValue(b, at, seen.end);
+        const c = b[at] ?? 0;
+        const n = c === 0x2d || (c >= 0x30 && c <= 0x39) ? readNumber(b, at, after) : null;
+        value[COUNT_NAMES[name] ?? ''] = n ?? undefined;
+        return after;
+    });
+    return {end, value};
+}
+
+function onMetadata(_name: number, i: number): number {
+    return note(seen.metadataModel, i);
+}
+
+function onInfo(name: number, i: number): number {
+    if (name === 0 || name === 1) {
+        const {end, value} = countsAt(i);
+        if (name === 0)
+            seen.total = value;
+        else
+            seen.last = value;
+        return end;
+    }
+    if (name === 2)
+        return note(seen.infoModel, i);
+    seen.metadataModel[0] = -1;
+    return seen.b[i] === 0x7b ? walkObject(seen.b, i, seen.end, METADATA_KEYS, onMetadata) : skipValue(seen.b, i, seen.end);
+}
+
+function onTokenPayload(name: number, i: number): number {
+    if (name === 0)
+        return note(seen.payloadType, i);
+    if (name === 2)
+        return note(seen.payloadModel, i);
+    seen.infoIsObject = seen.b[i] === 0x7b;
+    seen.total = seen.last = null;
+    seen.infoModel[0] = seen.metadataModel[0] = -1;
+    return seen.infoIsObject ? walkObject(seen.b, i, seen.end, INFO_KEYS, onInfo) : skipValue(seen.b, i, seen.end);
+}
+
+/** A payload key again: JSON.parse keeps the last one, so nothing of an earlier one counts. */
+function forgetPayload(): void {
+    seen.payloadIsObject = seen.infoIsObject = false;
+    seen.payloadType[0] = seen.payloadModel[0] = seen.infoModel[0] = seen.metadataModel[0] = -1;
+    seen.total = seen.last = null;
+}
+
+function onLine(name: number, i: number): number {
+    if (name === 0)
+        return note(seen.timestamp, i);
+    if (name === 1)
+        return note(seen.type, i);
+    forgetPayload();
+    seen.payloadIsObject = seen.b[i] === 0x7b;
+    return seen.payloadIsObject ? walkObject(seen.b, i, seen.end, TOKEN_PAYLOAD_KEYS, onTokenPayload) : skipValue(seen.b, i, seen.end);
+}
+
+const isNoted = (range: Range, literal: Uint8Array): boolean => range[0] >= 0 && sameBytes(seen.b, range[0], range[1], literal);
+
+/**
+ * The token_count line `[start, end)` read from its bytes, without decoding it: what
+ * readCodexLine reads from the parsed line (a spec holds the two to the same events).
+ * Token counts are most of the lines that count; 'other' when the line is something else,
+ * 'malformed' when its JSON is cut off or broken where it was walked.
+ */
+function readTokenCount(b: Uint8Array, start: number, end: number): TokenCount | 'other' | 'malformed' {
+    seen.b = b;
+    seen.end = end;
+    seen.timestamp[0] = seen.type[0] = -1;
+    forgetPayload();
+    const after = walkObject(b, skipSpace(b, start, end), end, LINE_KEYS, onLine);
+    if (after < 0 || skipSpace(b, after, end) !== end)
+        return 'malformed';
+    if (!isNoted(seen.type, EVENT_MSG) || !seen.payloadIsObject || !isNoted(seen.payloadType, TOKEN_COUNT) || !seen.infoIsObject)
+        return 'other';
+    const time = noted(seen.timestamp);
+    return {time: time === null ? null : parseIsoTime(time), model: noted(seen.payloadModel) ?? noted(seen.infoModel) ?? noted(seen.metadataModel),
+        total: counts(seen.total), last: counts(seen.last)};
+}
+
 /**
  * Calls `onEvent` for every billable event of `[from, end)`; returns where the next read starts
  * (see scanLines). Only turn contexts and token counts, small lines, are parsed as JSON.
@@ -212,6 +348,15 @@ export const scanCodexLines = (b: Uint8Array, from: number, end: number, state: 
         }
         if (kind !== 'parse')
             return kind === 'other' && stop < end; // an unfinished last line is read next time
+        if (bytesAt(b, start + LINE_START.length + 24, stop, TOKEN_COUNT_LINE)) {
+            const read = readTokenCount(b, start, stop);
+            if (read === 'malformed')
+                return false;
+            const event = read === 'other' ? null : tokenCountEvent(read, state);
+            if (event)
+                onEvent(event);
+            return true;
+        }
         let line: unknown;
         try {
             line = JSON.parse(decoder.decode(b.subarray(start, stop)));
