@@ -23,7 +23,7 @@ function call<T>(start: (callback: (source: unknown, result: Gio.AsyncResult) =>
 }
 
 /** What a watching store keeps an answer for at most, in case a keyring does not signal a change. */
-export const KEPT_ANSWER_MS = 10 * 60_000;
+const KEPT_ANSWER_MS = 10 * 60_000;
 
 /** The Secret Service's interfaces whose signals say an item, or whether it can be read, changed. */
 const CHANGE_INTERFACES = ['org.freedesktop.Secret.Collection', 'org.freedesktop.Secret.Service'];
