@@ -25,7 +25,8 @@ function call<T>(start: (callback: (source: unknown, result: Gio.AsyncResult) =>
 /** What a watching store keeps an answer for at most, in case a keyring does not signal a change. */
 const KEPT_ANSWER_MS = 10 * 60_000;
 
-/** The Secret Service's interfaces whose signals say an item, or whether it can be read, changed. */
+/** The Secret Service's bus name, and its interfaces whose signals say an item, or whether it can be read, changed. */
+const SECRET_SERVICE = 'org.freedesktop.secrets';
 const CHANGE_INTERFACES = ['org.freedesktop.Secret.Collection', 'org.freedesktop.Secret.Service'];
 
 export interface SecretStoreOptions {
@@ -57,7 +58,7 @@ export class SecretStore {
         const bus = options.watch ?? null;
         this._bus = bus;
         if (bus !== null) {
-            this._subscriptions.push(...CHANGE_INTERFACES.map(name => bus.signal_subscribe(null, name, null, null, null,
+            this._subscriptions.push(...CHANGE_INTERFACES.map(name => bus.signal_subscribe(SECRET_SERVICE, name, null, null, null,
                 Gio.DBusSignalFlags.NONE, () => this._forget())));
         }
     }
