@@ -53,8 +53,8 @@ const expectedCredentials = new Map<string, string | null>();
 const CYCLES = Number(GLib.getenv('E2E_CYCLES') ?? '100');
 /**
  * The long run (E2E_LONG=1) adds the memory check: 500 refreshes after a warm-up, RSS after GC,
- * handlers. It passes on a quiet machine and not always under load (one sample moves by ±1 MB),
- * so `npm test` leaves it out. The cycles, the lock, the network drop and the clock jumps run on
+ * handlers. Its fitted growth runs from −0.5 to +1.1 MB on a quiet machine (one sample moves by
+ * ±1 MB), about the 1 MB it allows, so `npm test` leaves it out. The cycles, the lock, the network drop and the clock jumps run on
  * the newer Shells by default; on 48 only in the long run.
  */
 const LONG_RUN = GLib.getenv('E2E_LONG') === '1';
