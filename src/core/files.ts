@@ -122,11 +122,16 @@ export async function writePrivateFile(path: string, text: string, cancellable: 
         await deleteIfExists(temporary);
         throw error;
     }
+    await sweepAfterWrite(path, cancellable);
+}
+
+/** Sweeps `path`'s temporaries after a write of it: at this process's first, then hourly (see lastSwept). */
+export async function sweepAfterWrite(path: string, cancellable: Gio.Cancellable | null): Promise<void> {
     const now = GLib.get_monotonic_time() / 1000;
-    if (now - (lastSwept.get(path) ?? -Infinity) >= STALE_TEMPORARY_MS) {
-        lastSwept.set(path, now);
-        await sweepTemporaries(path, cancellable);
-    }
+    if (now - (lastSwept.get(path) ?? -Infinity) < STALE_TEMPORARY_MS)
+        return;
+    lastSwept.set(path, now);
+    await sweepTemporaries(path, cancellable);
 }
 
 function setMode(file: Gio.File, mode: number, cancellable: Gio.Cancellable | null): Promise<void> {

@@ -129,6 +129,7 @@ const sameBytes = (b: Uint8Array, start: number, end: number, literal: Uint8Arra
 
 const OTHER = {kind: 'other', cwd: null} as const;
 const PARSE = {kind: 'parse', cwd: null} as const;
+const COUNT = {kind: 'count', cwd: null} as const;
 const LINE_START = encode('{"timestamp":"');
 const RESPONSE_ITEM = encode('","type":"response_item"');
 const TURN_CONTEXT_LINE = encode('","type":"turn_context"');
@@ -149,10 +150,10 @@ function bytesAt(b: Uint8Array, at: number, end: number, literal: Uint8Array): b
  * The kind of a line as Codex writes it, `{"timestamp":"…","type":"…"`, told from its first
  * bytes; null for any other shape (then the line is walked). Response items are nearly all the
  * bytes and lines of a session (messages, reasoning, tool calls and their output) and never
- * billable: the walk would dismiss them at the same first `type`. Token counts and turn
- * contexts go straight to JSON.parse, which reads the whole line anyway.
+ * billable: the walk would dismiss them at the same first `type`. Token counts go straight to
+ * readTokenCount, turn contexts to JSON.parse, which reads the whole line anyway.
  */
-function kindFromPrefix(b: Uint8Array, start: number, end: number): typeof OTHER | typeof PARSE | null {
+function kindFromPrefix(b: Uint8Array, start: number, end: number): typeof OTHER | typeof PARSE | typeof COUNT | null {
     const time = start + LINE_START.length;
     const after = time + 24; // 2026-11-13T23:50:41.760Z
     if (!bytesAt(b, start, end, LINE_START) || after > end)
@@ -164,7 +165,9 @@ function kindFromPrefix(b: Uint8Array, start: number, end: number): typeof OTHER
     }
     if (bytesAt(b, after, end, RESPONSE_ITEM))
         return OTHER;
-    return bytesAt(b, after, end, TOKEN_COUNT_LINE) || bytesAt(b, after, end, TURN_CONTEXT_LINE) ? PARSE : null;
+    if (bytesAt(b, after, end, TOKEN_COUNT_LINE))
+        return COUNT;
+    return bytesAt(b, after, end, TURN_CONTEXT_LINE) ? PARSE : null;
 }
 
 /**
@@ -173,7 +176,8 @@ function kindFromPrefix(b: Uint8Array, start: number, end: number): typeof OTHER
  * bytes) is dismissed after a few dozen bytes. The session_meta payload's `cwd` is read here:
  * that payload carries the whole system prompt (10–30 KB), which is never decoded.
  */
-function classify(b: Uint8Array, start: number, end: number): {kind: 'other' | 'meta' | 'parse' | 'malformed'; cwd: string | null} {
+function classify(b: Uint8Array, start: number, end: number):
+    {kind: 'other' | 'meta' | 'parse' | 'count' | 'malformed'; cwd: string | null} {
     const known = kindFromPrefix(b, start, end);
     if (known)
         return known;
@@ -346,9 +350,7 @@ export const scanCodexLines = (b: Uint8Array, from: number, end: number, state: 
             state.cwd = cwd ?? state.cwd;
             return true;
         }
-        if (kind !== 'parse')
-            return kind === 'other' && stop < end; // an unfinished last line is read next time
-        if (bytesAt(b, start + LINE_START.length + 24, stop, TOKEN_COUNT_LINE)) {
+        if (kind === 'count') {
             const read = readTokenCount(b, start, stop);
             if (read === 'malformed')
                 return false;
@@ -357,6 +359,8 @@ export const scanCodexLines = (b: Uint8Array, from: number, end: number, state: 
                 onEvent(event);
             return true;
         }
+        if (kind !== 'parse')
+            return kind === 'other' && stop < end; // an unfinished last line is read next time
         let line: unknown;
         try {
             line = JSON.parse(decoder.decode(b.subarray(start, stop)));

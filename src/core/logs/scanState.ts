@@ -260,7 +260,7 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
  * is here, not there, because the Shell must never load a synchronous write): the same
  * temporary of ours, renamed over the file. A scan's worker saves the history after every
  * refresh that changed a day; the asynchronous write's round trips to GLib's I/O threads (and
- * its listing of the folder) cost more than the scan of a megabyte. The caller sweeps once
+ * its listing of the folder) cost more than the scan of a megabyte. The caller sweeps
  * (sweepTemporaries).
  */
 export function writePrivateFileSync(path: string, parts: readonly Uint8Array[]): void {

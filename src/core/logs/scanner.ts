@@ -8,7 +8,7 @@ import GLib from 'gi://GLib';
 import type Gio from 'gi://Gio';
 
 import type {Environment} from '../environment.js';
-import {readTextFile, sweepTemporaries} from '../files.js';
+import {readTextFile, sweepAfterWrite, sweepTemporaries} from '../files.js';
 import {PRICE_TABLE_DATE} from '../priceTable.js';
 import {PriceList, parsePriceOverrides} from '../pricing.js';
 import {ShareHelper, mapFile, readClaudeFile, splitShares} from './claudeShare.js';
@@ -97,7 +97,6 @@ export class LogScanner {
     private _dirty = false;
     private _savedAt = -Infinity;
     private _history: History | null = null;
-    private _historySwept = false;
     private _prices = new PriceList();
     private _priceErrors: string[] = [];
     private _pricesText: string | null | undefined = undefined;
@@ -455,14 +454,11 @@ export class LogScanner {
     /**
      * Saves the history synchronously (a worker process, see writePrivateFileSync): it is saved
      * after every refresh that changed a day, before the answer goes out. What a killed writer
-     * left beside it is swept at this scanner's first save.
+     * left beside it is swept as after any write of ours (sweepAfterWrite).
      */
     private async _saveHistory(history: History, cancellable: Gio.Cancellable | null): Promise<void> {
         GLib.mkdir_with_parents(GLib.path_get_dirname(this._historyPath), 0o700);
         writePrivateFileSync(this._historyPath, [new TextEncoder().encode(serializeHistory(history))]);
-        if (!this._historySwept) {
-            this._historySwept = true;
-            await sweepTemporaries(this._historyPath, cancellable);
-        }
+        await sweepAfterWrite(this._historyPath, cancellable);
     }
 }
