@@ -261,7 +261,7 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
  * temporary of ours, renamed over the file. A scan's worker saves the history after every
  * refresh that changed a day; the asynchronous write's round trips to GLib's I/O threads (and
  * its listing of the folder) cost more than the scan of a megabyte. The caller sweeps
- * (sweepTemporaries).
+ * (sweepAfterWrite).
  */
 export function writePrivateFileSync(path: string, parts: readonly Uint8Array[]): void {
     const temporary = Gio.File.new_for_path(temporaryPath(path));
