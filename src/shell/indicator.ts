@@ -56,13 +56,20 @@ export const MeterIndicator = GObject.registerClass({
         this._cards = new PopupMenu.PopupMenuSection();
         holder.addMenuItem(this._cards);
         holder.box.remove_child(this._cards.actor);
-        holder.box.add_child(new St.ScrollView({
+        const scroll = new St.ScrollView({
             style_class: 'aum-cards-scroll',
             hscrollbar_policy: St.PolicyType.NEVER,
             vscrollbar_policy: St.PolicyType.AUTOMATIC,
             overlay_scrollbars: true,
             child: this._cards.actor,
-        }));
+        });
+        holder.box.add_child(scroll);
+        // The menu opens at its top: the cards may have been rebuilt since it was last scrolled.
+        menu.connect('open-state-changed', (_menu, open) => {
+            if (open)
+                scroll.vadjustment.value = 0;
+            return undefined;
+        });
         menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         this._refreshItem = new PopupMenu.PopupMenuItem(_('Refresh'));
         this._refreshItem.connect('activate', () => this.emit('refresh-requested'));

@@ -25,7 +25,7 @@ E2E_UID=1000
 # gnome-shell pulls in mutter, gjs, dconf…; mesa renders headless through llvmpipe; dconf-cli
 # for the canary search in `dconf dump /`.
 PKGS=(gnome-shell gjs dbus-daemon libglib2.0-bin libegl-mesa0 libgl1-mesa-dri fonts-cantarell
-      adwaita-icon-theme gnome-keyring libsecret-tools gir1.2-soup-3.0 gir1.2-secret-1 gir1.2-adw-1 dconf-cli)
+      adwaita-icon-theme gnome-keyring libsecret-tools gir1.2-soup-3.0 gir1.2-secret-1 gir1.2-adw-1 gir1.2-gdkpixbuf-2.0 dconf-cli)
 
 log() { printf '[e2e %s %(%H:%M:%S)T] %s\n' "$SHELL_MAJOR" -1 "$*" >&2; }
 die() { log "ERROR: $NAME: $*"; exit 1; }

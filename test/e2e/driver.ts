@@ -2,6 +2,7 @@
 // responses on loopback, starts GNOME Shell with the test-only endpoint override, drives the
 // installed extension over D-Bus and prints one PASS/FAIL line per check.
 
+import GdkPixbuf from 'gi://GdkPixbuf';
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';
@@ -151,15 +152,53 @@ const menuItem = (label: string): string => `(() => { const walk = a => {
     for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
     return walk(${INDICATOR}.menu.box); })()`;
 
-/** Scrolls the cards so that the label reading `text` is near the top of the menu. */
+/**
+ * Scrolls the cards so that the label reading `text` is near the top of the menu. Its place
+ * comes from the allocations under the scrolled box (content coordinates), once it has one: a
+ * card built a moment ago has no transformed position yet (NaN), and a NaN scroll value would
+ * stay in the adjustment and blank the cards for good.
+ */
 async function scrollIntoView(text: string): Promise<void> {
-    await shellEval(`(() => { const view = ${INDICATOR}._cards.actor.get_parent();
+    const value = await waitFor(() => tryEval(`(() => { const box = ${INDICATOR}._cards.actor;
         const walk = a => { if (a.text === ${JSON.stringify(text)}) return a;
             for (const c of a.get_children()) { const f = walk(c); if (f) return f; } return null; };
-        const target = walk(view); if (!target) return false;
-        const [, y] = target.get_transformed_position(); const [, top] = view.get_transformed_position();
-        view.vadjustment.value += y - top - 24; return true; })()`);
+        const target = walk(box); if (!target || !target.has_allocation()) return null;
+        let y = 0; for (let a = target; a && a !== box; a = a.get_parent()) y += a.allocation.y1;
+        const adjustment = box.get_parent().vadjustment; adjustment.value = Math.max(0, y - 24);
+        return adjustment.value; })()`), v => typeof v === 'number' && Number.isFinite(v), 3000);
+    check(`the cards scroll to "${text}"`, typeof value === 'number' && Number.isFinite(value), String(value));
     await sleep(300);
+}
+
+/**
+ * Takes a screenshot of the open menu and checks that its cards were painted: enough pixels
+ * inside the cards' scroll view are far brighter than the menu's background (text). The text
+ * checks read actors, not pixels; this catches cards that exist but are not drawn.
+ */
+async function menuScreenshot(name: string, what: string): Promise<void> {
+    const area = await shellEval(`(() => { const view = ${INDICATOR}._cards.actor.get_parent();
+        const [x, y] = view.get_transformed_position(); const [w, h] = view.get_transformed_size();
+        return [x, y, w, h].map(Math.round); })()`) as number[];
+    await screenshot(name, what);
+    const [x0 = 0, y0 = 0, w = 0, h = 0] = area;
+    let bright = 0;
+    try {
+        const image = GdkPixbuf.Pixbuf.new_from_file(`${OUT}/${name}`);
+        const pixels = image.get_pixels();
+        const stride = image.get_rowstride();
+        const channels = image.get_n_channels();
+        for (let y = Math.max(0, y0); y < Math.min(image.get_height(), y0 + h); y++) {
+            for (let x = Math.max(0, x0); x < Math.min(image.get_width(), x0 + w); x++) {
+                const at = y * stride + x * channels;
+                if ((pixels[at] ?? 0) + (pixels[at + 1] ?? 0) + (pixels[at + 2] ?? 0) > 3 * 150)
+                    bright++;
+            }
+        }
+    } catch (e) {
+        info(`could not read ${name}: ${String(e)}`);
+    }
+    check(`the cards are painted in ${what} (text pixels in the cards' area)`, bright > 100,
+        `${bright} bright pixels in ${JSON.stringify(area)}`);
 }
 
 /** Every visible label text under an actor, in order. */
@@ -452,7 +491,7 @@ async function main(): Promise<void> {
         check('menu shows the pace of the 5-hour window (72% after 2 h 46 m runs out before the reset)',
             texts.includes('at this pace, runs out in 1 h 3 m'));
         check('menu shows the pace of the weekly window', texts.some(t => /^on pace for \d+% at reset$/.test(t)));
-        await screenshot('panel-menu.png', 'the open menu');
+        await menuScreenshot('panel-menu.png', 'the open menu');
         const fits = await shellEval(`(() => { const item = ${menuItem('Preferences')};
             const [, y] = item.get_transformed_position();
             return {bottom: y + item.height, screen: global.stage.height}; })()`) as {bottom: number; screen: number};
@@ -475,7 +514,7 @@ async function main(): Promise<void> {
         check('one scanner worker runs outside the Shell process', processesWith(WORKER).length === 1,
             processesWith(WORKER).join('\n'));
         await scrollIntoView('Claude Code');
-        await screenshot('menu-local-usage.png', 'the local costs');
+        await menuScreenshot('menu-local-usage.png', 'the local costs');
         await shellEval(`${INDICATOR}._cards.actor.get_parent().vadjustment.value = 0; true`);
 
         // --- "Open Claude usage page" opens the page in the default browser and closes the menu ---
@@ -502,7 +541,7 @@ async function main(): Promise<void> {
         check('a 429 keeps the last data, marked "as of"', limited.some(t => t.startsWith('as of ')) &&
             limited.includes('72%'));
         check('the panel keeps the last values while rate limited', (await panelLabel())?.text === EXPECTED_LABEL);
-        await screenshot('menu-rate-limited.png', 'the rate-limited card');
+        await menuScreenshot('menu-rate-limited.png', 'the rate-limited card');
         await shellEval(`${INDICATOR}.menu.close(); true`);
 
         // --- Claude Code refreshes its own token: picked up at once, without polling ---
@@ -540,7 +579,7 @@ async function main(): Promise<void> {
             !setUp.includes('Not signed in to Codex.'), JSON.stringify(setUp));
         await shellEval(`${INDICATOR}.menu.open(); true`);
         await scrollIntoView('Set up Codex…');
-        await screenshot('menu-set-up.png', 'the menu with a provider to set up');
+        await menuScreenshot('menu-set-up.png', 'the menu with a provider to set up');
         await shellEval(`${INDICATOR}.menu.close(); true`);
 
         // --- more Claude accounts: an extra CLAUDE_CONFIG_DIR folder, and one signed in from the
@@ -571,7 +610,9 @@ async function main(): Promise<void> {
             .some(r => r.headers['authorization'] === 'Bearer sk-ant-oat01-E2ECANARY-WORK-ACCOUNT-e2e'));
         await shellEval(`${INDICATOR}.menu.open(); true`);
         await sleep(300);
-        await screenshot('menu-claude-accounts.png', 'the menu with three Claude accounts');
+        const scrolled = await shellEval(`${INDICATOR}._cards.actor.get_parent().vadjustment.value`);
+        check('the menu opens at its top, though it was scrolled down when it closed', scrolled === 0, String(scrolled));
+        await menuScreenshot('menu-claude-accounts.png', 'the menu with three Claude accounts');
         await shellEval(`${INDICATOR}.menu.close(); ${settingsJs}.reset('account-dirs'); ${settingsJs}.reset('own-signins'); true`);
         const oneAccount = await waitFor(menuTexts, t => !t.includes('Claude · Work') && !t.includes('Claude · Own'), 8000);
         check('removing the folder and the sign-in removes their cards',
@@ -613,7 +654,7 @@ async function main(): Promise<void> {
         // Providers publish one by one: the screenshot waits until the refresh has settled.
         await waitFor(menuTexts, t => t.includes('Refresh') && !t.includes('Refreshing…'), 10000);
         await scrollIntoView('OpenAI API');
-        await screenshot('menu-spend.png', 'the spend cards');
+        await menuScreenshot('menu-spend.png', 'the spend cards');
         const billed = server.requestsTo(OPENAI_COSTS).length;
         await shellEval(`${INDICATOR}.emit('refresh-requested'); true`);
         await waitFor(() => Promise.resolve(server.requestsTo(OPENAI_COSTS).length), n => n > billed, 5000);
