@@ -79,6 +79,32 @@ describe('Claude Code lines', () => {
         expect(entries(`${text}\n`).found.map(e => e.key)).toEqual(['msg_2\u0000req_2']);
     });
 
+    it('finds each line by walking it, and reads it as JSON.parse reads that line alone', () => {
+        // Lines that end inside a value (an open array, object or string), hold two values, are
+        // empty, end in CRLF or are spaced out: the walk must neither swallow the next line nor
+        // miss an entry that only a spaced "usage": { holds.
+        const good = assistantLine({id: 'msg_1', requestId: 'req_1', output: 40});
+        // Cut right after a backslash: the escape must not take the newline, or the walk would go
+        // on through the next line and read its usage under this line's id.
+        const cutAtEscape = `${good.slice(0, good.indexOf('"command":"') + 11)}\\`;
+        expect(entries(`${cutAtEscape}\n${good}\n`).found).toEqual([reference(good)].filter(r => r !== null));
+        const spaced = JSON.stringify(JSON.parse(assistantLine({id: 'msg_2', requestId: 'req_2'})), null, 1).replace(/\n/g, ' ');
+        const pieces = [good, spaced, `${good}\r`, '', '   ', userLine('hello'), `${good} {}`, good.slice(0, good.indexOf('"usage"') + 30),
+            '{"message":{"content":[1,2', '{"message":{"content":"open', good.replace('"content":[', '"content":[[').replace(/}$/, ''),
+            `{"a":${'['.repeat(40)}`, '"usage":{"input_tokens":1,"output_tokens":1}', '}', ']]]}',
+            good.replace('"content":[', '"content":[\n'), good.replace('"thinking":"', '"thinking":"\n'), good.replace('"command":"', '"command":"\\\n'),
+            cutAtEscape];
+        let seed = 11;
+        const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+        for (let round = 0; round < 300; round++) {
+            const lines = Array.from({length: 1 + random(8)}, () => pieces[random(pieces.length)] ?? '');
+            const expected = lines.join('\n').split('\n').map(reference).filter((r): r is Read => r !== null);
+            const {found, next} = entries(`${lines.join('\n')}\n`);
+            expect(found).withContext(JSON.stringify(lines)).toEqual(expected);
+            expect(next).toBe(encode(`${lines.join('\n')}\n`).length);
+        }
+    });
+
     it('leaves an unfinished last line for the next read, and takes a complete one without its newline', () => {
         const whole = assistantLine({id: 'msg_1', requestId: 'req_1'});
         const first = `${userLine('hi')}\n`;

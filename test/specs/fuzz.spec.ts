@@ -13,7 +13,7 @@ import {quotaSnapshot, type QuotaWindow, type UsageSnapshot} from '../../src/cor
 import {ProviderError} from '../../src/core/errors.js';
 import {formatPace, formatResets, formatRunway, formatUpdated, panelText} from '../../src/core/format.js';
 import {MAX_PERCENT, isObject, parseJson, type JsonObject} from '../../src/core/json.js';
-import {newClaudeLine, readClaudeLine} from '../../src/core/logs/claudeLog.js';
+import {newClaudeLine, readClaudeLine, scanClaudeLines} from '../../src/core/logs/claudeLog.js';
 import {newCodexFileState, readCodexLine, scanCodexLines, type CodexEvent} from '../../src/core/logs/codexLog.js';
 import {parseAnthropicCosts, parseAnthropicUsage, parseClaudeCodeAnalytics} from '../../src/core/providers/anthropicAdmin.js';
 import {parseQuotaSummary, parseUserStatus} from '../../src/core/providers/antigravity.js';
@@ -29,7 +29,7 @@ import {spendParts, spendSummary, type DailySpend} from '../../src/core/spend.js
 import {RESET_HORIZON_MS, isRepresentable} from '../../src/core/time.js';
 import {saneSnapshot} from '../../src/core/usageService.js';
 import {fixtureJson, fixtureText} from '../support/fixtureServer.js';
-import {assistantLine} from '../support/logLines.js';
+import {assistantLine, userLine} from '../support/logLines.js';
 import {seededRandom} from '../support/helpers.js';
 
 const CASES = Number(GLib.getenv('FUZZ_CASES') ?? '300');
@@ -289,6 +289,25 @@ const TARGETS: Target[] = [
         const problems: string[] = [];
         if (readClaudeLine(bytes, 0, bytes.length, line))
             walkNumbers({...line, key: null}, 'entry', problems);
+        return problems;
+    }},
+    {name: 'scanClaudeLines (JSONL reader, each line found by its walk)', run: rng => {
+        const text = mutateLines([userLine('a prompt'), assistantLine({id: 'm1', requestId: 'r1', input: 10, output: 20}),
+            assistantLine({id: 'm2', output: 7, write1h: 5})].join('\n'), rng);
+        const bytes = new TextEncoder().encode(`${text}\n`);
+        const found: unknown[] = [];
+        scanClaudeLines(bytes, 0, bytes.length, line => found.push({...line, key: line.key && [...line.key]}));
+        const problems: string[] = [];
+        found.forEach(entry => walkNumbers({...entry as object, key: null}, 'entry', problems));
+        // What the walk over the whole buffer gives is what each line read alone gives.
+        const alone: unknown[] = [];
+        const line = newClaudeLine();
+        for (let start = 0, newline = bytes.indexOf(0x0a); newline >= 0; start = newline + 1, newline = bytes.indexOf(0x0a, start)) {
+            if (readClaudeLine(bytes, start, newline, line))
+                alone.push({...line, key: line.key && [...line.key]});
+        }
+        if (JSON.stringify(alone) !== JSON.stringify(found))
+            problems.push(`entries differ from the lines read alone: ${JSON.stringify(found)} vs ${JSON.stringify(alone)}`);
         return problems;
     }},
     {name: 'readCodexLine (JSONL reader)', run: rng => {

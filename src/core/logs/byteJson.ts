@@ -4,6 +4,8 @@
 // a log line is content the scanner never looks at.
 //
 // Functions return the index after what they read, or -1 when the JSON is malformed or cut off.
+// No value read here spans a raw newline (JSON lines cannot hold one): a reader can walk a line
+// bounded by the buffer's end, and the walk itself finds where the line ends.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -48,6 +50,8 @@ export function skipString(b: Uint8Array, i: number, end: number): number {
         if (c === BACKSLASH) {
             stringEscaped = true;
             j++;
+            if ((b[j] ?? 0) < 0x20)
+                return -1; // an escaped control character (a newline, say) is no escape
         } else if (c < 0x20) {
             return -1; // a raw control character: not JSON
         }
@@ -122,6 +126,8 @@ export function skipValue(b: Uint8Array, i: number, end: number): number {
             } else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
                 if (--depth === 0)
                     return j + 1;
+            } else if (d === NEWLINE) {
+                return -1; // no JSON line spans a newline: a reader may walk past a line's end
             }
         }
         return -1;
@@ -217,23 +223,8 @@ export function walkObject(b: Uint8Array, i: number, end: number, names: readonl
 const escapedKeyIndex = (key: string, names: readonly Uint8Array[]): number =>
     names.findIndex(name => decoder.decode(name) === key);
 
-const MARKER = encode('"usage":{');
-const MARKER_BRACE = MARKER.length - 1;
-const BRACES = 0x7b7b7b7b;
-
-/** True when the marker's bytes start at `at` (and end before `end`). */
-function markerAt(b: Uint8Array, at: number, end: number): boolean {
-    if (at < 0 || at + MARKER.length > end)
-        return false;
-    for (let k = 0; k < MARKER.length; k++) {
-        if (b[at + k] !== MARKER[k])
-            return false;
-    }
-    return true;
-}
-
 /** The index of the first newline in `[i, end)`, or `end`. */
-function findNewline(b: Uint8Array, i: number, end: number): number {
+export function findNewline(b: Uint8Array, i: number, end: number): number {
     const words = wordsOf(b);
     if (words) {
         for (const aligned = Math.min(end, (i + 3) & ~3); i < aligned; i++) {
@@ -256,95 +247,21 @@ function findNewline(b: Uint8Array, i: number, end: number): number {
     return end;
 }
 
-/** The index of the last newline in `[from, i)`, or -1. */
-function lastNewline(b: Uint8Array, from: number, i: number): number {
-    const words = wordsOf(b);
-    if (words) {
-        for (const aligned = Math.max(from, i & ~3); i > aligned; i--) {
-            if (b[i - 1] === NEWLINE)
-                return i - 1;
-        }
-        const first = (from + 3) >>> 2;
-        let w = (i >>> 2) - 1;
-        for (; w >= first; w--) {
-            const x = (words[w] ?? 0) ^ NEWLINES;
-            if (((x - LOW_BYTES) & ~x) & HIGH_BITS)
-                break;
-        }
-        i = Math.min(i, (w + 1) * 4);
-    }
-    for (; i > from; i--) {
-        if (b[i - 1] === NEWLINE)
-            return i - 1;
-    }
-    return -1;
-}
-
 /**
- * The index of the first marker starting in `[i, end)` and ending by `end`, or -1. The words
- * are tested for the marker's last byte, the brace: it is about one byte in a thousand of a
- * log, and one test costs what the newline test costs; a word holding one is then compared.
- */
-function findMarker(b: Uint8Array, i: number, end: number): number {
-    const words = wordsOf(b);
-    let j = i + MARKER_BRACE;
-    if (words) {
-        for (const aligned = Math.min(end, (j + 3) & ~3); j < aligned; j++) {
-            if (b[j] === OPEN_BRACE && markerAt(b, j - MARKER_BRACE, end))
-                return j - MARKER_BRACE;
-        }
-        const last = end >>> 2;
-        for (let w = j >>> 2; w < last; w++) {
-            const x = (words[w] ?? 0) ^ BRACES;
-            if (((x - LOW_BYTES) & ~x) & HIGH_BITS) {
-                for (let k = w * 4; k < w * 4 + 4; k++) {
-                    if (b[k] === OPEN_BRACE && markerAt(b, k - MARKER_BRACE, end))
-                        return k - MARKER_BRACE;
-                }
-            }
-        }
-        j = Math.max(j, last * 4);
-    }
-    for (; j < end; j++) {
-        if (b[j] === OPEN_BRACE && markerAt(b, j - MARKER_BRACE, end))
-            return j - MARKER_BRACE;
-    }
-    return -1;
-}
-
-/**
- * Calls `onLine(start, end)` for each complete line of `[from, end)`, or with `usageOnly`
- * only for lines containing the bytes `"usage":{` (Claude Code's billable lines; in compact
- * JSON they can only be a key). Bytes are tested four at a time (SWAR on 32-bit words).
- * With `usageOnly` the lines in between are never split: the next marker is looked for, then
- * the newlines around it (about a third of a log's bytes are in such lines).
+ * Calls `onLine(start, end)` for each complete line of `[from, end)`, finding the newlines four
+ * bytes at a time (SWAR on 32-bit words).
  *
  * A last line without its newline is offered too: when `onLine` accepts it (returns true) it
  * counts as read, otherwise it is left for the next read (the writer is probably in the middle
  * of it). Returns where the next read starts.
  */
-export function scanLines(b: Uint8Array, from: number, end: number, usageOnly: boolean,
-    onLine: (start: number, end: number) => boolean): number {
+export function scanLines(b: Uint8Array, from: number, end: number, onLine: (start: number, end: number) => boolean): number {
     let lineStart = from;
-    if (!usageOnly) {
-        for (let newline = findNewline(b, from, end); newline < end; newline = findNewline(b, lineStart, end)) {
-            onLine(lineStart, newline);
-            lineStart = newline + 1;
-        }
-        return lineStart < end && onLine(lineStart, end) ? end : lineStart;
-    }
-    for (let marker = findMarker(b, from, end); marker >= 0; marker = findMarker(b, lineStart, end)) {
-        const before = lastNewline(b, lineStart, marker);
-        const start = before < 0 ? lineStart : before + 1;
-        const newline = findNewline(b, marker + MARKER.length, end);
-        if (newline >= end)
-            return onLine(start, end) ? end : start;
-        onLine(start, newline);
+    for (let newline = findNewline(b, from, end); newline < end; newline = findNewline(b, lineStart, end)) {
+        onLine(lineStart, newline);
         lineStart = newline + 1;
     }
-    // No marker in the rest: it ends with the unfinished line, if any, after the last newline.
-    const last = lastNewline(b, lineStart, end);
-    return last < 0 ? lineStart : last + 1;
+    return lineStart < end && onLine(lineStart, end) ? end : lineStart;
 }
 
 let viewedBytes: Uint8Array | null = null;

@@ -9,9 +9,11 @@
 // decoded) but without decoding it: the walker visits the top-level members, `message`,
 // `message.usage` and `usage.cache_creation`, and skips every other value — the message
 // content is nearly all of the line. Results go into one reused record: no object per line.
+// Every line is walked, bounded only by the buffer's end: the walk finds where the line ends
+// (a JSON line holds no raw newline), so its bytes are read once, with no newline search first.
 
 import type {ClaudeTokens} from '../pricing.js';
-import {decodeString, encode, readNumber, scanLines, skipString, skipValue, skipSpace, stringEscaped, walkObject} from './byteJson.js';
+import {decodeString, encode, findNewline, readNumber, skipString, skipValue, skipSpace, stringEscaped, walkObject} from './byteJson.js';
 
 /** What a billable line holds; `key` and the numbers are valid until the next line is read. */
 export interface ClaudeLine extends ClaudeTokens {
@@ -90,6 +92,8 @@ const timestamp = new StringRange();
 const requestId = new StringRange();
 const messageId = new StringRange();
 const model = new StringRange();
+/** Whether the line readLine read last had a billable entry. */
+let lineBillable = false;
 
 /** A number member: its value, or null when it is not a finite number. */
 function numberAt(i: number): {end: number; value: number | null} {
@@ -252,22 +256,30 @@ function keyBytes(): Uint8Array | null {
 }
 
 /**
- * Reads the billable entry of the line `[start, end)` into `out`; false when the line has none
- * (no `message.usage` with input and output counts, no parseable timestamp) or is malformed.
+ * Reads the line starting at `start`, walking at most to `limit`, and returns where it ends:
+ * its newline, or `limit`. Its billable entry goes into `out`, and `lineBillable` says whether
+ * it had one (`message.usage` with input and output counts, a parseable timestamp, and nothing
+ * but the JSON object on the line). The walk finds the line's end itself: the bytes of a line
+ * are read once, with no separate search for its newline.
  */
-export function readClaudeLine(b: Uint8Array, start: number, end: number, out: ClaudeLine): boolean {
+function readLine(b: Uint8Array, start: number, limit: number, out: ClaudeLine): number {
     bytes = b;
-    lineEnd = end;
+    lineEnd = limit;
+    lineBillable = false;
     resetFound();
     timestamp.clear();
     requestId.clear();
-    const first = skipSpace(b, start, end);
-    const after = walkObject(b, first, end, TOP_KEYS, onTop);
-    if (after < 0 || skipSpace(b, after, end) !== end || !found.messageIsObject || !found.usageIsObject || countSet[INPUT] !== 1 || countSet[OUTPUT] !== 1)
-        return false;
+    const after = walkObject(b, skipSpace(b, start, limit), limit, TOP_KEYS, onTop);
+    if (after < 0)
+        return findNewline(b, start, limit);
+    const stop = skipSpace(b, after, limit);
+    if (stop < limit && b[stop] !== 0x0a)
+        return findNewline(b, stop, limit); // more than one JSON value: not JSON
+    if (!found.messageIsObject || !found.usageIsObject || countSet[INPUT] !== 1 || countSet[OUTPUT] !== 1)
+        return stop;
     const time = timeOf(timestamp);
     if (time === null)
-        return false;
+        return stop;
     const positive = (n: number): number => n > 0 ? n : 0;
     const write = positive(counts[CACHE_WRITE] ?? 0);
     // Without the TTL split every cache write is priced as a 5-minute write.
@@ -283,21 +295,34 @@ export function readClaudeLine(b: Uint8Array, start: number, end: number, out: C
     out.fast = fast;
     out.costUSD = found.costUSD !== null && found.costUSD >= 0 ? found.costUSD : null;
     out.sidechain = found.sidechain;
-    return true;
+    lineBillable = true;
+    return stop;
+}
+
+/**
+ * Reads the billable entry of the line `[start, end)` into `out`; false when the line has none
+ * (no `message.usage` with input and output counts, no parseable timestamp) or is malformed.
+ */
+export function readClaudeLine(b: Uint8Array, start: number, end: number, out: ClaudeLine): boolean {
+    return readLine(b, start, end, out) === end && lineBillable;
 }
 
 /**
  * Calls `onLine` for every billable line of `[from, end)` (the record is reused); returns
- * where the next read starts (see scanLines).
+ * where the next read starts. A last line without its newline counts as read when it is a
+ * billable entry; otherwise it is left for the next read (the writer may be in the middle of it).
  */
 export function scanClaudeLines(b: Uint8Array, from: number, end: number, onLine: (line: ClaudeLine) => void): number {
     const line = newClaudeLine();
-    return scanLines(b, from, end, true, (start, stop) => {
-        if (!readClaudeLine(b, start, stop, line))
-            return false;
-        onLine(line);
-        return true;
-    });
+    for (let start = from; start < end;) {
+        const stop = readLine(b, start, end, line);
+        if (stop >= end && !lineBillable)
+            return start;
+        if (lineBillable)
+            onLine(line);
+        start = stop + 1;
+    }
+    return end;
 }
 
 /** All tokens of a response, the measure of which streamed copy is the final one. */

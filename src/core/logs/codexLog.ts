@@ -344,7 +344,7 @@ function readTokenCount(b: Uint8Array, start: number, end: number): TokenCount |
  */
 export const scanCodexLines = (b: Uint8Array, from: number, end: number, state: CodexFileState,
     onEvent: (event: CodexEvent) => void): number =>
-    scanLines(b, from, end, false, (start, stop) => {
+    scanLines(b, from, end, (start, stop) => {
         const {kind, cwd} = classify(b, start, stop);
         if (kind === 'meta') {
             state.cwd = cwd ?? state.cwd;
