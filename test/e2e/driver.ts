@@ -660,20 +660,18 @@ async function main(): Promise<void> {
         await waitFor(() => Promise.resolve(server.requestsTo(OPENAI_COSTS).length), n => n > billed, 5000);
         check('Refresh fetches the billing APIs at once', server.requestsTo(OPENAI_COSTS).length > billed);
         // An automatic refresh (here: after a settings change) leaves the billing APIs alone within the hour.
-        // First let the refreshes the settings changes above asked for finish.
-        let billedAfter = -1;
-        for (let stable = 0; stable < 3;) {
-            const count = server.requestsTo(OPENAI_COSTS).length;
-            stable = count === billedAfter ? stable + 1 : 0;
-            billedAfter = count;
-            await sleep(400);
-        }
+        // First let the manual refresh settle: the menu says "Refreshing…" while any provider's fetch runs.
+        await waitFor(menuTexts, t => t.includes('Refresh') && !t.includes('Refreshing…'), 10000);
+        const billedAfter = server.requestsTo(OPENAI_COSTS).length;
         const quotaRequests = server.requestsTo(USAGE).length;
         await shellEval(`${settingsJs}.set_value('account-dirs', new ${Variant}('a{sas}', {claude: []})); true`);
-        await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > quotaRequests, 5000);
-        await sleep(500);
+        const quotaAfter = await waitFor(() => Promise.resolve(server.requestsTo(USAGE).length), n => n > quotaRequests, 10000);
+        check('a change of the account folders fetches the quotas again', quotaAfter > quotaRequests,
+            `${quotaRequests} → ${quotaAfter}`);
+        await waitFor(menuTexts, t => t.includes('Refresh') && !t.includes('Refreshing…'), 10000);
         check('an automatic refresh does not ask the billing APIs again within the hour',
-            server.requestsTo(USAGE).length > quotaRequests && server.requestsTo(OPENAI_COSTS).length === billedAfter);
+            server.requestsTo(OPENAI_COSTS).length === billedAfter,
+            `${billedAfter} → ${server.requestsTo(OPENAI_COSTS).map(r => r.query['page'] ?? 'first').join()}`);
         await shellEval(`(() => { const s = ${settingsJs}; ${INDICATOR}.menu.close(); s.reset('account-names');
             s.reset('account-dirs'); s.reset('openai-enabled'); s.reset('anthropic-enabled'); s.reset('copilot-org-enabled');
             return true; })()`);
