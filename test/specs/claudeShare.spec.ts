@@ -40,8 +40,9 @@ describe('shares of a scan on several cores', () => {
             assistantLine({output: 7})].join('\n') + '\n');
         let collected = 0;
         const result = readShare([{path, offset: 0}, {path: `${dir}/missing.jsonl`, offset: 0}], new PriceList(), () => collected++, 1);
-        expect([...result.store.output.subarray(0, result.store.count)]).toEqual([90, 7]);
-        expect(result.store.cost[0]).toBeCloseTo((3 * 5 + 90 * 25) / 1e6, 12);
+        expect([0, 1].map(e => result.store.output.get(e))).toEqual([90, 7]);
+        expect(result.store.count).toBe(2);
+        expect(result.store.cost.get(0)).toBeCloseTo((3 * 5 + 90 * 25) / 1e6, 12);
         expect(collected).toBe(1);
         expect(result.read).toEqual([0, 1]);
         expect(result.offsets[1]).toBe(0);
@@ -57,7 +58,7 @@ describe('shares of a scan on several cores', () => {
         merge(pieces(result, 64), [5, 6], merged);
         merge(pieces(result, 64), [5, 6], merged); // the same responses again: nothing new
         expect(merged.count).toBe(3); // the entry without an id counts each time it is read
-        expect(merged.file[0]).toBe(5);
+        expect(merged.file.get(0)).toBe(5);
 
         const without = new UsageStore();
         expect(merge(pieces(result, 64), [-1, 6], without).merged).toBe(0); // file 0 was read here as well: left out

@@ -51,6 +51,16 @@ describe('saved scan state', () => {
         expect(back?.store.toBytes()).toEqual(state().store.toBytes());
     });
 
+    it('comes back with any number of files, however the pieces of its files line fall', () => {
+        const fingerprint = stateFingerprint(roots, '/home/u', null);
+        for (const count of [0, 1, 255, 256, 257, 512, 700]) {
+            const files = new Map([...Array(count).keys()].map(i => [`/p/é${i}.jsonl`, {source: 'claude' as const,
+                identity: `1:${i}`, offset: i, tail: i * 3, project: `p${i % 5}`, session: `s${i}`, codex: null}]));
+            saveState(path, fingerprint, {...state(), store: new UsageStore(), files});
+            expect([...loadState(path, fingerprint)?.files ?? [['none']]]).toEqual([...files]);
+        }
+    });
+
     it('is ignored when the rules, prices or roots differ, or when it is corrupt, old or foreign', () => {
         const fingerprint = stateFingerprint(roots, '/home/u', null);
         saveState(path, fingerprint, state());

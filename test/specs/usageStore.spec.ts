@@ -24,8 +24,8 @@ describe('the entry store', () => {
         expect(store.offer(null, values({output: 7}))).toBeTrue();
         expect(store.offer(null, values({output: 7}))).toBeTrue();
         expect(store.count).toBe(3);
-        expect([...store.output.subarray(0, 3)]).toEqual([90, 7, 7]);
-        expect(store.file[0]).toBe(3);
+        expect([0, 1, 2].map(e => store.output.get(e))).toEqual([90, 7, 7]);
+        expect(store.file.get(0)).toBe(3);
     });
 
     it('keeps the first copy of a Codex event, and keeps Codex and Claude keys apart', () => {
@@ -36,27 +36,35 @@ describe('the entry store', () => {
         expect(store.count).toBe(2);
     });
 
-    it('grows past its first capacity, finds every key again, and says which days changed', () => {
-        const store = new UsageStore(4);
-        for (let i = 0; i < 5000; i++)
-            store.offer(encode(`msg_${i}`), values({time: T0 + i * 60_000, output: 1}));
-        for (let i = 0; i < 5000; i += 7)
+    it('grows block by block, finds every key again, and says which days changed', () => {
+        const store = new UsageStore();
+        for (let i = 0; i < 10_000; i++)
+            store.offer(encode(`msg_${i}`), values({time: T0 + i * 30_000, output: 1}));
+        for (let i = 0; i < 10_000; i += 7)
             store.offer(encode(`msg_${i}`), values({time: T0, output: 2}));
-        expect(store.count).toBe(5000);
-        expect(store.output.subarray(0, 5000).reduce((a, b) => a + b, 0)).toBe(5000 + Math.ceil(5000 / 7));
+        expect(store.count).toBe(10_000);
+        let output = 0;
+        for (let e = 0; e < store.count; e++)
+            output += store.output.get(e);
+        expect(output).toBe(10_000 + Math.ceil(10_000 / 7));
         expect([...store.takeTouchedDays()].sort()).toEqual(['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26']);
         expect(store.takeTouchedDays().size).toBe(0);
     });
 
-    it('makes room for a merge of known size in one step, keys included', () => {
-        const store = new UsageStore(4);
-        store.offer(encode('msg_a'), values({output: 1}));
-        store.reserve(3000, store.keyBytes + 3000 * 8);
-        for (let i = 0; i < 2000; i++)
-            store.offer(encode(`msg_${i}`.padEnd(8, '_')), values({output: 1}));
-        expect(store.count).toBe(2001);
-        expect(store.keyBytes).toBe(5 + 2000 * 8);
-        expect(store.time.length).toBe(3000); // it did not grow again
+    it('puts each key whole into one block of its arena, also across a round trip through bytes', () => {
+        const store = new UsageStore();
+        // 1000-byte keys: the 66th no longer fits in the first 64 KB block and starts the next.
+        const keyOf = (i: number): Uint8Array => encode(`msg_${i}_`.padEnd(1000, String.fromCharCode(97 + i % 26)));
+        for (let i = 0; i < 200; i++)
+            store.offer(keyOf(i), values({output: i}));
+        const back = UsageStore.fromBytes(store.toBytes());
+        for (const s of [store, back]) {
+            for (let i = 0; i < 200; i++) {
+                expect(s?.key(i)).toEqual(keyOf(i));
+                expect(s?.offer(keyOf(i), values({output: 0}))).toBeFalse();
+            }
+        }
+        expect(back?.toBytes()).toEqual(store.toBytes());
     });
 
     it('survives a round trip through bytes, and refuses bytes that are not a store', () => {

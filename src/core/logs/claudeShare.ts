@@ -138,12 +138,12 @@ const BATCH = 1 << 17;
 
 /**
  * Writes a share's result to `write`: a JSON line (files read, offsets, tails, the model names,
- * the number of entries and their key bytes), then one record per entry, in batches.
+ * the number of entries), then one record per entry, in batches.
  */
 export function writeShare(result: ShareResult, write: (bytes: Uint8Array) => void): void {
     const store = result.store;
     write(new TextEncoder().encode(`${JSON.stringify({read: result.read, offsets: result.offsets, tails: result.tails,
-        models: store.models, count: store.count, keyBytes: store.keyBytes})}\n`));
+        models: store.models, count: store.count})}\n`));
     // A key is at most 0xffff bytes (see UsageStore.offer): any record fits in a batch.
     const batch = new Uint8Array(BATCH);
     const view = new DataView(batch.buffer);
@@ -163,7 +163,7 @@ export function writeShare(result: ShareResult, write: (bytes: Uint8Array) => vo
         view.setFloat64(at + 32, values.cacheRead, true);
         view.setFloat64(at + 40, values.cost, true);
         view.setInt32(at + 48, values.file, true);
-        view.setUint16(at + 52, store.model[e] ?? 0, true);
+        view.setUint16(at + 52, store.model.get(e), true);
         view.setUint16(at + 54, key.length, true);
         view.setUint8(at + 56, values.flags);
         batch.set(key, at + RECORD);
@@ -262,7 +262,7 @@ export class ShareReader {
         if (!isObject(head) || !numbers(head['read']) || !numbers(head['offsets']) || !numbers(head['tails']) ||
             head['offsets'].length !== head['read'].length || head['tails'].length !== head['read'].length ||
             !Array.isArray(head['models']) || !head['models'].every((m): m is string => typeof m === 'string') ||
-            !isCount(head['count']) || !isCount(head['keyBytes'])) {
+            !isCount(head['count'])) {
             this._broken = true;
             this._started = {read: [], offsets: [], tails: []};
             return;
@@ -271,8 +271,6 @@ export class ShareReader {
         this._models = head['models'];
         this._left = head['count'];
         this._fileIds = this._sink.fileIds(this._started);
-        const store = this._sink.store;
-        store.reserve(store.count + this._left, store.keyBytes + head['keyBytes']);
     }
 }
 

@@ -29,7 +29,7 @@ import {UsageStore} from './usageStore.js';
 /** Bump when what is read from a line, or how entries are de-duplicated or priced, changes. */
 const RULES_VERSION = 1;
 const FORMAT = 'ai-usage-meter local scan state';
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 
 export interface TrackedFile {
     source: LogSource;
@@ -249,7 +249,7 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
         return null;
     const tracked = new Map(files as [string, TrackedFile][]);
     for (let e = 0; e < store.count; e++) {
-        if ((store.file[e] ?? 0) >= tracked.size)
+        if (store.file.get(e) >= tracked.size)
             return null;
     }
     return {files: tracked, store, counters: header.counters};
@@ -285,14 +285,35 @@ export function writePrivateFileSync(path: string, parts: readonly Uint8Array[])
 }
 
 /**
+ * The files line's JSON array, in pieces of a few hundred rows: a tree of years of sessions
+ * makes it megabytes, and one string of it, then its bytes, then a padded copy were the
+ * largest moment of a save.
+ */
+function filesParts(files: ReadonlyMap<string, TrackedFile>, encoder: TextEncoder): Uint8Array[] {
+    const parts: Uint8Array[] = [];
+    let batch: string[] = [];
+    const flush = (last: boolean): void => {
+        const text = batch.join(',');
+        parts.push(encoder.encode(`${parts.length === 0 ? '[' : text === '' ? '' : ','}${text}${last ? ']' : ''}`));
+        batch = [];
+    };
+    for (const [p, f] of files) {
+        const row: FileRow = [p, f.source, f.identity, f.offset, f.tail, f.project, f.session, codexRow(f.codex)];
+        batch.push(JSON.stringify(row));
+        if (batch.length === 256)
+            flush(false);
+    }
+    flush(true);
+    return parts;
+}
+
+/**
  * Writes the state, and the answer it gave last (0600, atomically: a reader sees the old file
  * or the new one). The store is written from views of its columns: no copy of it is made.
  */
 export function saveState(path: string, fingerprint: string, state: ScanState, answer: LocalUsage | null = null): void {
     const encoder = new TextEncoder();
     const answerLine = encoder.encode(`${JSON.stringify(answer)}\n`);
-    const rows: FileRow[] = [...state.files].map(([p, f]) =>
-        [p, f.source, f.identity, f.offset, f.tail, f.project, f.session, codexRow(f.codex)]);
     const binary = state.store.toParts();
     const binarySum = binary.reduce((sum, part) => sum.update(part), new Checksum()).digest();
     const savedAt = new Date().toISOString();
@@ -301,14 +322,16 @@ export function saveState(path: string, fingerprint: string, state: ScanState, a
     // The checksums have a fixed width, so the header's length is known before they are; the
     // files line is padded with spaces (JSON allows them) so that the store starts 8-aligned
     // in the file, where its columns are then read without a copy.
-    const rowsText = encoder.encode(JSON.stringify(rows));
-    const before = headerLine('0'.repeat(16), '0'.repeat(16)).length + answerLine.length + rowsText.length + 1;
-    const filesLine = new Uint8Array(rowsText.length + (8 - (before % 8)) % 8 + 1).fill(0x20);
-    filesLine.set(rowsText);
-    filesLine[filesLine.length - 1] = 0x0a;
+    const rows = filesParts(state.files, encoder);
+    const before = headerLine('0'.repeat(16), '0'.repeat(16)).length + answerLine.length +
+        rows.reduce((sum, part) => sum + part.length, 0) + 1;
+    const padding = new Uint8Array((8 - (before % 8)) % 8 + 1).fill(0x20);
+    padding[padding.length - 1] = 0x0a;
+    const filesLine = [...rows, padding];
+    const filesSum = filesLine.reduce((sum, part) => sum.update(part), new Checksum()).digest();
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
     // Written beside the state under a temporary name of ours, then renamed over it; what a
     // killed worker left is swept when the next one starts (LogScanner).
     const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
-    writePrivateFileSync(path, [headerLine(answerSum, checksum(filesLine)), answerLine, filesLine, ...binary]);
+    writePrivateFileSync(path, [headerLine(answerSum, filesSum), answerLine, ...filesLine, ...binary]);
 }

@@ -1,8 +1,9 @@
 // The de-duplicated entries of all logs, in typed arrays: one column per field, the
-// de-duplication keys as bytes in one arena with an open-addressing hash table over them. A
+// de-duplication keys as bytes in an arena with an open-addressing hash table over them. A
 // year of logs is a few hundred thousand entries; as objects (and a Map of string keys) they
 // cost several times the memory and the garbage collector's time. Keys are compared byte for
-// byte after the hash, so de-duplication stays exact.
+// byte after the hash, so de-duplication stays exact. Columns and arena grow by fixed blocks:
+// doubling one array would hold the old and the new copy at once, the largest moment of a scan.
 
 import {concatBytes} from '../files.js';
 import {dayKey} from './localUsage.js';
@@ -49,57 +50,90 @@ function hashKey(key: Uint8Array, flags: number): number {
 const FLOAT_COLUMNS = ['time', 'input', 'output', 'cacheWrite', 'cacheRead', 'cost'] as const;
 const MAGIC = 0x53_4d_55_41; // "AUMS"
 const HEADER_WORDS = 4;
-
-const grow = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(a: T, length: number): T => {
-    const bigger = new (a.constructor as new (n: number) => T)(length);
-    bigger.set(a);
-    return bigger;
-};
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+type Numbers = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+const BLOCK_BITS = 12;
+const BLOCK = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK - 1;
+/** The key arena's block; a key (at most 0xffff bytes) never spans two. */
+const ARENA_BITS = 16;
+const ARENA_BLOCK = 1 << ARENA_BITS;
+
+/** The bytes of the first `length` elements of `a`. */
+const bytesOf = (a: Numbers, length: number): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, length * a.BYTES_PER_ELEMENT);
+
+/**
+ * One field of every entry, in blocks of BLOCK entries: growing adds a block and never copies,
+ * so a store of any size costs at most one unused block per column, and no transient copy.
+ */
+export class Column<T extends Numbers> {
+    private readonly _blocks: T[] = [];
+
+    constructor(private readonly _make: (length: number) => T) {}
+
+    get(entry: number): number {
+        return this._blocks[entry >>> BLOCK_BITS]?.[entry & BLOCK_MASK] ?? 0;
+    }
+
+    set(entry: number, value: number): void {
+        this._blockOf(entry)[entry & BLOCK_MASK] = value;
+    }
+
+    /** The block that holds `entry`, added (with any before it) when missing. */
+    private _blockOf(entry: number): T {
+        for (;;) {
+            const block = this._blocks[entry >>> BLOCK_BITS];
+            if (block)
+                return block;
+            this._blocks.push(this._make(BLOCK));
+        }
+    }
+
+    /** The first `length` values as bytes, one view per block (no copy). */
+    parts(length: number): Uint8Array[] {
+        const parts: Uint8Array[] = [];
+        for (let at = 0; at < length; at += BLOCK)
+            parts.push(bytesOf(this._blockOf(at), Math.min(BLOCK, length - at)));
+        return parts;
+    }
+
+    /** Sets the first `values.length` values. */
+    load(values: Numbers): void {
+        for (let at = 0; at < values.length; at += BLOCK)
+            this._blockOf(at).set(values.subarray(at, Math.min(values.length, at + BLOCK)));
+    }
+}
 
 export class UsageStore {
     count = 0;
-    time = new Float64Array(0);
-    input = new Float64Array(0);
-    output = new Float64Array(0);
-    cacheWrite = new Float64Array(0);
-    cacheRead = new Float64Array(0);
-    cost = new Float64Array(0);
+    readonly time = new Column(n => new Float64Array(n));
+    readonly input = new Column(n => new Float64Array(n));
+    readonly output = new Column(n => new Float64Array(n));
+    readonly cacheWrite = new Column(n => new Float64Array(n));
+    readonly cacheRead = new Column(n => new Float64Array(n));
+    readonly cost = new Column(n => new Float64Array(n));
     /** Index into `models`. */
-    model = new Uint16Array(0);
+    readonly model = new Column(n => new Uint16Array(n));
     /** Index into `days` (the local calendar day of `time`; derived, not saved). */
-    day = new Uint16Array(0);
-    file = new Int32Array(0);
-    flags = new Uint8Array(0);
+    readonly day = new Column(n => new Uint16Array(n));
+    readonly file = new Column(n => new Int32Array(n));
+    readonly flags = new Column(n => new Uint8Array(n));
     readonly models: string[] = [];
     readonly days: string[] = [];
     /** Days whose entries changed since the caller last took them (see takeTouchedDays). */
     private _touchedDays = new Set<number>();
     private readonly _modelIds = new Map<string, number>();
     private readonly _dayIds = new Map<string, number>();
-    private _hash = new Uint32Array(0);
-    private _keyStart = new Uint32Array(0);
-    private _keyLength = new Uint16Array(0);
-    private _arena = new Uint8Array(0);
+    private readonly _hash = new Column(n => new Uint32Array(n));
+    /** Where the key is in the arena: its block's index << ARENA_BITS, plus where in the block. */
+    private readonly _keyStart = new Column(n => new Uint32Array(n));
+    private readonly _keyLength = new Column(n => new Uint16Array(n));
+    /** The keys' bytes, in blocks of ARENA_BLOCK (a full one is never copied either). */
+    private _arena: Uint8Array[] = [];
     private _arenaUsed = 0;
     /** Entry index + 1 per slot; 0 is free. */
     private _table = new Int32Array(1024);
-
-    constructor(capacity = 1024) {
-        this._resize(capacity);
-    }
-
-    private _resize(capacity: number): void {
-        for (const name of FLOAT_COLUMNS)
-            this[name] = grow(this[name], capacity);
-        this.model = grow(this.model, capacity);
-        this.day = grow(this.day, capacity);
-        this.file = grow(this.file, capacity);
-        this.flags = grow(this.flags, capacity);
-        this._hash = grow(this._hash, capacity);
-        this._keyStart = grow(this._keyStart, capacity);
-        this._keyLength = grow(this._keyLength, capacity);
-    }
 
     private _modelId(name: string): number {
         if (name === this.models[this._lastModelId])
@@ -138,8 +172,8 @@ export class UsageStore {
                 this._freeSlot = slot;
                 return -1;
             }
-            if (this._hash[entry] === hash && this._keyLength[entry] === key.length &&
-                ((this.flags[entry] ?? 0) & CODEX) === (flags & CODEX) && this._keyEquals(entry, key))
+            if (this._hash.get(entry) === hash && this._keyLength.get(entry) === key.length &&
+                (this.flags.get(entry) & CODEX) === (flags & CODEX) && this._keyEquals(entry, key))
                 return entry;
         }
     }
@@ -157,26 +191,30 @@ export class UsageStore {
     }
 
     private _keyEquals(entry: number, key: Uint8Array): boolean {
-        const start = this._keyStart[entry] ?? 0;
-        for (let k = 0; k < key.length; k++) {
-            if (this._arena[start + k] !== key[k])
+        const start = this._keyStart.get(entry);
+        const block = this._arena[start >>> ARENA_BITS];
+        if (!block)
+            return false;
+        for (let k = 0, at = start & (ARENA_BLOCK - 1); k < key.length; k++, at++) {
+            if (block[at] !== key[k])
                 return false;
         }
         return true;
     }
 
     private _write(entry: number, v: EntryValues): void {
-        this.time[entry] = v.time;
-        this.input[entry] = v.input;
-        this.output[entry] = v.output;
-        this.cacheWrite[entry] = v.cacheWrite;
-        this.cacheRead[entry] = v.cacheRead;
-        this.cost[entry] = v.cost;
-        this.model[entry] = this._modelId(v.model);
-        this.day[entry] = this._dayId(v.time);
-        this._touchedDays.add(this.day[entry] ?? 0);
-        this.file[entry] = v.file;
-        this.flags[entry] = v.flags;
+        this.time.set(entry, v.time);
+        this.input.set(entry, v.input);
+        this.output.set(entry, v.output);
+        this.cacheWrite.set(entry, v.cacheWrite);
+        this.cacheRead.set(entry, v.cacheRead);
+        this.cost.set(entry, v.cost);
+        this.model.set(entry, this._modelId(v.model));
+        const day = this._dayId(v.time);
+        this.day.set(entry, day);
+        this._touchedDays.add(day);
+        this.file.set(entry, v.file);
+        this.flags.set(entry, v.flags);
     }
 
     /**
@@ -186,38 +224,39 @@ export class UsageStore {
      */
     offer(key: Uint8Array | null, v: EntryValues): boolean {
         if (key === null) {
-            this._append(v, 0, 0);
+            this._append(v, 0, 0, 0);
             return true;
         }
         const hash = hashKey(key, v.flags);
         const kept = this._find(key, hash, v.flags);
         if (kept >= 0) {
             if (v.flags & CODEX || !preferEntry((v.flags & SIDECHAIN) !== 0, v.input + v.output + v.cacheWrite + v.cacheRead,
-                ((this.flags[kept] ?? 0) & SIDECHAIN) !== 0, this.size(kept)))
+                (this.flags.get(kept) & SIDECHAIN) !== 0, this.size(kept)))
                 return false;
-            this._touchedDays.add(this.day[kept] ?? 0); // the copy it replaces may be on another day
+            this._touchedDays.add(this.day.get(kept)); // the copy it replaces may be on another day
             this._write(kept, v);
             return true;
         }
-        if (key.length > 0xffff)
+        if (key.length >= ARENA_BLOCK)
             return false; // not an id any tool writes
-        if (this._arenaUsed + key.length > this._arena.length)
-            this._arena = grow(this._arena, Math.max(1 << 16, 2 * (this._arenaUsed + key.length)));
-        this._arena.set(key, this._arenaUsed);
+        let start = this._arenaUsed;
+        if ((start & (ARENA_BLOCK - 1)) + key.length > ARENA_BLOCK)
+            start = (start >>> ARENA_BITS) + 1 << ARENA_BITS; // the key goes whole into the next block
+        while (this._arena.length <= start >>> ARENA_BITS)
+            this._arena.push(new Uint8Array(ARENA_BLOCK));
+        this._arena[start >>> ARENA_BITS]?.set(key, start & (ARENA_BLOCK - 1));
         this._table[this._freeSlot] = this.count + 1;
-        this._append(v, hash, key.length);
-        this._arenaUsed += key.length;
+        this._append(v, hash, start, key.length);
+        this._arenaUsed = start + key.length;
         return true;
     }
 
-    private _append(v: EntryValues, hash: number, keyLength: number): void {
-        if (this.count === this.time.length)
-            this._resize(this.count * 2);
+    private _append(v: EntryValues, hash: number, keyStart: number, keyLength: number): void {
         const entry = this.count++;
         this._write(entry, v);
-        this._hash[entry] = hash;
-        this._keyStart[entry] = this._arenaUsed;
-        this._keyLength[entry] = keyLength;
+        this._hash.set(entry, hash);
+        this._keyStart.set(entry, keyStart);
+        this._keyLength.set(entry, keyLength);
         if (keyLength > 0 && this.count * 2 > this._table.length)
             this._rehash(this._table.length * 2);
     }
@@ -226,9 +265,9 @@ export class UsageStore {
         this._table = new Int32Array(slots);
         const mask = slots - 1;
         for (let entry = 0; entry < this.count; entry++) {
-            if (this._keyLength[entry] === 0)
+            if (this._keyLength.get(entry) === 0)
                 continue;
-            let slot = (this._hash[entry] ?? 0) & mask;
+            let slot = this._hash.get(entry) & mask;
             while (this._table[slot] !== 0)
                 slot = (slot + 1) & mask;
             this._table[slot] = entry + 1;
@@ -237,67 +276,52 @@ export class UsageStore {
 
     /** All tokens of an entry. */
     size(entry: number): number {
-        return (this.input[entry] ?? 0) + (this.output[entry] ?? 0) + (this.cacheWrite[entry] ?? 0) + (this.cacheRead[entry] ?? 0);
+        return this.input.get(entry) + this.output.get(entry) + this.cacheWrite.get(entry) + this.cacheRead.get(entry);
     }
 
     /** The entry's fields, into `into` (for sending them to another process). */
     read(entry: number, into: EntryValues): EntryValues {
-        into.time = this.time[entry] ?? 0;
-        into.input = this.input[entry] ?? 0;
-        into.output = this.output[entry] ?? 0;
-        into.cacheWrite = this.cacheWrite[entry] ?? 0;
-        into.cacheRead = this.cacheRead[entry] ?? 0;
-        into.cost = this.cost[entry] ?? Number.NaN;
-        into.model = this.models[this.model[entry] ?? 0] ?? '';
-        into.file = this.file[entry] ?? 0;
-        into.flags = this.flags[entry] ?? 0;
+        into.time = this.time.get(entry);
+        into.input = this.input.get(entry);
+        into.output = this.output.get(entry);
+        into.cacheWrite = this.cacheWrite.get(entry);
+        into.cacheRead = this.cacheRead.get(entry);
+        into.cost = this.cost.get(entry);
+        into.model = this.models[this.model.get(entry)] ?? '';
+        into.file = this.file.get(entry);
+        into.flags = this.flags.get(entry);
         return into;
     }
 
     /** The entry's key bytes; null for an entry without a key. */
     key(entry: number): Uint8Array | null {
-        const length = this._keyLength[entry] ?? 0;
-        const start = this._keyStart[entry] ?? 0;
-        return length === 0 ? null : this._arena.subarray(start, start + length);
+        const length = this._keyLength.get(entry);
+        const start = this._keyStart.get(entry);
+        const at = start & (ARENA_BLOCK - 1);
+        return length === 0 ? null : this._arena[start >>> ARENA_BITS]?.subarray(at, at + length) ?? null;
     }
 
     /**
-     * The store as bytes, in pieces that are views of the columns (not copies), each a multiple
-     * of 8 bytes long but the last: native byte order, read back on the same machine only.
+     * The store as bytes, in pieces that are views of the columns' blocks (not copies): the
+     * columns one after the other, so that each starts 8-aligned for StoredEntries; native byte
+     * order, read back on the same machine only.
      */
     toParts(): Uint8Array[] {
         const models = new TextEncoder().encode(JSON.stringify(this.models));
         const n = this.count;
-        const view = (a: Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array, length: number): Uint8Array =>
-            new Uint8Array(a.buffer, a.byteOffset, length * a.BYTES_PER_ELEMENT);
         const head = new Uint8Array(pad8(HEADER_WORDS * 4 + models.length));
         new Uint32Array(head.buffer, 0, HEADER_WORDS).set([MAGIC, n, this._arenaUsed, models.length]);
         head.set(models, HEADER_WORDS * 4);
         const halvesAndFlags = 3 * 4 * n + 2 * 2 * n + n;
-        return [head, ...FLOAT_COLUMNS.map(name => view(this[name], n)), view(this._hash, n), view(this._keyStart, n),
-            view(this.file, n), view(this.model, n), view(this._keyLength, n), view(this.flags, n),
-            new Uint8Array(pad8(halvesAndFlags) - halvesAndFlags), view(this._arena, this._arenaUsed)];
+        const arena = this._arena.map((block, b) => block.subarray(0, Math.max(0, Math.min(ARENA_BLOCK, this._arenaUsed - b * ARENA_BLOCK))));
+        return [head, ...FLOAT_COLUMNS.flatMap(name => this[name].parts(n)), ...this._hash.parts(n), ...this._keyStart.parts(n),
+            ...this.file.parts(n), ...this.model.parts(n), ...this._keyLength.parts(n), ...this.flags.parts(n),
+            new Uint8Array(pad8(halvesAndFlags) - halvesAndFlags), ...arena.filter(part => part.length > 0)];
     }
 
     /** The store as one array of bytes (see toParts). */
     toBytes(): Uint8Array {
         return concatBytes(this.toParts());
-    }
-
-    /** The bytes of all keys. */
-    get keyBytes(): number {
-        return this._arenaUsed;
-    }
-
-    /**
-     * Room for `capacity` entries and `keyBytes` of keys without growing (before a merge of
-     * known size: one step, where doubling would leave the old columns and twice the room).
-     */
-    reserve(capacity: number, keyBytes = 0): void {
-        if (capacity > this.time.length)
-            this._resize(capacity);
-        if (keyBytes > this._arena.length)
-            this._arena = grow(this._arena, keyBytes);
     }
 
     /** A store from toBytes(); null when the bytes are not one (wrong size, bad indexes). */
@@ -306,23 +330,28 @@ export class UsageStore {
         if (!stored)
             return null;
         const n = stored.count;
-        const store = new UsageStore(Math.max(1024, n));
+        const store = new UsageStore();
         stored.models.forEach(m => store._modelId(m));
         const c = stored.columns;
         for (const name of FLOAT_COLUMNS)
-            store[name].set(c[name]);
-        store._hash.set(c.hash);
-        store._keyStart.set(c.keyStart);
-        store.file.set(c.file);
-        store.model.set(c.model);
-        store._keyLength.set(c.keyLength);
-        store.flags.set(c.flags);
-        store._arena = c.arena.slice();
+            store[name].load(c[name]);
+        store._hash.load(c.hash);
+        store._keyStart.load(c.keyStart);
+        store.file.load(c.file);
+        store.model.load(c.model);
+        store._keyLength.load(c.keyLength);
+        store.flags.load(c.flags);
+        for (let at = 0; at < c.arena.length; at += ARENA_BLOCK) {
+            const block = new Uint8Array(ARENA_BLOCK);
+            block.set(c.arena.subarray(at, at + ARENA_BLOCK));
+            store._arena.push(block);
+        }
         store._arenaUsed = c.arena.length;
         store.count = n;
         for (let entry = 0; entry < n; entry++) {
-            store.day[entry] = store._dayId(store.time[entry] ?? 0);
-            store._touchedDays.add(store.day[entry] ?? 0);
+            const day = store._dayId(store.time.get(entry));
+            store.day.set(entry, day);
+            store._touchedDays.add(day);
         }
         store._rehash(Math.max(1024, 1 << Math.ceil(Math.log2(2 * n + 1))));
         return store;
@@ -379,7 +408,11 @@ export class StoredEntries {
             keyLength: new Uint16Array(bytes.buffer, base + halves + 2 * n, n), flags: bytes.subarray(flagsAt, flagsAt + n),
             arena: bytes.subarray(arena, arena + arenaUsed)};
         for (let entry = 0; entry < n; entry++) {
-            if ((c.model[entry] ?? 0) >= models.length || (c.keyStart[entry] ?? 0) + (c.keyLength[entry] ?? 0) > arenaUsed)
+            const keyStart = c.keyStart[entry] ?? 0;
+            const keyLength = c.keyLength[entry] ?? 0;
+            // A key lies whole in one of the arena's blocks (see UsageStore.offer).
+            if ((c.model[entry] ?? 0) >= models.length || keyStart + keyLength > arenaUsed ||
+                (keyStart & (ARENA_BLOCK - 1)) + keyLength > ARENA_BLOCK)
                 return null;
         }
         return new StoredEntries(n, models, c);

@@ -20,11 +20,11 @@ const HISTORY_DAYS = 30;
 const WEEK = 7 * 86_400_000;
 
 function add(t: Totals, store: UsageStore, e: number): void {
-    const cost = store.cost[e] ?? Number.NaN;
-    t.input += store.input[e] ?? 0;
-    t.output += store.output[e] ?? 0;
-    t.cacheWrite += store.cacheWrite[e] ?? 0;
-    t.cacheRead += store.cacheRead[e] ?? 0;
+    const cost = store.cost.get(e);
+    t.input += store.input.get(e);
+    t.output += store.output.get(e);
+    t.cacheWrite += store.cacheWrite.get(e);
+    t.cacheRead += store.cacheRead.get(e);
     t.entries++;
     if (Number.isNaN(cost))
         t.unpricedTokens += store.size(e);
@@ -33,7 +33,7 @@ function add(t: Totals, store: UsageStore, e: number): void {
 }
 
 const isSource = (store: UsageStore, e: number, source: LogSource): boolean =>
-    (((store.flags[e] ?? 0) & CODEX) !== 0) === (source === 'codex');
+    ((store.flags.get(e) & CODEX) !== 0) === (source === 'codex');
 
 /** The per-day totals of one source: every day in the store, or only those named in `only`. */
 export function storeDays(store: UsageStore, source: LogSource, only: ReadonlySet<string> | null = null): Map<string, DayTotals> {
@@ -41,13 +41,13 @@ export function storeDays(store: UsageStore, source: LogSource, only: ReadonlySe
     const models: (ModelTotals | undefined)[][] = [];
     const wanted = new Uint8Array(store.days.length).map((_, d) => only === null || only.has(store.days[d] ?? '') ? 1 : 0);
     for (let e = 0; e < store.count; e++) {
-        const d = store.day[e] ?? 0;
+        const d = store.day.get(e);
         if (wanted[d] === 0 || !isSource(store, e, source))
             continue;
-        const m = store.model[e] ?? 0;
+        const m = store.model.get(e);
         const day = days[d] ??= {date: store.days[d] ?? '', ...emptyTotals(), models: []};
         const dayModels = models[d] ??= [];
-        const model = dayModels[m] ??= {model: store.models[m] ?? '', priced: !Number.isNaN(store.cost[e] ?? Number.NaN), ...emptyTotals()};
+        const model = dayModels[m] ??= {model: store.models[m] ?? '', priced: !Number.isNaN(store.cost.get(e)), ...emptyTotals()};
         add(day, store, e);
         add(model, store, e);
     }
@@ -63,12 +63,12 @@ export function storeDays(store: UsageStore, source: LogSource, only: ReadonlySe
 
 /** The entry as an object (the block's rules work on those). */
 function entryObject(store: UsageStore, e: number, labels: FileLabels): UsageEntry {
-    const cost = store.cost[e] ?? Number.NaN;
-    const time = store.time[e] ?? 0;
-    return {source: labels.source, time, day: store.days[store.day[e] ?? 0] ?? dayKey(time),
-        model: store.models[store.model[e] ?? 0] ?? '', project: labels.project, session: labels.session,
-        input: store.input[e] ?? 0, output: store.output[e] ?? 0, cacheWrite: store.cacheWrite[e] ?? 0,
-        cacheRead: store.cacheRead[e] ?? 0, cost: Number.isNaN(cost) ? null : cost, sidechain: ((store.flags[e] ?? 0) & SIDECHAIN) !== 0};
+    const cost = store.cost.get(e);
+    const time = store.time.get(e);
+    return {source: labels.source, time, day: store.days[store.day.get(e)] ?? dayKey(time),
+        model: store.models[store.model.get(e)] ?? '', project: labels.project, session: labels.session,
+        input: store.input.get(e), output: store.output.get(e), cacheWrite: store.cacheWrite.get(e),
+        cacheRead: store.cacheRead.get(e), cost: Number.isNaN(cost) ? null : cost, sidechain: (store.flags.get(e) & SIDECHAIN) !== 0};
 }
 
 export interface SourceInput {
@@ -95,11 +95,11 @@ export function summarizeSource(store: UsageStore, labels: readonly FileLabels[]
     for (let e = 0; e < store.count; e++) {
         if (!isSource(store, e, source))
             continue;
-        const time = store.time[e] ?? 0;
-        const label = labels[store.file[e] ?? 0] ?? {source, project: '', session: ''};
+        const time = store.time.get(e);
+        const label = labels[store.file.get(e)] ?? {source, project: '', session: ''};
         add(allTime, store, e);
         lastActivity = Math.max(lastActivity ?? time, time);
-        if (store.day[e] === todayId)
+        if (store.day.get(e) === todayId)
             sessions.add(label.session);
         if (time >= monthStart) {
             let p = projects.get(label.project);
@@ -107,7 +107,7 @@ export function summarizeSource(store: UsageStore, labels: readonly FileLabels[]
                 p = {project: label.project, cost: 0, tokens: 0};
                 projects.set(label.project, p);
             }
-            p.cost += Number.isNaN(store.cost[e] ?? Number.NaN) ? 0 : store.cost[e] ?? 0;
+            p.cost += Number.isNaN(store.cost.get(e)) ? 0 : store.cost.get(e);
             p.tokens += store.size(e);
         }
         if (source === 'claude' && time > weekAgo && time <= now)
