@@ -10,7 +10,7 @@ import type {Environment} from '../core/environment.js';
 import {formatClock, formatMoney, formatTokens} from '../core/format.js';
 import {LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {serveShare} from '../core/logs/claudeShare.js';
-import {COLLECT_EVERY_BYTES, LogScanner, scanStatePath} from '../core/logs/scanner.js';
+import {HELPER_COLLECT_EVERY_BYTES, LogScanner, scanStatePath} from '../core/logs/scanner.js';
 import {PriceList, parsePriceOverrides} from '../core/pricing.js';
 import {parseArgs} from './args.js';
 import {EXIT_OK, EXIT_USAGE} from './exitCodes.js';
@@ -90,7 +90,7 @@ async function readShareFromInput(): Promise<void> {
     const {InputStream, OutputStream} = await unixStreams();
     const stdout = new OutputStream({fd: 1, close_fd: false});
     await serveShare(new InputStream({fd: 0, close_fd: false}), stdout,
-        pricesText => new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices), () => System.gc(), COLLECT_EVERY_BYTES);
+        pricesText => new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices), () => System.gc(), HELPER_COLLECT_EVERY_BYTES);
 }
 
 /** Saves the scan state; a failure costs the next start a full scan, not this answer. */

@@ -37,6 +37,12 @@ describe('saved scan state', () => {
         writePrivateFileSync(`${dir}/state.json`, [encoder.encode('{"new"'), encoder.encode(': true}')]);
         expect(readFile(`${dir}/state.json`)).toBe('{"new": true}');
         expect(fileMode(`${dir}/state.json`)).toBe(0o600);
+        function* made(): Generator<Uint8Array> {
+            yield encoder.encode('{"n":0,');
+            yield encoder.encode('"rest": 1}');
+        }
+        writePrivateFileSync(`${dir}/state.json`, made(), () => encoder.encode('{"n":7,'));
+        expect(readFile(`${dir}/state.json`)).toBe('{"n":7,"rest": 1}');
         expect(() => writePrivateFileSync(`${dir}/gone/state.json`, [encoder.encode('{}')])).toThrow();
         expect(listDir(dir)).toEqual(['state.json']);
     });
@@ -102,6 +108,8 @@ describe('saved scan state', () => {
         const shifted = new Uint8Array(bytes.length + 1);
         shifted.set(bytes, 1);
         expect(checksum(shifted.subarray(1))).toBe(checksum(bytes));
+        const large = new Uint8Array(200_003).map((_, i) => (i * 7919) & 0xff); // past the scratch used when unaligned
+        expect(new Checksum().update(large.subarray(0, 3)).update(large.subarray(3)).digest()).toBe(checksum(large));
         const flipped = bytes.slice();
         flipped[17] = (flipped[17] ?? 0) ^ 4;
         expect(checksum(flipped)).not.toBe(checksum(bytes));

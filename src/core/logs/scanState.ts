@@ -64,6 +64,9 @@ const md5 = (text: string): string => GLib.compute_checksum_for_string(GLib.Chec
  * third of a restart's time; this takes a few milliseconds for 10 MB). The same bytes give the
  * same value however they are cut into pieces and wherever they lie in memory.
  */
+const SCRATCH = new Uint8Array(1 << 16);
+const SCRATCH_WORDS = new Int32Array(SCRATCH.buffer);
+
 export class Checksum {
     private _a = 0x811c9dc5;
     private _b = 0x9747b28c;
@@ -89,14 +92,25 @@ export class Checksum {
                 this._pendingLength = 0;
             }
         }
-        let rest = piece.subarray(i);
-        if (rest.byteOffset % 4 !== 0)
-            rest = rest.slice(); // pieces of the state file start aligned; others are copied
-        for (const word of new Int32Array(rest.buffer, rest.byteOffset, rest.length >>> 2))
-            this._mix(word);
+        const rest = piece.subarray(i);
+        if (rest.byteOffset % 4 === 0) {
+            this._mixWords(new Int32Array(rest.buffer, rest.byteOffset, rest.length >>> 2));
+        } else {
+            // Not 4-aligned (a piece after one of odd length): through the scratch, a slice at a time.
+            for (let at = 0; at + 4 <= rest.length; at += SCRATCH.length) {
+                const slice = rest.subarray(at, Math.min(rest.length & ~3, at + SCRATCH.length));
+                SCRATCH.set(slice);
+                this._mixWords(SCRATCH_WORDS.subarray(0, slice.length >>> 2));
+            }
+        }
         for (let k = rest.length & ~3; k < rest.length; k++)
             this._pending[this._pendingLength++] = rest[k] ?? 0;
         return this;
+    }
+
+    private _mixWords(words: Int32Array): void {
+        for (const word of words)
+            this._mix(word);
     }
 
     digest(): string {
@@ -261,15 +275,20 @@ export function loadState(path: string, fingerprint: string): ScanState | null {
  * temporary of ours, renamed over the file. A scan's worker saves the history after every
  * refresh that changed a day; the asynchronous write's round trips to GLib's I/O threads (and
  * its listing of the folder) cost more than the scan of a megabyte. The caller sweeps
- * (sweepAfterWrite).
+ * (sweepAfterWrite). `parts` may be made as they are written; `head`, when given, is then
+ * written over the file's first bytes (a header that is as long as its placeholder there).
  */
-export function writePrivateFileSync(path: string, parts: readonly Uint8Array[]): void {
+export function writePrivateFileSync(path: string, parts: Iterable<Uint8Array>, head?: () => Uint8Array): void {
     const temporary = Gio.File.new_for_path(temporaryPath(path));
     try {
         const stream = temporary.create(Gio.FileCreateFlags.PRIVATE, null);
         try {
             for (const part of parts)
                 stream.write_all(part, null);
+            if (head) {
+                stream.seek(0, GLib.SeekType.SET, null);
+                stream.write_all(head(), null);
+            }
         } finally {
             stream.close(null);
         }
@@ -285,26 +304,27 @@ export function writePrivateFileSync(path: string, parts: readonly Uint8Array[])
 }
 
 /**
- * The files line's JSON array, in pieces of a few hundred rows: a tree of years of sessions
- * makes it megabytes, and one string of it, then its bytes, then a padded copy were the
- * largest moment of a save.
+ * The files line's JSON array, in pieces of a few hundred rows, made as they are written: a
+ * tree of years of sessions makes it megabytes, and one string of it, then its bytes, then a
+ * padded copy were the largest moment of a save.
  */
-function filesParts(files: ReadonlyMap<string, TrackedFile>, encoder: TextEncoder): Uint8Array[] {
-    const parts: Uint8Array[] = [];
+function* filesParts(files: ReadonlyMap<string, TrackedFile>, encoder: TextEncoder): Generator<Uint8Array> {
     let batch: string[] = [];
-    const flush = (last: boolean): void => {
+    let first = true;
+    const piece = (last: boolean): Uint8Array => {
         const text = batch.join(',');
-        parts.push(encoder.encode(`${parts.length === 0 ? '[' : text === '' ? '' : ','}${text}${last ? ']' : ''}`));
+        const bytes = encoder.encode(`${first ? '[' : text === '' ? '' : ','}${text}${last ? ']' : ''}`);
         batch = [];
+        first = false;
+        return bytes;
     };
     for (const [p, f] of files) {
         const row: FileRow = [p, f.source, f.identity, f.offset, f.tail, f.project, f.session, codexRow(f.codex)];
         batch.push(JSON.stringify(row));
         if (batch.length === 256)
-            flush(false);
+            yield piece(false);
     }
-    flush(true);
-    return parts;
+    yield piece(true);
 }
 
 /**
@@ -314,24 +334,36 @@ function filesParts(files: ReadonlyMap<string, TrackedFile>, encoder: TextEncode
 export function saveState(path: string, fingerprint: string, state: ScanState, answer: LocalUsage | null = null): void {
     const encoder = new TextEncoder();
     const answerLine = encoder.encode(`${JSON.stringify(answer)}\n`);
+    const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
     const binary = state.store.toParts();
     const binarySum = binary.reduce((sum, part) => sum.update(part), new Checksum()).digest();
     const savedAt = new Date().toISOString();
-    const headerLine = (answerChecksum: string, filesChecksum: string): Uint8Array => encoder.encode(`${JSON.stringify({format: FORMAT,
-        version: FORMAT_VERSION, fingerprint, savedAt, counters: state.counters, answerChecksum, filesChecksum, checksum: binarySum})}\n`);
-    // The checksums have a fixed width, so the header's length is known before they are; the
-    // files line is padded with spaces (JSON allows them) so that the store starts 8-aligned
-    // in the file, where its columns are then read without a copy.
-    const rows = filesParts(state.files, encoder);
-    const before = headerLine('0'.repeat(16), '0'.repeat(16)).length + answerLine.length +
-        rows.reduce((sum, part) => sum + part.length, 0) + 1;
-    const padding = new Uint8Array((8 - (before % 8)) % 8 + 1).fill(0x20);
-    padding[padding.length - 1] = 0x0a;
-    const filesLine = [...rows, padding];
-    const filesSum = filesLine.reduce((sum, part) => sum.update(part), new Checksum()).digest();
+    const headerLine = (filesChecksum: string): Uint8Array => encoder.encode(`${JSON.stringify({format: FORMAT,
+        version: FORMAT_VERSION, fingerprint, savedAt, counters: state.counters, answerChecksum: answerSum, filesChecksum,
+        checksum: binarySum})}\n`);
+    // The files line is checksummed as it is written, and the header, whose checksums have a
+    // fixed width, written over its placeholder at the end. The line is padded with spaces
+    // (JSON allows them) so that the store starts 8-aligned in the file, where its columns are
+    // then read without a copy.
+    const placeholder = headerLine('0'.repeat(16));
+    const filesSum = new Checksum();
+    function* parts(): Generator<Uint8Array> {
+        yield placeholder;
+        yield answerLine;
+        let written = placeholder.length + answerLine.length;
+        for (const piece of filesParts(state.files, encoder)) {
+            filesSum.update(piece);
+            written += piece.length;
+            yield piece;
+        }
+        const padding = new Uint8Array((8 - ((written + 1) % 8)) % 8 + 1).fill(0x20);
+        padding[padding.length - 1] = 0x0a;
+        filesSum.update(padding);
+        yield padding;
+        yield* binary;
+    }
     GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
     // Written beside the state under a temporary name of ours, then renamed over it; what a
     // killed worker left is swept when the next one starts (LogScanner).
-    const answerSum = checksum(answerLine.subarray(0, answerLine.length - 1)); // as read back: without its newline
-    writePrivateFileSync(path, [headerLine(answerSum, filesSum), answerLine, ...filesLine, ...binary]);
+    writePrivateFileSync(path, parts(), () => headerLine(filesSum.digest()));
 }
