@@ -21,18 +21,19 @@ export function isObject(value: unknown): value is JsonObject {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const sane = (value: number): number | null => Number.isFinite(value) && Math.abs(value) <= MAX_MAGNITUDE ? value : null;
+/** The number, or null when it is not finite or beyond what any count or amount can be. */
+export const saneNumber = (value: number): number | null => Number.isFinite(value) && Math.abs(value) <= MAX_MAGNITUDE ? value : null;
 
 export function optionalNumber(obj: JsonObject, key: string): number | null {
     const value = obj[key];
-    return typeof value === 'number' ? sane(value) : null;
+    return typeof value === 'number' ? saneNumber(value) : null;
 }
 
 /** A number, also when given as a numeric string ("125.5"), as billing APIs often do. */
 export function optionalNumeric(obj: JsonObject, key: string): number | null {
     const value = obj[key];
     if (typeof value === 'string' && value.trim() !== '')
-        return sane(Number(value));
+        return saneNumber(Number(value));
     return optionalNumber(obj, key);
 }
 

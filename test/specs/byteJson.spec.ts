@@ -1,4 +1,4 @@
-import {readNumber, scanLines, skipString, skipValue, walkObject, encode} from '../../src/core/logs/byteJson.js';
+import {LastString, encode, readIsoTime, readNumber, scanLines, skipString, skipValue, walkObject} from '../../src/core/logs/byteJson.js';
 
 const lines = (text: string): {found: string[]; next: number} => {
     const b = encode(text);
@@ -111,5 +111,25 @@ describe('finding lines', () => {
         for (const text of ['{"a":[1,2\n3]}', '{"a":{"b":1\n}}', '"abc\ndef"', '"abc\\\ndef"', `"${'x'.repeat(100)}\n"`,
             `"${'x'.repeat(100)}\\\n"`, '12\n3'])
             expect(skipValue(encode(text), 0, text.length)).withContext(text).toBe(text === '12\n3' ? 2 : -1);
+    });
+
+    it('reads the logs\' times on their bytes as Date.parse reads them, and leaves every other form to it', () => {
+        for (const time of ['2026-11-23T10:04:05.123Z', '1970-01-01T00:00:00.000Z', '9999-12-28T23:59:59.999Z'])
+            expect(readIsoTime(encode(`"${time}"`), 0, time.length + 2)).withContext(time).toBe(Date.parse(time));
+        for (const other of ['2026-11-29T10:04:05.123Z', '2026-13-01T10:04:05.123Z', '2026-11-23T24:00:00.000Z',
+            '2026-11-23T10:04:05.12Z', '2026-11-23T10:04:05.123+', '2026-11-23 10:04:05.123Z', '2026-11-2\u0033T10:04:05.12Z',
+            '1969-12-31T23:59:59.999Z', '2026-11-23T10:04:05Z'])
+            expect(readIsoTime(encode(`"${other}"`), 0, other.length + 2)).withContext(other).toBeNaN();
+        expect(readIsoTime(encode('x2026-11-23T10:04:05.123Zx'), 0, 26)).toBeNaN(); // not a string
+    });
+
+    it('gives the previous string again for the same bytes, and the new one for others, escapes decoded', () => {
+        const names = new LastString();
+        const b = encode('"gpt-5" "gpt-5" "o3" "g\u0070t"');
+        const first = names.decode(b, 0, 7, false);
+        expect(first).toBe('gpt-5');
+        expect(names.decode(b, 8, 15, false)).toBe(first);
+        expect(names.decode(b, 16, 20, false)).toBe('o3');
+        expect(names.decode(b, 21, b.length, true)).toBe('gpt');
     });
 });

@@ -168,6 +168,55 @@ export function readNumber(b: Uint8Array, start: number, end: number): number | 
     return Number.isFinite(value) ? value : null;
 }
 
+const digitAt = (b: Uint8Array, at: number): number => {
+    const d = (b[at] ?? 0) - 0x30;
+    return d >= 0 && d <= 9 ? d : -100;
+};
+const twoDigits = (b: Uint8Array, at: number): number => digitAt(b, at) * 10 + digitAt(b, at + 1);
+
+/**
+ * The time of the JSON string `[start, end)` (quotes included) when it is written
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ`, as the logs write it, in ms as Date.parse reads it; NaN for any
+ * other form (and for days past the 28th), which the caller decodes for Date.parse. Every byte
+ * is checked, so an escape never passes.
+ */
+export function readIsoTime(b: Uint8Array, start: number, end: number): number {
+    const s = start + 1;
+    if (end - start !== 26 || b[start] !== QUOTE || b[end - 1] !== QUOTE || b[s + 4] !== 0x2d || b[s + 7] !== 0x2d ||
+        b[s + 10] !== 0x54 || b[s + 13] !== COLON || b[s + 16] !== COLON || b[s + 19] !== 0x2e || b[s + 23] !== 0x5a)
+        return Number.NaN;
+    const year = twoDigits(b, s) * 100 + twoDigits(b, s + 2);
+    const month = twoDigits(b, s + 5);
+    const day = twoDigits(b, s + 8);
+    const hour = twoDigits(b, s + 11);
+    const minute = twoDigits(b, s + 14);
+    const second = twoDigits(b, s + 17);
+    const ms = twoDigits(b, s + 20) * 10 + digitAt(b, s + 22);
+    return year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 &&
+        minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && ms >= 0
+        ? Date.UTC(year, month - 1, day, hour, minute, second, ms) : Number.NaN;
+}
+
+/**
+ * Decodes JSON strings, giving the previous call's string again when the raw bytes are the
+ * same: a log names the same model on nearly every line.
+ */
+export class LastString {
+    private _raw: Uint8Array = new Uint8Array(0);
+    private _value = '';
+
+    decode(b: Uint8Array, start: number, end: number, escaped: boolean): string {
+        let same = end - start === this._raw.length;
+        for (let k = 0; same && k < this._raw.length; k++)
+            same = b[start + k] === this._raw[k];
+        if (!same) {
+            this._raw = b.slice(start, end);
+            this._value = decodeString(b, start, end, escaped);
+        }
+        return this._value;
+    }
+}
+
 /** The index in `names` of the raw key `[start, end)` (quotes included, no escapes); -1 for none. */
 function keyIndex(b: Uint8Array, start: number, end: number, names: readonly Uint8Array[]): number {
     const length = end - start - 2;

@@ -13,7 +13,9 @@
 // (a JSON line holds no raw newline), so its bytes are read once, with no newline search first.
 
 import type {ClaudeTokens} from '../pricing.js';
-import {decodeString, encode, findNewline, readNumber, skipString, skipValue, skipSpace, stringEscaped, walkObject} from './byteJson.js';
+import {
+    LastString, decodeString, encode, findNewline, readIsoTime, readNumber, skipString, skipValue, skipSpace, stringEscaped, walkObject,
+} from './byteJson.js';
 
 /** What a billable line holds; `key` and the numbers are valid until the next line is read. */
 export interface ClaudeLine extends ClaudeTokens {
@@ -179,32 +181,13 @@ function onTop(name: number, i: number): number {
     }
 }
 
-const digit = (at: number): number => (bytes[at] ?? 0) - 0x30;
-const twoDigits = (at: number): number => {
-    const a = digit(at);
-    const b = digit(at + 1);
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-};
-
 /** The time of the timestamp string, as Date.parse reads it; fast for Claude Code's `…T…:…:….mmmZ`. */
 function timeOf(t: StringRange): number | null {
     if (t.start < 0)
         return null;
-    const s = t.start + 1;
-    if (!t.escaped && t.end - t.start === 26 && bytes[s + 4] === 0x2d && bytes[s + 10] === 0x54 && bytes[s + 19] === 0x2e &&
-        bytes[s + 23] === 0x5a) {
-        const year = twoDigits(s) * 100 + twoDigits(s + 2);
-        const month = twoDigits(s + 5);
-        const day = twoDigits(s + 8);
-        const hour = twoDigits(s + 11);
-        const minute = twoDigits(s + 14);
-        const second = twoDigits(s + 17);
-        const ms = twoDigits(s + 20) * 10 + digit(s + 22);
-        if (year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 &&
-            minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && ms >= 0 && digit(s + 22) >= 0 && digit(s + 22) <= 9 &&
-            bytes[s + 7] === 0x2d && bytes[s + 13] === 0x3a && bytes[s + 16] === 0x3a)
-            return Date.UTC(year, month - 1, day, hour, minute, second, ms);
-    }
+    const fast = readIsoTime(bytes, t.start, t.end);
+    if (!Number.isNaN(fast))
+        return fast;
     const ms = Date.parse(decodeString(bytes, t.start, t.end, t.escaped));
     return Number.isNaN(ms) ? null : ms;
 }
@@ -218,22 +201,16 @@ const intern = (name: string): string => {
     models.set(name, name);
     return name;
 };
-const decoder = new TextDecoder();
-let lastModelBytes: Uint8Array = new Uint8Array(0);
+const modelNames = new LastString();
 let lastModel = '';
 
 /** The model name; the previous line's string again when the bytes are the same (nearly always). */
 function modelName(): string {
     if (!model.nonEmpty)
         return 'unknown';
-    const raw = model.bytes(bytes);
-    let same = raw.length === lastModelBytes.length;
-    for (let k = 0; same && k < raw.length; k++)
-        same = raw[k] === lastModelBytes[k];
-    if (same)
-        return lastModel;
-    lastModelBytes = raw.slice();
-    lastModel = intern(decoder.decode(raw));
+    const name = modelNames.decode(bytes, model.start, model.end, model.escaped);
+    if (name !== lastModel)
+        lastModel = intern(name);
     return lastModel;
 }
 

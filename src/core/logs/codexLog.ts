@@ -5,8 +5,10 @@
 // and identical events (time, model, counts) from different files count once (the caller keeps
 // the set). `input_tokens` includes the cached input; `output_tokens` includes reasoning.
 
-import {decodeString, encode, readNumber, scanLines, skipSpace, skipString, skipValue, stringEscaped, walkObject} from './byteJson.js';
-import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, type JsonObject} from '../json.js';
+import {
+    decodeString, encode, readIsoTime, readNumber, scanLines, skipSpace, skipString, skipValue, stringEscaped, walkObject,
+} from './byteJson.js';
+import {isObject, optionalNumber, optionalObject, optionalString, parseIsoTime, saneNumber, type JsonObject} from '../json.js';
 
 export interface CodexCounts {
     input: number;
@@ -36,15 +38,16 @@ const CODEX_FALLBACK_MODEL = 'gpt-5';
 
 export const newCodexFileState = (): CodexFileState => ({model: null, totals: null, cwd: null});
 
-function counts(value: unknown): CodexCounts | null {
-    if (!isObject(value))
-        return null;
-    const n = (key: string): number => Math.max(0, optionalNumber(value, key) ?? 0);
-    const input = n('input_tokens');
-    const output = n('output_tokens');
-    return {input, cached: Math.min(n('cached_input_tokens'), input), output,
-        reasoning: n('reasoning_output_tokens'), total: n('total_tokens') || input + output};
+/** The counts from the five numbers of COUNT_NAMES (null where absent or not a number), as Codex means them. */
+function countsFrom(n: (name: number) => number | null): CodexCounts {
+    const count = (name: number): number => Math.max(0, n(name) ?? 0);
+    const input = count(0);
+    const output = count(2);
+    return {input, cached: Math.min(count(1), input), output, reasoning: count(3), total: count(4) || input + output};
 }
+
+const counts = (value: unknown): CodexCounts | null =>
+    isObject(value) ? countsFrom(name => optionalNumber(value, COUNT_NAMES[name] ?? '')) : null;
 
 const same = (a: CodexCounts, b: CodexCounts): boolean =>
     a.input === b.input && a.cached === b.cached && a.output === b.output && a.reasoning === b.reasoning && a.total === b.total;
@@ -232,7 +235,7 @@ const seen = {
     b: new Uint8Array(0) as Uint8Array, end: 0,
     timestamp: absent(), type: absent(), payloadType: absent(), payloadIsObject: false, infoIsObject: false,
     payloadModel: absent(), infoModel: absent(), metadataModel: absent(),
-    total: null as JsonObject | null, last: null as JsonObject | null,
+    total: false, last: false,
 };
 
 /** Where the value at `i` ends, noted in `range` (its start and end). */
@@ -252,21 +255,28 @@ function noted(range: Range): string | null {
     return decodeString(seen.b, start, end, stringEscaped) || null;
 }
 
-/** A counts object as the JSON members counts() reads: its numbers (anything else reads as absent). */
-function countsAt(i: number): {end: number; value: JsonObject | null} {
+/** The five numbers of a counts object read on its bytes (NaN: absent or not a number), the last of each as for JSON.parse. */
+const totalNumbers = new Float64Array(COUNT_NAMES.length);
+const lastNumbers = new Float64Array(COUNT_NAMES.length);
+
+/** Reads the counts object at `i` into `numbers`; returns the index after it and whether it was an object. */
+function countsAt(i: number, numbers: Float64Array): {end: number; isObject: boolean} {
     const b = seen.b;
+    numbers.fill(Number.NaN);
     if (b[i] !== 0x7b)
-        return {end: skipValue(b, i, seen.end), value: null};
-    const value: JsonObject = {};
+        return {end: skipValue(b, i, seen.end), isObject: false};
     const end = walkObject(b, i, seen.end, COUNT_KEYS, (name, at) => {
         const after = skipValue(b, at, seen.end);
         const c = b[at] ?? 0;
-        const n = c === 0x2d || (c >= 0x30 && c <= 0x39) ? readNumber(b, at, after) : null;
-        value[COUNT_NAMES[name] ?? ''] = n ?? undefined;
+        numbers[name] = (c === 0x2d || (c >= 0x30 && c <= 0x39) ? readNumber(b, at, after) : null) ?? Number.NaN;
         return after;
     });
-    return {end, value};
+    return {end, isObject: true};
 }
+
+/** The counts of numbers read by countsAt, as counts() reads the parsed object. */
+const countsOfNumbers = (numbers: Float64Array): CodexCounts =>
+    countsFrom(name => saneNumber(numbers[name] ?? Number.NaN));
 
 function onMetadata(_name: number, i: number): number {
     return note(seen.metadataModel, i);
@@ -274,11 +284,11 @@ function onMetadata(_name: number, i: number): number {
 
 function onInfo(name: number, i: number): number {
     if (name === 0 || name === 1) {
-        const {end, value} = countsAt(i);
+        const {end, isObject: read} = countsAt(i, name === 0 ? totalNumbers : lastNumbers);
         if (name === 0)
-            seen.total = value;
+            seen.total = read;
         else
-            seen.last = value;
+            seen.last = read;
         return end;
     }
     if (name === 2)
@@ -293,7 +303,7 @@ function onTokenPayload(name: number, i: number): number {
     if (name === 2)
         return note(seen.payloadModel, i);
     seen.infoIsObject = seen.b[i] === 0x7b;
-    seen.total = seen.last = null;
+    seen.total = seen.last = false;
     seen.infoModel[0] = seen.metadataModel[0] = -1;
     return seen.infoIsObject ? walkObject(seen.b, i, seen.end, INFO_KEYS, onInfo) : skipValue(seen.b, i, seen.end);
 }
@@ -302,7 +312,7 @@ function onTokenPayload(name: number, i: number): number {
 function forgetPayload(): void {
     seen.payloadIsObject = seen.infoIsObject = false;
     seen.payloadType[0] = seen.payloadModel[0] = seen.infoModel[0] = seen.metadataModel[0] = -1;
-    seen.total = seen.last = null;
+    seen.total = seen.last = false;
 }
 
 function onLine(name: number, i: number): number {
@@ -313,6 +323,17 @@ function onLine(name: number, i: number): number {
     forgetPayload();
     seen.payloadIsObject = seen.b[i] === 0x7b;
     return seen.payloadIsObject ? walkObject(seen.b, i, seen.end, TOKEN_PAYLOAD_KEYS, onTokenPayload) : skipValue(seen.b, i, seen.end);
+}
+
+/** The time of the string noted in `range`, read on its bytes when it has Codex's form; null as for parseIsoTime. */
+function timeNoted(range: Range): number | null {
+    if (range[0] < 0)
+        return null;
+    const fast = readIsoTime(seen.b, range[0], range[1]);
+    if (!Number.isNaN(fast))
+        return fast;
+    const text = noted(range);
+    return text === null ? null : parseIsoTime(text);
 }
 
 const isNoted = (range: Range, literal: Uint8Array): boolean => range[0] >= 0 && sameBytes(seen.b, range[0], range[1], literal);
@@ -333,9 +354,8 @@ function readTokenCount(b: Uint8Array, start: number, end: number): TokenCount |
         return 'malformed';
     if (!isNoted(seen.type, EVENT_MSG) || !seen.payloadIsObject || !isNoted(seen.payloadType, TOKEN_COUNT) || !seen.infoIsObject)
         return 'other';
-    const time = noted(seen.timestamp);
-    return {time: time === null ? null : parseIsoTime(time), model: noted(seen.payloadModel) ?? noted(seen.infoModel) ?? noted(seen.metadataModel),
-        total: counts(seen.total), last: counts(seen.last)};
+    return {time: timeNoted(seen.timestamp), model: noted(seen.payloadModel) ?? noted(seen.infoModel) ?? noted(seen.metadataModel),
+        total: seen.total ? countsOfNumbers(totalNumbers) : null, last: seen.last ? countsOfNumbers(lastNumbers) : null};
 }
 
 /**
