@@ -241,7 +241,7 @@ export class UsageStore {
             return false; // not an id any tool writes
         let start = this._arenaUsed;
         if ((start & (ARENA_BLOCK - 1)) + key.length > ARENA_BLOCK)
-            start = (start >>> ARENA_BITS) + 1 << ARENA_BITS; // the key goes whole into the next block
+            start = ((start >>> ARENA_BITS) + 1) * ARENA_BLOCK; // the key goes whole into the next block
         while (this._arena.length <= start >>> ARENA_BITS)
             this._arena.push(new Uint8Array(ARENA_BLOCK));
         this._arena[start >>> ARENA_BITS]?.set(key, start & (ARENA_BLOCK - 1));
