@@ -131,9 +131,13 @@ function tooLargeError(maxBytes: number): ProviderError {
         Math.round(maxBytes / (1024 * 1024)) || 1), tryAgainHint());
 }
 
+/** A TLS handshake that refused the server's certificate; for a loopback server's, tried once more (see request()). */
+class RefusedCertificate extends ProviderError {}
+
 function transportError(error: unknown): ProviderError {
     const detail = error instanceof Error ? redact(error.message) : String(error);
-    return new ProviderError('network', format(_('Could not reach the server: %s'), detail),
+    const refused = error instanceof GLib.Error && error.matches(Gio.TlsError, Gio.TlsError.BAD_CERTIFICATE);
+    return new (refused ? RefusedCertificate : ProviderError)('network', format(_('Could not reach the server: %s'), detail),
         _('Check your network connection; the next refresh will try again.'));
 }
 
@@ -157,6 +161,21 @@ export class HttpClient {
      * with a ProviderError (network, timeout, too-large, redirect) or, when cancelled, CANCELLED.
      */
     async request(request: HttpRequest, cancellable: Gio.Cancellable): Promise<HttpResponse> {
+        if (request.loopbackCertificate !== true)
+            return this._send(request, cancellable);
+        // GIO may ask whether to accept the certificate on its TLS handshake thread, where a GJS
+        // handler cannot run (it fails, "too much recursion", and the certificate is refused):
+        // a loopback server's refused handshake is tried once more.
+        try {
+            return await this._send(request, cancellable);
+        } catch (error) {
+            if (error instanceof RefusedCertificate)
+                return this._send(request, cancellable);
+            throw error;
+        }
+    }
+
+    private async _send(request: HttpRequest, cancellable: Gio.Cancellable): Promise<HttpResponse> {
         if (this._lifetime.is_cancelled())
             // eslint-disable-next-line @typescript-eslint/only-throw-error -- a GLib.Error, as every cancelled Gio call throws
             throw cancelledError();

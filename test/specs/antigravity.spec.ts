@@ -9,7 +9,7 @@ import {HttpClient} from '../../src/core/http.js';
 import {AntigravityProvider, QUOTA_SUMMARY_PATH, USER_STATUS_PATH, commandLineArgs, parseQuotaSummary, discoverLanguageServers,
     flagValue, isAntigravity} from '../../src/core/providers/antigravity.js';
 import {FixtureServer, fixtureText} from '../support/fixtureServer.js';
-import {fetchContext, makeTempDir, symlink, testEnvironment} from '../support/helpers.js';
+import {fetchContext, makeTempDir, selfSignedCertificate, symlink, testEnvironment} from '../support/helpers.js';
 import {realWorldJson, realWorldRoute} from '../support/realWorld.js';
 
 const real = (file: string): string => `antigravity/real-world/${file}`;
@@ -239,16 +239,6 @@ describe('AntigravityProvider', () => {
 });
 
 describe('AntigravityProvider over HTTPS', () => {
-    /** A self-signed certificate for 127.0.0.1, like the language server's. */
-    function selfSigned(): Gio.TlsCertificate {
-        const dir = makeTempDir();
-        const process = Gio.Subprocess.new(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-            '-subj', '/CN=localhost', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`],
-        Gio.SubprocessFlags.STDOUT_SILENCE | Gio.SubprocessFlags.STDERR_SILENCE);
-        process.wait(null);
-        return Gio.TlsCertificate.new_from_files(`${dir}/cert.pem`, `${dir}/key.pem`);
-    }
-
     let server: FixtureServer;
     const clients: HttpClient[] = [];
     const client = (): HttpClient => {
@@ -258,7 +248,7 @@ describe('AntigravityProvider over HTTPS', () => {
     };
 
     beforeEach(() => {
-        server = new FixtureServer(selfSigned());
+        server = new FixtureServer(selfSignedCertificate());
     });
 
     afterEach(() => {

@@ -2,10 +2,10 @@ import Gio from 'gi://Gio';
 import Soup from 'gi://Soup?version=3.0';
 
 import {isCancelled} from '../../src/core/errors.js';
-import {notJsonError, resolveEndpoint} from '../../src/core/http.js';
-import type {HttpClient, HttpResponse} from '../../src/core/http.js';
+import {HttpClient, notJsonError, resolveEndpoint} from '../../src/core/http.js';
+import type {HttpResponse} from '../../src/core/http.js';
 import {FixtureServer, refusedPort} from '../support/fixtureServer.js';
-import {delay, loopbackHttp, providerErrorFrom} from '../support/helpers.js';
+import {delay, loopbackHttp, providerErrorFrom, selfSignedCertificate} from '../support/helpers.js';
 
 describe('resolveEndpoint()', () => {
     const url = 'https://api.anthropic.com/api/oauth/usage';
@@ -143,5 +143,35 @@ describe('HttpClient against a misbehaving server', () => {
         expect(events).toEqual(['ordinary ended', 'abort', 'refresh ended']);
         abort.and.callThrough();
         slow.destroy(); // now for real: the fake left the session open
+    });
+});
+
+describe('HttpClient and a loopback server\'s self-signed certificate', () => {
+    let server: FixtureServer;
+    let http: HttpClient;
+    beforeEach(() => {
+        server = new FixtureServer(selfSignedCertificate());
+        server.route('ok', {status: 200, body: {ok: true}});
+        http = new HttpClient('ai-usage-meter/spec', {readTimeoutSeconds: 5, deadlineSeconds: 5});
+    });
+    afterEach(() => {
+        http.destroy();
+        server.destroy();
+    });
+
+    it('accepts it on 127.0.0.1, and tries a handshake that refused it once more, but no other failure', async () => {
+        // GIO may ask for the certificate on its handshake thread, where a GJS handler cannot run.
+        const sent = spyOn(http as unknown as {_send: HttpClient['request']}, '_send').and.callThrough();
+        const ok = await http.request({url: `${server.baseUrl}/ok`, loopbackCertificate: true}, new Gio.Cancellable());
+        expect(ok.status).toBe(200);
+        expect(sent).toHaveBeenCalledTimes(1);
+        // The handler accepts a loopback address only: by name, the certificate is refused, twice.
+        const byName = server.baseUrl.replace('127.0.0.1', 'localhost');
+        await expectAsync(http.request({url: `${byName}/ok`, loopbackCertificate: true}, new Gio.Cancellable()))
+            .toBeRejectedWithError(/Could not reach the server/);
+        expect(sent).toHaveBeenCalledTimes(3);
+        await expectAsync(http.request({url: `https://127.0.0.1:${refusedPort()}/ok`, loopbackCertificate: true},
+            new Gio.Cancellable())).toBeRejectedWithError(/Could not reach the server/);
+        expect(sent).toHaveBeenCalledTimes(4);
     });
 });

@@ -179,3 +179,17 @@ export async function providerErrorFrom(action: () => unknown): Promise<Provider
 export function symlink(linkPath: string, target: string): void {
     Gio.File.new_for_path(linkPath).make_symbolic_link(target, null);
 }
+
+/** A self-signed certificate for a loopback HTTPS server, like Antigravity's language server's (openssl; its files removed). */
+export function selfSignedCertificate(): Gio.TlsCertificate {
+    const dir = makeTempDir();
+    try {
+        const openssl = Gio.Subprocess.new(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+            '-subj', '/CN=localhost', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`],
+        Gio.SubprocessFlags.STDOUT_SILENCE | Gio.SubprocessFlags.STDERR_SILENCE);
+        openssl.wait(null);
+        return Gio.TlsCertificate.new_from_files(`${dir}/cert.pem`, `${dir}/key.pem`);
+    } finally {
+        removeTree(dir);
+    }
+}
