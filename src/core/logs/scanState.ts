@@ -304,27 +304,35 @@ export function writePrivateFileSync(path: string, parts: Iterable<Uint8Array>, 
 }
 
 /**
- * The files line's JSON array, in pieces of a few hundred rows, made as they are written: a
- * tree of years of sessions makes it megabytes, and one string of it, then its bytes, then a
- * padded copy were the largest moment of a save.
+ * The files line's JSON array, in pieces made as they are written: the rows are encoded into
+ * one reused buffer, handed out each time it fills (the caller writes a piece before asking for
+ * the next). A tree of years of sessions makes the line megabytes; as one string, or as batches
+ * of strings and their bytes, it stayed allocated until the next full collection and made the
+ * save the largest moment of a scan.
  */
 function* filesParts(files: ReadonlyMap<string, TrackedFile>, encoder: TextEncoder): Generator<Uint8Array> {
-    let batch: string[] = [];
+    const buffer = new Uint8Array(1 << 16);
+    let used = 0;
+    function* add(text: string): Generator<Uint8Array> {
+        // A UTF-16 unit takes at most 3 bytes in UTF-8.
+        if (used > 0 && used + 3 * text.length > buffer.length) {
+            yield buffer.subarray(0, used);
+            used = 0;
+        }
+        if (3 * text.length > buffer.length)
+            yield encoder.encode(text);
+        else
+            used += encoder.encodeInto(text, buffer.subarray(used)).written ?? 0;
+    }
     let first = true;
-    const piece = (last: boolean): Uint8Array => {
-        const text = batch.join(',');
-        const bytes = encoder.encode(`${first ? '[' : text === '' ? '' : ','}${text}${last ? ']' : ''}`);
-        batch = [];
-        first = false;
-        return bytes;
-    };
     for (const [p, f] of files) {
         const row: FileRow = [p, f.source, f.identity, f.offset, f.tail, f.project, f.session, codexRow(f.codex)];
-        batch.push(JSON.stringify(row));
-        if (batch.length === 256)
-            yield piece(false);
+        yield* add(`${first ? '[' : ','}${JSON.stringify(row)}`);
+        first = false;
     }
-    yield piece(true);
+    yield* add(first ? '[]' : ']');
+    if (used > 0)
+        yield buffer.subarray(0, used);
 }
 
 /**
