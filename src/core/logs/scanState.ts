@@ -59,13 +59,15 @@ export interface ScanState {
 
 const md5 = (text: string): string => GLib.compute_checksum_for_string(GLib.ChecksumType.MD5, text, -1) ?? '';
 
+/** Where Checksum reads pieces that are not 4-aligned, a slice at a time. */
+const SCRATCH = new Uint8Array(1 << 16);
+const SCRATCH_WORDS = new Int32Array(SCRATCH.buffer);
+
 /**
  * Two 32-bit multiplicative hashes over bytes fed in pieces, four bytes at a time (MD5 took a
  * third of a restart's time; this takes a few milliseconds for 10 MB). The same bytes give the
  * same value however they are cut into pieces and wherever they lie in memory.
  */
-const SCRATCH = new Uint8Array(1 << 16);
-const SCRATCH_WORDS = new Int32Array(SCRATCH.buffer);
 
 export class Checksum {
     private _a = 0x811c9dc5;

@@ -25,7 +25,7 @@ import {storeDays, summarizeSource, type FileLabels} from './usageSummary.js';
 export {logRoots};
 
 /** Release mapped files this often: mapped pages count as the process's memory until then. */
-export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
 /**
  * A helper's allowance: it keeps only its share's entries, so it has the room. Each collection
  * costs 4-8 ms, and as much again while the readers' JIT code warms up after it: on 1 GB a
