@@ -1,4 +1,6 @@
-import {LastString, encode, readIsoTime, readNumber, scanLines, skipString, skipValue, walkObject} from '../../src/core/logs/byteJson.js';
+import {
+    LastString, decodeString, encode, readIsoTime, readNumber, scanLines, skipString, skipValue, walkObject,
+} from '../../src/core/logs/byteJson.js';
 
 const lines = (text: string): {found: string[]; next: number} => {
     const b = encode(text);
@@ -121,6 +123,15 @@ describe('finding lines', () => {
             '1969-12-31T23:59:59.999Z', '2026-11-23T10:04:05Z'])
             expect(readIsoTime(encode(`"${other}"`), 0, other.length + 2)).withContext(other).toBeNaN();
         expect(readIsoTime(encode('x2026-11-23T10:04:05.123Zx'), 0, 26)).toBeNaN(); // not a string
+    });
+
+    it('decodes no string whose escapes JSON does not have, and walks no object with such a key', () => {
+        for (const bad of ['"a\\xb"', '"\\u12"', '"\\u12g4"', '"a\\ b"'])
+            expect(decodeString(encode(bad), 0, bad.length, true)).withContext(bad).toBeNull();
+        const good = '"a\\u0062\\n"';
+        expect(decodeString(encode(good), 0, good.length, true)).toBe('ab\n');
+        const object = '{"k\\x":1}';
+        expect(walkObject(encode(object), 0, object.length, [encode('k')], () => 0)).toBe(-1);
     });
 
     it('gives the previous string again for the same bytes, and the new one for others, escapes decoded', () => {

@@ -79,6 +79,17 @@ describe('Claude Code lines', () => {
         expect(entries(`${text}\n`).found.map(e => e.key)).toEqual(['msg_2\u0000req_2']);
     });
 
+    it('skips a line whose strings hold escapes JSON does not have, as JSON.parse does, and reads the next', () => {
+        const good = assistantLine({id: 'msg_2', requestId: 'req_2'});
+        const broken = [good.replace('"msg_2"', '"msg_\\x2"'), good.replace('"req_2"', '"req_\\u12"'),
+            good.replace('"claude-opus-4-6"', '"claude-\\qopus"'), good.replace('"input_tokens"', '"speed":"f\\ast","input_tokens"'),
+            good.replace('"message"', '"mess\\age"')];
+        for (const line of broken) {
+            expect(reference(line)).withContext(line).toBeNull();
+            expect(entries(`${line}\n${good}\n`).found.map(e => e.key)).withContext(line).toEqual(['msg_2\u0000req_2']);
+        }
+    });
+
     it('finds each line by walking it, and reads it as JSON.parse reads that line alone', () => {
         // Lines that end inside a value (an open array, object or string), hold two values, are
         // empty, end in CRLF or are spaced out: the walk must neither swallow the next line nor

@@ -133,6 +133,21 @@ describe('Codex events', () => {
         }
     });
 
+    it('skips lines whose strings hold escapes JSON does not have, as JSON.parse does, and reads the lines around them', () => {
+        const state = newCodexFileState();
+        const good = codexTokenCount({total: [5, 0, 1], last: [5, 0, 1]});
+        const b = bytes([
+            '{"timestamp":"2026-11-23T10:00:00.000Z","type":"session_meta","payload":{"id":"s","cwd":"/home/u/\\xsrc"}}',
+            good.replace('"token_count"', '"token_count","model":"gpt-\\u12"'),
+            good.replace('"timestamp":"', '"timestamp":"\\x'),
+            codexTokenCount({total: [9, 0, 2], last: [4, 0, 1]}),
+        ].join('\n') + '\n');
+        const found: CodexEvent[] = [];
+        expect(scanCodexLines(b, 0, b.length, state, e => found.push(e))).toBe(b.length);
+        expect(state.cwd).toBeNull();
+        expect(found.map(e => e.counts.input)).toEqual([4]);
+    });
+
     it('skips a broken or cut token count, as JSON.parse does, and reads the lines around it', () => {
         const good = codexTokenCount({total: [5, 0, 1], last: [5, 0, 1]});
         const found = events([good.replace('"info":{', '"info":{"total_token_usage":{"input_tokens":}}'), good.slice(0, -5),

@@ -119,7 +119,9 @@ function mutateText(text: string, rng: Rng): string {
     const at = Math.floor(rng() * (bytes.length + 1));
     if (rng() < 0.5)
         return new TextDecoder().decode(bytes.subarray(0, at));
-    const garbage = pick(rng, [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe0, 0xa4], [0xf4, 0x90, 0x80, 0x80], [0x00]]);
+    // Invalid UTF-8, a NUL, and escapes JSON does not have (`\\x`, a short `\\u`).
+    const garbage = pick(rng, [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe0, 0xa4], [0xf4, 0x90, 0x80, 0x80], [0x00],
+        [0x5c, 0x78], [0x5c, 0x75, 0x31, 0x32]]);
     return new TextDecoder().decode(new Uint8Array([...bytes.subarray(0, at), ...garbage, ...bytes.subarray(at)]));
 }
 

@@ -138,10 +138,19 @@ export function skipValue(b: Uint8Array, i: number, end: number): number {
     return j > i ? j : -1;
 }
 
-/** The value of the JSON string `[start, end)` (quotes included). */
-export function decodeString(b: Uint8Array, start: number, end: number, escaped: boolean): string {
+/**
+ * The value of the JSON string `[start, end)` (quotes included); null when an escape in it is
+ * not JSON's (`\\x`, a short `\\u`): JSON.parse refuses such a line, and so do the readers.
+ */
+export function decodeString(b: Uint8Array, start: number, end: number, escaped: boolean): string | null {
     const text = decoder.decode(b.subarray(escaped ? start : start + 1, escaped ? end : end - 1));
-    return escaped ? JSON.parse(text) as string : text;
+    if (!escaped)
+        return text;
+    try {
+        return JSON.parse(text) as string;
+    } catch {
+        return null;
+    }
 }
 
 /** The value of the number `[start, end)`; null when it is not a finite JSON number. */
@@ -205,13 +214,16 @@ export class LastString {
     private _raw: Uint8Array = new Uint8Array(0);
     private _value = '';
 
-    decode(b: Uint8Array, start: number, end: number, escaped: boolean): string {
+    decode(b: Uint8Array, start: number, end: number, escaped: boolean): string | null {
         let same = end - start === this._raw.length;
         for (let k = 0; same && k < this._raw.length; k++)
             same = b[start + k] === this._raw[k];
         if (!same) {
+            const value = decodeString(b, start, end, escaped);
+            if (value === null)
+                return null;
             this._raw = b.slice(start, end);
-            this._value = decodeString(b, start, end, escaped);
+            this._value = value;
         }
         return this._value;
     }
@@ -252,7 +264,10 @@ export function walkObject(b: Uint8Array, i: number, end: number, names: readonl
         const keyEnd = skipString(b, i, end);
         if (keyEnd < 0)
             return -1;
-        const name = stringEscaped ? escapedKeyIndex(decodeString(b, i, keyEnd, true), names) : keyIndex(b, i, keyEnd, names);
+        const escapedKey = stringEscaped ? decodeString(b, i, keyEnd, true) : null;
+        if (stringEscaped && escapedKey === null)
+            return -1;
+        const name = escapedKey !== null ? escapedKeyIndex(escapedKey, names) : keyIndex(b, i, keyEnd, names);
         const colon = skipSpace(b, keyEnd, end);
         if (b[colon] !== COLON)
             return -1;

@@ -53,7 +53,10 @@ class StringRange {
         this.start = -1;
     }
 
-    /** Reads the value at `i` as a string (anything else clears it); returns the index after it. */
+    /**
+     * Reads the value at `i` as a string (anything else clears it); returns the index after it,
+     * or -1 when it is malformed or its escapes are not JSON's (then so is the line).
+     */
     read(b: Uint8Array, i: number, end: number): number {
         if (b[i] !== 0x22) {
             this.start = -1;
@@ -62,7 +65,7 @@ class StringRange {
         this.end = skipString(b, i, end);
         this.start = i;
         this.escaped = stringEscaped;
-        return this.end;
+        return this.end > 0 && this.escaped && decodeString(b, i, this.end, true) === null ? -1 : this.end;
     }
 
     /** Present and not "" (as optionalString). */
@@ -72,7 +75,7 @@ class StringRange {
 
     /** The value's UTF-8 bytes (decoded when escaped). */
     bytes(b: Uint8Array): Uint8Array {
-        return this.escaped ? encode(decodeString(b, this.start, this.end, true)) : b.subarray(this.start + 1, this.end - 1);
+        return this.escaped ? encode(decodeString(b, this.start, this.end, true) ?? '') : b.subarray(this.start + 1, this.end - 1);
     }
 }
 
@@ -127,8 +130,10 @@ function onSplit(_name: number, i: number): number {
 function onUsage(name: number, i: number): number {
     if (name === SPEED) {
         const end = skipValue(bytes, i, lineEnd);
-        fast = end > 0 && bytes[i] === 0x22 && (isLiteral(i, end, FAST) ||
-            (stringEscaped && decodeString(bytes, i, end, true) === 'fast'));
+        const decoded = end > 0 && bytes[i] === 0x22 && stringEscaped ? decodeString(bytes, i, end, true) : undefined;
+        if (decoded === null)
+            return -1; // not JSON's escapes: the line is malformed
+        fast = end > 0 && bytes[i] === 0x22 && (isLiteral(i, end, FAST) || decoded === 'fast');
         return end;
     }
     if (name === CACHE_SPLIT) {
@@ -188,7 +193,7 @@ function timeOf(t: StringRange): number | null {
     const fast = readIsoTime(bytes, t.start, t.end);
     if (!Number.isNaN(fast))
         return fast;
-    const ms = Date.parse(decodeString(bytes, t.start, t.end, t.escaped));
+    const ms = Date.parse(decodeString(bytes, t.start, t.end, t.escaped) ?? '');
     return Number.isNaN(ms) ? null : ms;
 }
 
@@ -208,7 +213,7 @@ let lastModel = '';
 function modelName(): string {
     if (!model.nonEmpty)
         return 'unknown';
-    const name = modelNames.decode(bytes, model.start, model.end, model.escaped);
+    const name = modelNames.decode(bytes, model.start, model.end, model.escaped) ?? 'unknown'; // read() checked it
     if (name !== lastModel)
         lastModel = intern(name);
     return lastModel;

@@ -190,8 +190,12 @@ function classify(b: Uint8Array, start: number, end: number):
         const valueEnd = skipValue(b, i, end);
         if (name === TYPE)
             seen.payloadType = [i, valueEnd];
-        else if (b[i] === 0x22 && valueEnd > i)
-            seen.cwd = decodeString(b, i, valueEnd, stringEscaped) || null;
+        else if (b[i] === 0x22 && valueEnd > i) {
+            const cwd = decodeString(b, i, valueEnd, stringEscaped);
+            if (cwd === null)
+                return -1; // not JSON's escapes: the line is malformed
+            seen.cwd = cwd || null;
+        }
         return valueEnd;
     };
     const onTop = (name: number, i: number): number => {
@@ -238,12 +242,12 @@ const seen = {
     total: false, last: false,
 };
 
-/** Where the value at `i` ends, noted in `range` (its start and end). */
+/** Where the value at `i` ends, noted in `range` (its start and end); -1 for a string whose escapes are not JSON's. */
 function note(range: Range, i: number): number {
     const end = skipValue(seen.b, i, seen.end);
     range[0] = i;
     range[1] = end;
-    return end;
+    return end > 0 && seen.b[i] === 0x22 && stringEscaped && decodeString(seen.b, i, end, true) === null ? -1 : end;
 }
 
 /** The string value noted in `range`, or null when it is absent, not a string, or empty (as optionalString). */
@@ -252,7 +256,7 @@ function noted(range: Range): string | null {
     if (start < 0 || seen.b[start] !== 0x22 || end - start <= 2)
         return null;
     skipString(seen.b, start, end); // sets stringEscaped for this string
-    return decodeString(seen.b, start, end, stringEscaped) || null;
+    return decodeString(seen.b, start, end, stringEscaped); // never "": the string has 3 bytes or more
 }
 
 /** The five numbers of a counts object read on its bytes (NaN: absent or not a number), the last of each as for JSON.parse. */
