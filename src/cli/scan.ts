@@ -10,7 +10,8 @@ import type {Environment} from '../core/environment.js';
 import {formatClock, formatMoney, formatTokens} from '../core/format.js';
 import {LOG_SOURCE_NAMES, dayKey, recentCost, totalTokens, type LocalUsage, type SourceUsage, type Totals} from '../core/logs/localUsage.js';
 import {serveShare} from '../core/logs/claudeShare.js';
-import {HELPER_COLLECT_EVERY_BYTES, LogScanner, scanStatePath} from '../core/logs/scanner.js';
+import {MemoryBudget} from '../core/logs/memoryBudget.js';
+import {LogScanner, scanStatePath} from '../core/logs/scanner.js';
 import {PriceList, parsePriceOverrides} from '../core/pricing.js';
 import {parseArgs} from './args.js';
 import {EXIT_OK, EXIT_USAGE} from './exitCodes.js';
@@ -62,7 +63,7 @@ function newScanner(env: Environment, watch: boolean): LogScanner {
     // The worker (watch) runs beside GNOME Shell: it leaves one core free for it, whose frames
     // would stutter otherwise. A scan run from the command line may use every core.
     const count = Math.min(MAX_HELPERS, GLib.get_num_processors() - (watch ? 2 : 1));
-    return new LogScanner({env, watch, answerFromState: watch, collectGarbage: () => System.gc(), statePath: scanStatePath(env),
+    return new LogScanner({env, watch, answerFromState: watch, memory: MemoryBudget.forReading(() => System.gc()), statePath: scanStatePath(env),
         helper: {argv: [gjs, '-m', program, 'scan', '--share'], count}});
 }
 
@@ -90,7 +91,8 @@ async function readShareFromInput(): Promise<void> {
     const {InputStream, OutputStream} = await unixStreams();
     const stdout = new OutputStream({fd: 1, close_fd: false});
     await serveShare(new InputStream({fd: 0, close_fd: false}), stdout,
-        pricesText => new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices), () => System.gc(), HELPER_COLLECT_EVERY_BYTES);
+        pricesText => new PriceList(pricesText === null ? {} : parsePriceOverrides(pricesText).prices),
+        MemoryBudget.forReading(() => System.gc()));
 }
 
 /** Saves the scan state; a failure costs the next start a full scan, not this answer. */

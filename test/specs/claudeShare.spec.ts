@@ -1,4 +1,5 @@
 import {ShareReader, readShare, splitShares, writeShare, type ShareResult} from '../../src/core/logs/claudeShare.js';
+import {MemoryBudget} from '../../src/core/logs/memoryBudget.js';
 import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
 import {makeTempDir, writeFile} from '../support/helpers.js';
@@ -36,14 +37,16 @@ describe('shares of a scan on several cores', () => {
 
     it('reads a share with de-duplication and prices, survives a round trip as bytes, and merges', () => {
         const path = `${dir}/s.jsonl`;
-        writeFile(path, [assistantLine({id: 'm1', requestId: 'r1', output: 2}), assistantLine({id: 'm1', requestId: 'r1', output: 90}),
-            assistantLine({output: 7})].join('\n') + '\n');
+        const text = [assistantLine({id: 'm1', requestId: 'r1', output: 2}), assistantLine({id: 'm1', requestId: 'r1', output: 90}),
+            assistantLine({output: 7})].join('\n') + '\n';
+        writeFile(path, text);
         let collected = 0;
-        const result = readShare([{path, offset: 0}, {path: `${dir}/missing.jsonl`, offset: 0}], new PriceList(), () => collected++, 1);
+        const memory = new MemoryBudget({collect: () => collected++, budgetBytes: 0, fixedRoomBytes: 1});
+        const result = readShare([{path, offset: 0, size: text.length}, {path: `${dir}/missing.jsonl`, offset: 0, size: 0}], new PriceList(), memory);
         expect([0, 1].map(e => result.store.output.get(e))).toEqual([90, 7]);
         expect(result.store.count).toBe(2);
         expect(result.store.cost.get(0)).toBeCloseTo((3 * 5 + 90 * 25) / 1e6, 12);
-        expect(collected).toBe(1);
+        expect(collected).toBe(1); // before the second file: the first filled the room
         expect(result.read).toEqual([0, 1]);
         expect(result.offsets[1]).toBe(0);
         for (const size of [1, 7, 64, 1 << 20]) { // split anywhere, even inside a record
@@ -68,7 +71,7 @@ describe('shares of a scan on several cores', () => {
     it('has no head for a stream that is cut short, damaged or not a share, and counts what it merged', () => {
         const path = `${dir}/s.jsonl`;
         writeFile(path, [assistantLine({id: 'm1', requestId: 'r1'}), assistantLine({id: 'm2', requestId: 'r2'})].join('\n') + '\n');
-        const chunks = pieces(readShare([{path, offset: 0}], new PriceList(), () => undefined, 1 << 30), 1 << 20);
+        const chunks = pieces(readShare([{path, offset: 0, size: 0}], new PriceList(), MemoryBudget.unlimited()), 1 << 20);
         const whole = chunks[0] ?? new Uint8Array(0);
         const cut = merge([whole.subarray(0, whole.length - 3)], [0], new UsageStore());
         expect(cut.head).toBeNull();

@@ -4,6 +4,7 @@ import System from 'system';
 
 import {FixtureServer, fixtureJson, fixtureText} from '../support/fixtureServer.js';
 import {ShareHelper, readShare} from '../../src/core/logs/claudeShare.js';
+import {MemoryBudget} from '../../src/core/logs/memoryBudget.js';
 import {UsageStore} from '../../src/core/logs/usageStore.js';
 import {PriceList} from '../../src/core/pricing.js';
 import {listDir, makeTempDir, readFile, until, writeFile} from '../support/helpers.js';
@@ -26,8 +27,8 @@ const WORKER = `
 import GLib from 'gi://GLib';
 import {ShareHelper} from '${SHARE_MODULE}';
 const [main, log, count] = ARGV;
-const files = Array.from({length: Number(count)}, () => ({path: log, offset: 0}));
-const helper = new ShareHelper([GLib.file_read_link('/proc/self/exe'), '-m', main, 'scan', '--share'], {files, pricesText: null, fromBack: false});
+const files = Array.from({length: Number(count)}, () => ({path: log, offset: 0, size: 0}));
+const helper = new ShareHelper([GLib.file_read_link('/proc/self/exe'), '-m', main, 'scan', '--share']).send({files, pricesText: null, fromBack: false});
 GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
     helper.pump();
     return GLib.SOURCE_CONTINUE;
@@ -215,22 +216,23 @@ describe('the scan command', () => {
     }, 90_000);
 
     it('lets a helper process read a share, with the same result as reading it here', async () => {
-        const files = ['a', 'b'].map(name => ({path: `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`, offset: 0}));
+        const files = ['a', 'b'].map(name => `${home}/.claude/projects/-home-u-src-app/${name}.jsonl`)
+            .map(path => ({path, offset: 0, size: Gio.File.new_for_path(path).query_info('standard::size', 0, null).get_size()}));
         const helper = ['gjs', '-m', MAIN, 'scan', '--share'];
         const merged = new UsageStore();
         const sink = {store: merged, fileIds: (): number[] => [0, 1]};
-        const viaHelper = (await new ShareHelper(helper, {files, pricesText: null, fromBack: false}).finish(null, sink, () => undefined)).head;
-        const readHere = readShare(files, new PriceList(), () => undefined, 1 << 30);
+        const viaHelper = (await new ShareHelper(helper).send({files, pricesText: null, fromBack: false}).finish(null, sink, MemoryBudget.unlimited())).head;
+        const readHere = readShare(files, new PriceList(), MemoryBudget.unlimited());
         expect(viaHelper?.read).toEqual([0, 1]);
         expect(viaHelper?.offsets).toEqual(readHere.offsets);
         expect(merged.toBytes()).toEqual(readHere.store.toBytes());
-        const failed = await new ShareHelper(['false'], {files, pricesText: null, fromBack: false}).finish(null, sink, () => undefined);
+        const failed = await new ShareHelper(['false']).send({files, pricesText: null, fromBack: false}).finish(null, sink, MemoryBudget.unlimited());
         expect([failed.head, failed.merged]).toEqual([null, 0]);
 
         // Read from both ends: this process took the first file, so the helper stops before it.
-        const both = new ShareHelper(helper, {files, pricesText: null, fromBack: true});
+        const both = new ShareHelper(helper).send({files, pricesText: null, fromBack: true});
         both.take(0);
-        const back = (await both.finish(null, {store: new UsageStore(), fileIds: () => [0, 1]}, () => undefined)).head;
+        const back = (await both.finish(null, {store: new UsageStore(), fileIds: () => [0, 1]}, MemoryBudget.unlimited())).head;
         expect(back?.read).toEqual([1]);
         expect(both.helperFrom).toBe(1);
     });

@@ -1,7 +1,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
-import {LogTree, logNames, logRoots} from '../../src/core/logs/discovery.js';
+import {LogTree, listLogs, logNames, logRoots} from '../../src/core/logs/discovery.js';
 import {LogScanner} from '../../src/core/logs/scanner.js';
 import {makeTempDir, symlink as link, testEnvironment, writeFile} from '../support/helpers.js';
 import {appendFile, assistantLine, removeTree} from '../support/logLines.js';
@@ -96,13 +96,48 @@ describe('log discovery', () => {
         }
     });
 
-    it('collects garbage while it lists a large tree (each file info is freed only then)', () => {
+    it('collects garbage while it walks a large tree (each file info is freed only then)', () => {
         for (let i = 0; i < 1200; i++)
             writeFile(join(home, '.claude', 'projects', `p${i % 3}`, `${i}.jsonl`), '');
         let collected = 0;
-        const listing = new LogTree(false, () => 0, () => collected++).listAll(logRoots(testEnvironment(home)));
-        expect(listing.size).toBe(1200);
+        const listing = listLogs(logRoots(testEnvironment(home)), null, () => collected++);
+        expect(listing.files.size).toBe(1200);
         expect(collected).toBe(2); // every 500 entries: 1,200 files and their 3 folders
+    });
+
+    it('lists with find exactly as the walk does, and walks when find cannot', () => {
+        const env = testEnvironment(home);
+        const projects = join(home, '.claude', 'projects');
+        for (const name of ['a.jsonl', 'with space.jsonl', 'new\nline.jsonl', 'é “quoted”.jsonl', 'notes.txt', 'x.jsonl.bak'])
+            writeFile(join(projects, '-h-app', name), 'abc\n');
+        writeFile(join(projects, '-h-app', 'dir.jsonl', 'inner.jsonl'), 'de\n'); // a folder named like a log
+        link(join(projects, '-h-app', 'up'), '..');
+        link(join(projects, '-h-app', 'b.jsonl'), 'a.jsonl');
+        GLib.mkdir_with_parents(join(home, '.config', 'claude'), 0o700);
+        link(join(home, '.config', 'claude', 'projects'), projects); // the first root: the same folder
+        writeFile(join(home, '.codex', 'sessions', '2026', '11', '30', 'rollout-1.jsonl'), 'x\n');
+        writeFile(join(home, '.codex', 'archived_sessions', 'rollout-0.jsonl'), 'y\n');
+        // A root inside another: its files are the outer root's, listed once.
+        env.vars['CLAUDE_CONFIG_DIR'] = `${join(home, '.config', 'claude')},${join(projects, '-h-app', 'dir.jsonl')}`;
+        const roots = logRoots(env);
+        const byWalk = listLogs(roots, null, () => undefined);
+        const byFind = listLogs(roots, ['find'], () => undefined);
+        const rows = (l: ReturnType<typeof listLogs>): string[] =>
+            [...l.files].map(([path, f]) => `${path} ${f.root.path} ${f.size} ${f.identity}`).sort();
+        expect(rows(byFind)).toEqual(rows(byWalk));
+        expect([...byFind.dirs].sort()).toEqual([...byWalk.dirs].sort());
+        expect(rows(byWalk).length).toBe(7);
+
+        // What find prints is what is listed (here with a made-up record: a device past 32 bits, an
+        // inode past 2^53, as Gio gives them).
+        const fake = join(home, 'find.sh');
+        writeFile(fake, `find "$@"; printf '1 f 1099511627777 18446744073709551615 9 ${join(home, '.config', 'claude', 'projects')}/ghost.jsonl\\0'\n`);
+        const withGhost = listLogs(roots, ['sh', fake], () => undefined);
+        const ghost = withGhost.files.get(join(home, '.config', 'claude', 'projects', 'ghost.jsonl'));
+        expect([ghost?.size, ghost?.identity]).toEqual([9, `1:${Number('18446744073709551615')}`]);
+        expect(rows(withGhost).filter(row => !row.includes('ghost'))).toEqual(rows(byWalk)); // find's own listing, to the byte
+        for (const broken of [['false'], ['/nonexistent/find']])
+            expect(rows(listLogs(roots, broken, () => undefined))).toEqual(rows(byWalk));
     });
 
     it('tells which files changed through the folder monitors, and only while its listing is recent', async () => {

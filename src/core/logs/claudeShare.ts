@@ -22,6 +22,7 @@ import {concatBytes} from '../files.js';
 import {isObject} from '../json.js';
 import type {PriceList} from '../pricing.js';
 import {scanClaudeLines} from './claudeLog.js';
+import type {MemoryBudget} from './memoryBudget.js';
 import {tailHash} from './scanState.js';
 import {SIDECHAIN, UsageStore, newEntryValues, type EntryValues} from './usageStore.js';
 
@@ -39,6 +40,8 @@ export function mapFile(path: string): Uint8Array | null {
 export interface ShareFile {
     path: string;
     offset: number;
+    /** The size listed (the bytes from `offset` to it are read). */
+    size: number;
 }
 
 /** What a helper tells about the files it read, before its entries. */
@@ -82,31 +85,25 @@ export function readClaudeFile(bytes: Uint8Array, offset: number, file: number, 
 
 /**
  * Reads files of a share from their offsets into a store of its own, in the order `next`
- * gives (an index, or -1 to stop; by default all, front to back); `collect` is called every
- * `collectEvery` bytes to release mapped files.
+ * gives (an index, or -1 to stop; by default all, front to back); `memory` says when to
+ * release mapped files.
  */
-export function readShare(files: readonly ShareFile[], prices: PriceList, collect: () => void, collectEvery: number,
-    next?: () => number): ShareResult {
+export function readShare(files: readonly ShareFile[], prices: PriceList, memory: MemoryBudget, next?: () => number): ShareResult {
     const store = new UsageStore();
     const result: ShareResult = {read: [], offsets: [], tails: [], store};
-    let sinceCollect = 0;
     let front = 0;
     const nextFile = next ?? ((): number => front < files.length ? front++ : -1);
     for (let file = nextFile(); file >= 0; file = nextFile()) {
         const request = files[file];
         if (!request)
             break;
-        const bytes = mapFile(request.path);
         const offset = request.offset;
+        memory.take(request.size - offset);
+        const bytes = mapFile(request.path);
         const after = bytes && bytes.length > offset ? readClaudeFile(bytes, offset, file, prices, store) : offset;
         result.read.push(file);
         result.offsets.push(after);
         result.tails.push(bytes ? tailHash(bytes, after) : 0);
-        sinceCollect += (bytes?.length ?? offset) - offset;
-        if (sinceCollect > collectEvery) {
-            sinceCollect = 0;
-            collect();
-        }
     }
     return result;
 }
@@ -202,15 +199,53 @@ export class ShareReader {
     push(chunk: Uint8Array): void {
         if (this._broken || chunk.length === 0)
             return;
-        const data = this._partial.length > 0 ? concatBytes([this._partial, chunk]) : chunk;
+        let at = 0;
+        // A record split between pieces is completed from the first bytes of this one (at most
+        // one record is copied); a head line split so is joined whole (once per stream).
+        while (this._partial.length > 0 && at < chunk.length) {
+            const take = Math.min(this._started ? this._missing(this._partial) : chunk.length, chunk.length - at);
+            const joined = concatBytes([this._partial, chunk.subarray(at, at + take)]);
+            at += take;
+            const used = this._consume(joined);
+            if (used < 0)
+                return;
+            this._partial = joined.subarray(used);
+        }
+        if (at < chunk.length) {
+            const rest = chunk.subarray(at);
+            const used = this._consume(rest);
+            if (used >= 0)
+                this._partial = rest.slice(used);
+        }
+    }
+
+    /** How many more bytes the record begun in `partial` needs. */
+    private _missing(partial: Uint8Array): number {
+        if (partial.length < RECORD)
+            return RECORD - partial.length;
+        const keyLength = (partial[54] ?? 0) | (partial[55] ?? 0) << 8;
+        return Math.max(0, RECORD + keyLength - partial.length);
+    }
+
+    /** The stream is not a share: nothing more of it is read. */
+    private _fail(): number {
+        this._broken = true;
+        this._partial = new Uint8Array(0);
+        return -1;
+    }
+
+    /**
+     * Reads the head line (once) and the complete records of `data`; returns the index after
+     * the last one read, or -1 when the stream turned out broken.
+     */
+    private _consume(data: Uint8Array): number {
         let at = 0;
         if (!this._started) {
             const newline = data.indexOf(0x0a);
-            if (newline < 0) {
-                this._partial = data.slice();
-                return;
-            }
-            this._start(data.subarray(0, newline));
+            if (newline < 0)
+                return 0;
+            if (!this._start(data.subarray(0, newline)))
+                return this._fail();
             at = newline + 1;
         }
         const view = new DataView(data.buffer, data.byteOffset, data.length);
@@ -221,10 +256,8 @@ export class ShareReader {
                 break;
             const model = this._models[view.getUint16(at + 52, true)];
             const file = this._fileIds[view.getInt32(at + 48, true)];
-            if (model === undefined || file === undefined) {
-                this._broken = true;
-                break;
-            }
+            if (model === undefined || file === undefined)
+                return this._fail();
             v.time = view.getFloat64(at, true);
             v.input = view.getFloat64(at + 8, true);
             v.output = view.getFloat64(at + 16, true);
@@ -241,8 +274,7 @@ export class ShareReader {
             at += RECORD + keyLength;
             this._left--;
         }
-        this._broken ||= this._left === 0 && at < data.length; // bytes after the last record
-        this._partial = this._broken ? new Uint8Array(0) : data.slice(at);
+        return this._left === 0 && at < data.length ? this._fail() : at; // bytes after the last record
     }
 
     /** The head, when the stream ended complete; null otherwise. */
@@ -251,7 +283,8 @@ export class ShareReader {
         return this.head;
     }
 
-    private _start(line: Uint8Array): void {
+    /** Takes the head line; false when it is not a share's. */
+    private _start(line: Uint8Array): boolean {
         let head: unknown;
         try {
             head = JSON.parse(new TextDecoder().decode(line));
@@ -263,14 +296,14 @@ export class ShareReader {
             head['offsets'].length !== head['read'].length || head['tails'].length !== head['read'].length ||
             !Array.isArray(head['models']) || !head['models'].every((m): m is string => typeof m === 'string') ||
             !isCount(head['count'])) {
-            this._broken = true;
             this._started = {read: [], offsets: [], tails: []};
-            return;
+            return false;
         }
         this._started = {read: head['read'], offsets: head['offsets'], tails: head['tails']};
         this._models = head['models'];
         this._left = head['count'];
         this._fileIds = this._sink.fileIds(this._started);
+        return true;
     }
 }
 
@@ -308,9 +341,8 @@ type Pollable = Gio.PollableInputStream & Gio.InputStream;
 type PollableOut = Gio.PollableOutputStream & Gio.OutputStream;
 /** A pipe takes a write of this size without blocking whenever it polls writable. */
 const PIPE_ATOMIC = 4096;
-/** The helper's result is read in pieces of this size, and the pieces released after this many bytes. */
+/** The helper's result is read in pieces of this size. */
 const READ_SIZE = 65536;
-const COLLECT_READ_EVERY = 1 << 20;
 
 /**
  * A helper process reading a share. Everything it is sent — the request, then (for a share read
@@ -318,13 +350,13 @@ const COLLECT_READ_EVERY = 1 << 20;
  * pipe takes it without blocking: this process never waits for the helper to start up.
  */
 export class ShareHelper {
-    readonly files: readonly ShareFile[];
+    files: readonly ShareFile[] = [];
     /** The lowest index the helper said it started (files.length before it started any). */
-    helperFrom: number;
+    helperFrom = 0;
     private readonly _process: Gio.Subprocess;
     private readonly _stdin: PollableOut;
     private readonly _stdout: Pollable;
-    private _unsent: Uint8Array;
+    private _unsent: Uint8Array = new Uint8Array(0);
     private readonly _progress = new LineBuffer();
     /** The helper's output after its progress lines, read before finish(). */
     private readonly _output: Uint8Array[] = [];
@@ -332,10 +364,12 @@ export class ShareHelper {
     /** The helper's output ended: it exited. */
     private _gone = false;
 
-    /** Starts a helper; throws when it cannot be started. */
-    constructor(argv: readonly string[], request: ShareRequest) {
-        this.files = request.files;
-        this.helperFrom = request.files.length;
+    /**
+     * Starts a helper, which waits for its request (see send): a process needs a few hundred
+     * milliseconds to start, which pass while this one lists the files. Throws when it cannot
+     * be started.
+     */
+    constructor(argv: readonly string[]) {
         this._process = Gio.Subprocess.new([...argv], Gio.SubprocessFlags.STDIN_PIPE | Gio.SubprocessFlags.STDOUT_PIPE);
         const stdin = this._process.get_stdin_pipe();
         const stdout = this._process.get_stdout_pipe();
@@ -343,8 +377,24 @@ export class ShareHelper {
             throw new Error('no pipes to the helper');
         this._stdin = stdin as PollableOut;
         this._stdout = stdout as Pollable;
-        this._unsent = new TextEncoder().encode(`${JSON.stringify(request)}\n`);
+    }
+
+    /** Asks the helper to read a share (once). */
+    send(request: ShareRequest): this {
+        this.files = request.files;
+        this.helperFrom = request.files.length;
+        this._unsent = concatBytes([new TextEncoder().encode(`${JSON.stringify(request)}\n`), this._unsent]);
         this.pump();
+        return this;
+    }
+
+    /** Lets a helper that was sent no request go: its input ends, and so does it. */
+    dismiss(): void {
+        try {
+            this._stdin.close(null);
+        } catch {
+            // gone already
+        }
     }
 
     /**
@@ -403,30 +453,26 @@ export class ShareHelper {
     /**
      * Sends the rest, then merges the helper's entries into the sink as they arrive (see
      * ShareReader): the reader's head is null when the helper failed, possibly after some of its
-     * entries were merged. `collect` releases the pieces read (each is freed only by the garbage
-     * collector). The helper's input is closed only after that: a helper takes its input closing
-     * for this process's end (killed) and stops at once (see serveShare).
+     * entries were merged. Each piece read is held until a collection (`memory`), and its entries
+     * grow the store by about as much. The helper's
+     * input is closed only after that: a helper takes its input closing for this process's end
+     * (killed) and stops at once (see serveShare).
      */
-    async finish(cancellable: Gio.Cancellable | null, sink: ShareSink, collect: () => void): Promise<ShareReader> {
+    async finish(cancellable: Gio.Cancellable | null, sink: ShareSink, memory: MemoryBudget): Promise<ShareReader> {
         const reader = new ShareReader(sink);
         try {
             this.pump();
             if (this._listening)
                 this._stdin.write_all(this._unsent, null);
             this._output.splice(0).forEach(chunk => reader.push(chunk));
-            let sinceCollect = 0;
             for (;;) {
+                memory.take(2 * READ_SIZE); // the piece, held until a collection, and the store's growth by its entries
                 const chunk = (await this._stdout.read_bytes_async(READ_SIZE, GLib.PRIORITY_DEFAULT, cancellable)).toArray();
                 if (chunk.length === 0)
                     break;
                 const result = this._take(chunk);
                 if (result)
                     reader.push(result);
-                sinceCollect += chunk.length;
-                if (sinceCollect > COLLECT_READ_EVERY) {
-                    sinceCollect = 0;
-                    collect();
-                }
             }
             if (await this._process.wait_check_async(cancellable) && this._progressEnded)
                 reader.end();
@@ -452,7 +498,7 @@ export class ShareHelper {
  * for nobody.
  */
 export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStream, prices: (pricesText: string | null) => PriceList,
-    collect: () => void, collectEvery: number): Promise<void> {
+    memory: MemoryBudget): Promise<void> {
     const lines = new LineBuffer();
     let pending: string[] = [];
     while (pending.length === 0) {
@@ -463,7 +509,7 @@ export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStrea
     }
     const json: unknown = JSON.parse(pending.shift() ?? '');
     const files = isObject(json) && Array.isArray(json['files']) ? json['files'].filter((f): f is ShareFile => isObject(f) &&
-        typeof f['path'] === 'string' && typeof f['offset'] === 'number') : [];
+        typeof f['path'] === 'string' && typeof f['offset'] === 'number' && typeof f['size'] === 'number') : [];
     const pricesText = isObject(json) && typeof json['pricesText'] === 'string' ? json['pricesText'] : null;
     const fromBack = isObject(json) && json['fromBack'] === true;
     const encoder = new TextEncoder();
@@ -495,7 +541,7 @@ export async function serveShare(stdin: Gio.InputStream, stdout: Gio.OutputStrea
         stdout.flush(null);
         return back;
     };
-    const result = readShare(files, prices(pricesText), collect, collectEvery, next);
+    const result = readShare(files, prices(pricesText), memory, next);
     if (input.ended)
         return; // nobody is left to read the result
     stdout.write_all(encoder.encode(RESULT_FOLLOWS), null);

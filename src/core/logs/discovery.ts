@@ -122,6 +122,101 @@ function queryInfo(path: string, follow: boolean): Gio.FileInfo | null {
     }
 }
 
+/**
+ * A listing by find(1), records ending in NUL: depth, type, device, inode, size and path. The
+ * walk (findLogs) makes a GFileInfo and its wrapper per entry, about 30 µs each: 150 ms on a
+ * tree of 3,500 logs, which find lists in 20.
+ */
+const FIND_FORMAT = '%d %y %D %i %s %p\\0';
+const strictDecoder = new TextDecoder('utf-8', {fatal: true});
+
+/** The identity as identityOf has it from Gio: the device as 32 bits, the inode as a JavaScript number. */
+const identityFrom = (device: string, inode: string): string =>
+    `${device.length > 9 ? String(BigInt(device) & 0xffffffffn) : device}:${Number(inode)}`;
+
+/**
+ * Lists the roots with `find`, by the same rules as the walk: a root is followed when it is a
+ * link, nothing below it is, and a folder reached again (by identity) is not listed again.
+ * False when find could not list them (not installed, or not GNU find, whose -printf it needs):
+ * then the caller walks.
+ */
+function listWithFind(find: readonly string[], roots: readonly Root[], files: Listing, dirs: Set<string>, visited: Set<string>): boolean {
+    if (roots.length === 0)
+        return true;
+    if (roots.some(r => !r.path.startsWith('/')))
+        return false; // find would take a path starting with "-" for an option
+    let output: Uint8Array;
+    try {
+        const process = Gio.Subprocess.new([...find, '-H', ...roots.map(r => r.path),
+            '(', '-type', 'd', '-o', '-type', 'f', '-name', '*.jsonl', ')', '-printf', FIND_FORMAT],
+        Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_SILENCE);
+        const [, stdout] = process.communicate(null, null);
+        output = stdout?.toArray() ?? new Uint8Array(0);
+        // A folder it could not read makes find fail after listing the rest, as the walk skips it.
+        if (output.length === 0 && !process.get_successful())
+            return false;
+    } catch {
+        return false;
+    }
+    let root: Root | undefined;
+    let nextRoot = 0;
+    /** Below a folder already listed: its entries are left out. */
+    let skipping: string | null = null;
+    for (let start = 0, end = output.indexOf(0, 0); end >= 0; start = end + 1, end = output.indexOf(0, start)) {
+        let record: string;
+        try {
+            record = strictDecoder.decode(output.subarray(start, end));
+        } catch {
+            continue; // a name that is not UTF-8, which the walk cannot name either
+        }
+        const [depth, type, device, inode, size] = record.split(' ', 5);
+        const path = record.slice(`${depth} ${type} ${device} ${inode} ${size} `.length);
+        if (depth === '0') {
+            const at = roots.findIndex((r, k) => k >= nextRoot && r.path === path);
+            root = roots[at];
+            nextRoot = at + 1;
+            skipping = null;
+        }
+        if (!root || !device || !inode || (skipping !== null && path.startsWith(skipping)))
+            continue;
+        skipping = null;
+        const identity = identityFrom(device, inode);
+        if (type === 'd') {
+            if (visited.has(identity)) {
+                skipping = `${path}/`;
+                continue;
+            }
+            visited.add(identity);
+            dirs.add(path);
+        } else if (type === 'f' && path.endsWith('.jsonl') && !files.has(path)) {
+            files.set(path, {root, size: Number(size), identity});
+        }
+    }
+    return true;
+}
+
+/**
+ * Every *.jsonl under the roots, and every folder listed: by the `find` command when it is
+ * given and can, else by the walk. `collect` frees the walk's file infos now and then.
+ */
+export function listLogs(roots: readonly Root[], find: readonly string[] | null, collect: () => void): {files: Listing; dirs: Set<string>} {
+    const files: Listing = new Map();
+    const dirs = new Set<string>();
+    const folders = roots.flatMap(root => {
+        const info = queryInfo(root.path, true);
+        return info?.get_file_type() === Gio.FileType.DIRECTORY ? [{root, info}] : [];
+    });
+    if (find !== null && listWithFind(find, folders.map(f => f.root), files, dirs, new Set()))
+        return {files, dirs};
+    files.clear();
+    dirs.clear();
+    const visited = new Set<string>();
+    const counter = new EntryCounter(collect);
+    for (const {root, info} of folders)
+        findLogs(root, root.path, info, files, dirs, visited, counter);
+    return {files, dirs};
+}
+
 const FULL_LISTING_EVERY_MS = 10 * 60_000;
 
 /** The log files under the roots: all of them, or (when watching) those that changed. */
@@ -145,15 +240,7 @@ export class LogTree {
 
     /** Every log file under the roots; starts watching their folders when asked to. */
     listAll(roots: readonly Root[]): Listing {
-        const files: Listing = new Map();
-        const dirs = new Set<string>();
-        const visited = new Set<string>();
-        const counter = new EntryCounter(this._collect);
-        for (const root of roots) {
-            const info = queryInfo(root.path, true);
-            if (info?.get_file_type() === Gio.FileType.DIRECTORY)
-                findLogs(root, root.path, info, files, dirs, visited, counter);
-        }
+        const {files, dirs} = listLogs(roots, ['find'], this._collect);
         this._monitor?.watch(dirs);
         this._listedAt = this._now();
         return files;

@@ -14,6 +14,7 @@ import {PriceList, parsePriceOverrides} from '../pricing.js';
 import {ShareHelper, mapFile, readClaudeFile, splitShares} from './claudeShare.js';
 import {newCodexFileState, scanCodexLines} from './codexLog.js';
 import {LogTree, logNames, logRoots, type Listing, type Root} from './discovery.js';
+import {MemoryBudget} from './memoryBudget.js';
 import {emptyHistory, mergeDays, parseHistory, serializeHistory, type History} from './history.js';
 import {dayKey, type LocalUsage, type SourceUsage} from './localUsage.js';
 import {
@@ -24,14 +25,6 @@ import {storeDays, summarizeSource, type FileLabels} from './usageSummary.js';
 
 export {logRoots};
 
-/** Release mapped files this often: mapped pages count as the process's memory until then. */
-const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
-/**
- * A helper's allowance: it keeps only its share's entries, so it has the room. Each collection
- * costs 4-8 ms, and as much again while the readers' JIT code warms up after it: on 1 GB a
- * helper collecting every 8 MB spent about a third of its time on that.
- */
-export const HELPER_COLLECT_EVERY_BYTES = 2 * COLLECT_EVERY_BYTES;
 /** Below this, starting helper processes costs more than it saves. */
 const PARALLEL_FROM_BYTES = 64 * 1024 * 1024;
 /** Save the state at most this often while logs keep growing (a laptop's disk, a battery). */
@@ -39,8 +32,8 @@ const SAVE_EVERY_MS = 5 * 60_000;
 
 export interface ScannerOptions {
     env: Environment;
-    /** Frees mapped files no longer referenced (System.gc in the subprocess). */
-    collectGarbage?: () => void;
+    /** When to free mapped files no longer referenced (System.gc in the subprocess); by default never. */
+    memory?: MemoryBudget;
     /** Watch the folders between scans (a long-running worker) instead of listing them each time. */
     watch?: boolean;
     /** How to start helper processes for a large scan (`scan --share`), and how many. */
@@ -84,7 +77,7 @@ class PhaseClock {
 
 export class LogScanner {
     private readonly _env: Environment;
-    private readonly _collect: () => void;
+    private readonly _memory: MemoryBudget;
     private readonly _tree: LogTree;
     private readonly _helper: {argv: string[]; count: number} | null;
     private readonly _statePath: string | null;
@@ -103,6 +96,8 @@ export class LogScanner {
     private _dirty = false;
     private _savedAt = -Infinity;
     private _history: History | null = null;
+    /** Helpers started before the listing of a full scan (see _startSpares). */
+    private _spares: ShareHelper[] = [];
     private _prices = new PriceList();
     private _priceErrors: string[] = [];
     private _pricesText: string | null | undefined = undefined;
@@ -114,8 +109,8 @@ export class LogScanner {
 
     constructor(options: ScannerOptions) {
         this._env = options.env;
-        this._collect = options.collectGarbage ?? ((): void => undefined);
-        this._tree = new LogTree(options.watch ?? false, () => this._env.now(), this._collect);
+        this._memory = options.memory ?? MemoryBudget.unlimited();
+        this._tree = new LogTree(options.watch ?? false, () => this._env.now(), () => this._memory.collect());
         this._helper = options.helper && options.helper.count > 0 ? options.helper : null;
         this._statePath = options.statePath ?? null;
         this._answerFromState = options.answerFromState ?? false;
@@ -124,6 +119,7 @@ export class LogScanner {
     /** Stops watching the folders. */
     close(): void {
         this._tree.close();
+        this._dismissSpares();
     }
 
     private get _historyPath(): string {
@@ -166,6 +162,17 @@ export class LogScanner {
                 return this._report(await this._summarize(roots, cancellable), started, 0, 0, true);
             }
         }
+        try {
+            return await this._scanTree(roots, started, cancellable);
+        } finally {
+            this._dismissSpares();
+        }
+    }
+
+    private async _scanTree(roots: readonly Root[], started: number, cancellable: Gio.Cancellable | null): Promise<LocalUsage> {
+        const clock = this._clock;
+        if (this._fromNothing)
+            this._startSpares();
         let listing = this._tree.listChanged(roots);
         if (listing && this._invalidates(listing)) {
             this._reset();
@@ -175,7 +182,7 @@ export class LogScanner {
             listing = this._tree.listAll(roots);
             if (this._invalidates(listing))
                 this._reset();
-            this._collect(); // the file infos of a full listing are garbage now
+            this._memory.collect(); // what the listing made (find's output, or the walk's file infos) is garbage now
         }
         clock.lap('list');
         let grown = this._grown(listing);
@@ -303,19 +310,15 @@ export class LogScanner {
         const shares = count > 0 ? splitShares(claude, [2, ...Array<number>(count - 1).fill(1)]) : [];
         const helpers: {share: Grown[]; helper: ShareHelper | null}[] = shares.map((share, i) => ({share,
             helper: this._startHelper(share, i === 0)}));
+        this._dismissSpares();
         let bytesRead = 0;
-        let sinceCollect = 0;
         const afterRead = (g: Grown, bytes: Uint8Array, next: number): void => {
             bytesRead += next - g.file.offset;
-            sinceCollect += bytes.length - g.file.offset;
             g.file.offset = next;
             g.file.tail = tailHash(bytes, next);
-            if (sinceCollect > COLLECT_EVERY_BYTES) {
-                sinceCollect = 0;
-                this._collect();
-            }
         };
         const readOne = (g: Grown): void => {
+            this._memory.take(g.bytes); // the pages read are resident until the mapping is freed
             const bytes = mapFile(g.path);
             if (bytes && bytes.length > g.file.offset)
                 afterRead(g, bytes, g.file.source === 'claude' ? readClaudeFile(bytes, g.file.offset, g.id, this._prices, this._store)
@@ -350,8 +353,8 @@ export class LogScanner {
             const reader = helper ? await helper.finish(cancellable, {store: this._store, fileIds: head => {
                 byHelper = new Set(head.read.filter(f => f >= readHere));
                 return share.map((g, f) => byHelper.has(f) ? g.id : -1);
-            }}, this._collect) : null;
-            this._collect(); // the pieces of the helper's result
+            }}, this._memory) : null;
+            this._memory.collect(); // the pieces of the helper's result
             const result = reader?.head ?? null;
             broken ||= !result && (reader?.merged ?? 0) > 0; // some of a failed helper's entries were merged
             if (!result)
@@ -378,14 +381,33 @@ export class LogScanner {
         return bytesRead;
     }
 
-    /** A helper on `share` (read from both ends when `fromBack`); null when none could be started. */
+    /** A helper on `share` (read from both ends when `fromBack`), a spare one if any; null when none could be started. */
     private _startHelper(share: readonly Grown[], fromBack: boolean): ShareHelper | null {
         try {
-            return new ShareHelper(this._helper?.argv ?? [], {files: share.map(g => ({path: g.path, offset: g.file.offset})),
-                pricesText: this._pricesText ?? null, fromBack});
+            return (this._spares.pop() ?? new ShareHelper(this._helper?.argv ?? [])).send({pricesText: this._pricesText ?? null, fromBack,
+                files: share.map(g => ({path: g.path, offset: g.file.offset, size: g.file.offset + g.bytes}))});
         } catch {
             return null; // its files are read here
         }
+    }
+
+    /**
+     * Starts the helpers of a full scan before the listing, which takes about as long as a
+     * helper process takes to start: the helpers can read as soon as the files are known.
+     */
+    private _startSpares(): void {
+        for (let i = this._spares.length; this._helper && i < this._helper.count; i++) {
+            try {
+                this._spares.push(new ShareHelper(this._helper.argv));
+            } catch {
+                return; // read here
+            }
+        }
+    }
+
+    /** Lets the spare helpers no scan needed go (a small tree, or nothing new). */
+    private _dismissSpares(): void {
+        this._spares.splice(0).forEach(helper => helper.dismiss());
     }
 
     private _readCodex(bytes: Uint8Array, g: Grown): number {
