@@ -114,7 +114,8 @@ export class Checksum {
     private _mixWords(words: Int32Array): void {
         let a = this._a;
         let b = this._b;
-        for (let k = 0; k < words.length; k++) {
+        // Indexed: for-of over a typed array took half as long again here.
+        for (let k = 0, n = words.length; k < n; k++) {
             const word = words[k] ?? 0;
             a = Math.imul(a ^ word, 0x01000193);
             b = Math.imul(b ^ word, 0x5bd1e995);
