@@ -137,10 +137,10 @@ const identityFrom = (device: string, inode: string): string =>
 /**
  * Lists the roots with `find`, by the same rules as the walk: a root is followed when it is a
  * link, nothing below it is, and a folder reached again (by identity) is not listed again.
- * False when find could not list them (not installed, or not GNU find, whose -printf it needs):
- * then the caller walks.
+ * False, with nothing listed, when find could not list them (not installed, or not GNU find,
+ * whose -printf it needs): then the caller walks.
  */
-function listWithFind(find: readonly string[], roots: readonly Root[], files: Listing, dirs: Set<string>, visited: Set<string>): boolean {
+function listWithFind(find: readonly string[], roots: readonly Root[], files: Listing, dirs: Set<string>): boolean {
     if (roots.length === 0)
         return true;
     if (roots.some(r => !r.path.startsWith('/')))
@@ -158,6 +158,7 @@ function listWithFind(find: readonly string[], roots: readonly Root[], files: Li
     } catch {
         return false;
     }
+    const visited = new Set<string>();
     let root: Root | undefined;
     let nextRoot = 0;
     /** Below a folder already listed: its entries are left out. */
@@ -188,7 +189,7 @@ function listWithFind(find: readonly string[], roots: readonly Root[], files: Li
             }
             visited.add(identity);
             dirs.add(path);
-        } else if (type === 'f' && path.endsWith('.jsonl') && !files.has(path)) {
+        } else if (type === 'f' && path.endsWith('.jsonl') && !files.has(path) && Number.isSafeInteger(Number(size))) {
             files.set(path, {root, size: Number(size), identity});
         }
     }
@@ -206,10 +207,8 @@ export function listLogs(roots: readonly Root[], find: readonly string[] | null,
         const info = queryInfo(root.path, true);
         return info?.get_file_type() === Gio.FileType.DIRECTORY ? [{root, info}] : [];
     });
-    if (find !== null && listWithFind(find, folders.map(f => f.root), files, dirs, new Set()))
+    if (find !== null && listWithFind(find, folders.map(f => f.root), files, dirs))
         return {files, dirs};
-    files.clear();
-    dirs.clear();
     const visited = new Set<string>();
     const counter = new EntryCounter(collect);
     for (const {root, info} of folders)
