@@ -171,7 +171,7 @@ run_session() {
     run_child "$ARTIFACTS/session.log" timeout -k 10 "${SESSION_TIMEOUT:-900}" \
         chroot --userspec="$E2E_UID:$E2E_UID" --groups="$E2E_UID" "$ROOT" /usr/bin/env -i \
             HOME=/home/e2e USER=e2e LOGNAME=e2e SHELL=/bin/bash LANG=C.UTF-8 UUID="$UUID" E2E=/e2e \
-            E2E_SHELL="$SHELL_MAJOR" E2E_LONG="${E2E_LONG:-0}" E2E_ONLY="${E2E_ONLY:-}" E2E_CYCLES="${E2E_CYCLES:-100}" E2E_REFRESHES="${E2E_REFRESHES:-500}" E2E_WARMUP="${E2E_WARMUP:-1000}" E2E_MENU_OPENS="${E2E_MENU_OPENS:-100}" E2E_DRIVER="${E2E_DRIVER:-driver}" E2E_CORPUS="$corpus" \
+            E2E_SHELL="$SHELL_MAJOR" E2E_LONG="${E2E_LONG:-0}" E2E_ONLY="${E2E_ONLY:-}" E2E_CYCLES="${E2E_CYCLES:-100}" E2E_REFRESHES="${E2E_REFRESHES:-1000}" E2E_WARMUP="${E2E_WARMUP:-1000}" E2E_MENU_OPENS="${E2E_MENU_OPENS:-100}" E2E_DRIVER="${E2E_DRIVER:-driver}" E2E_CORPUS="$corpus" \
             PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$E2E_UID" \
             dbus-run-session -- /e2e/session.sh || rc=$?
     cp -r "$ROOT/e2e/out/." "$ARTIFACTS/" 2>/dev/null || true
