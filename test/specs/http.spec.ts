@@ -5,7 +5,7 @@ import {isCancelled} from '../../src/core/errors.js';
 import {HttpClient, notJsonError, resolveEndpoint} from '../../src/core/http.js';
 import type {HttpResponse} from '../../src/core/http.js';
 import {FixtureServer, refusedPort} from '../support/fixtureServer.js';
-import {delay, loopbackHttp, providerErrorFrom, selfSignedCertificate} from '../support/helpers.js';
+import {loopbackHttp, providerErrorFrom, selfSignedCertificate, until} from '../support/helpers.js';
 
 describe('resolveEndpoint()', () => {
     const url = 'https://api.anthropic.com/api/oauth/usage';
@@ -117,11 +117,12 @@ describe('HttpClient against a misbehaving server', () => {
     it('cancels requests in flight on destroy, but lets a token refresh finish, and starts nothing after', async () => {
         server.route(ROUTE, {status: 200, body: {ok: true}, delayMs: 200});
         const slow = loopbackHttp(server.baseUrl);
+        const seen = server.requests.length;
         const ordinary = slow.request({url: URL}, cancellable).then(() => 'answered', (error: unknown) =>
             isCancelled(error) ? 'cancelled' : String(error));
         const refresh = slow.request({method: 'POST', url: URL, form: {grant_type: 'refresh_token'}, survivesDestroy: true},
             cancellable);
-        await delay(50);
+        await until(() => server.requests.length === seen + 2); // both in flight: the server is holding them
         slow.destroy();
         expect(await ordinary).toBe('cancelled');
         expect((await refresh).body).toEqual({ok: true});
@@ -131,12 +132,13 @@ describe('HttpClient against a misbehaving server', () => {
     it('aborts the session on destroy only once no request is in flight (libsoup crashed aborting under cancelled ones)', async () => {
         server.route(ROUTE, {status: 200, body: {ok: true}, delayMs: 200});
         const slow = loopbackHttp(server.baseUrl);
+        const seen = server.requests.length;
         const events: string[] = [];
         const abort = spyOn(Soup.Session.prototype, 'abort').and.callFake(() => events.push('abort'));
         const ordinary = slow.request({url: URL}, cancellable).catch(() => undefined).then(() => events.push('ordinary ended'));
         const refresh = slow.request({method: 'POST', url: URL, form: {grant_type: 'refresh_token'}, survivesDestroy: true},
             cancellable).then(() => events.push('refresh ended'));
-        await delay(50);
+        await until(() => server.requests.length === seen + 2); // both in flight: the server is holding them
         slow.destroy();
         expect(events).toEqual([]);
         await Promise.all([ordinary, refresh]);

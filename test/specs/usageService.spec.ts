@@ -12,7 +12,7 @@ import type {FetchContext, Provider} from '../../src/core/provider.js';
 import {UsageService, saneSnapshot, sortSnapshots} from '../../src/core/usageService.js';
 import type {MeterState} from '../../src/core/usageService.js';
 import type {TestEnvironment} from '../support/helpers.js';
-import {delay, makeTempDir, removeTree, testEnvironment, UNSHOWN_PREFS, writeFile} from '../support/helpers.js';
+import {delay, makeTempDir, removeTree, testEnvironment, UNSHOWN_PREFS, until, writeFile} from '../support/helpers.js';
 
 function snapshot(accountId: string, label: string, used: number, updatedAt: number): UsageSnapshot {
     return {
@@ -274,11 +274,11 @@ describe('UsageService', () => {
         await service.start(['claude'], 300);
         writeFile(`${path}.new`, '{"rotated": true}');
         Gio.File.new_for_path(`${path}.new`).move(Gio.File.new_for_path(path), Gio.FileCopyFlags.OVERWRITE, null, null);
-        await delay(1500);
+        await until(() => provider.contexts.length >= 2, 5000);
         expect(provider.contexts.length).toBe(2);
         service.destroy();
         writeFile(path, '{"again": true}');
-        await delay(1500);
+        await delay(1500); // nothing may come of it: only waiting can show that
         expect(provider.contexts.length).toBe(2);
     });
 });
