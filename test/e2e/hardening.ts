@@ -322,18 +322,18 @@ function grownSites(before: readonly string[], after: readonly string[]): string
         .map(([site, n]) => `${site} +${n - (was.get(site) ?? 0)}`).slice(0, 6).join('; ');
 }
 
-/** The least-squares slope of `values` (taken at equal steps) times `steps`: the trend, not the noise. */
-function fittedGrowth(values: readonly number[], steps: number): number {
-    const n = values.length;
-    const meanX = (n - 1) / 2;
-    const meanY = values.reduce((sum, v) => sum + v, 0) / n;
+/** The least-squares slope through `points` ([x, y]) times `span`: the trend, not the noise. */
+function fittedGrowth(points: readonly (readonly [number, number])[], span: number): number {
+    const n = points.length;
+    const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+    const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
     let covariance = 0;
     let variance = 0;
-    values.forEach((v, x) => {
-        covariance += (x - meanX) * (v - meanY);
+    for (const [x, y] of points) {
+        covariance += (x - meanX) * (y - meanY);
         variance += (x - meanX) ** 2;
-    });
-    return variance === 0 ? 0 : covariance / variance * steps;
+    }
+    return variance === 0 ? 0 : covariance / variance * span;
 }
 
 /**
@@ -379,7 +379,8 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
     const started = Date.now();
     let settled = 0;
     let evals = 0;
-    const samples = [0];
+    /** [refreshes done, kB over `before`] after each collection. */
+    const samples: [number, number][] = [[0, 0]];
     const series: string[] = [];
     for (let i = 0; i < cycles; i++) {
         const evalsBefore = evalCount;
@@ -389,14 +390,14 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
         if ((i + 1) % SAMPLE_EVERY === 0 || i + 1 === cycles) {
             await collectGarbage();
             const heap = await jsHeap();
-            samples.push(memory(h.shellPid).rss - before.rss);
-            series.push(`${samples[samples.length - 1]} (JS ${heap.gc - heapBefore.gc}+${heap.malloc - heapBefore.malloc})`);
+            const grown = memory(h.shellPid).rss - before.rss;
+            samples.push([i + 1, grown]);
+            series.push(`${grown} (JS ${heap.gc - heapBefore.gc}+${heap.malloc - heapBefore.malloc})`);
         }
     }
     const seconds = (Date.now() - started) / 1000;
     const after = memory(h.shellPid);
-    // Samples are SAMPLE_EVERY refreshes apart, except the last one when cycles is not a multiple.
-    const growth = Math.round(fittedGrowth(samples.slice(0, Math.floor(cycles / SAMPLE_EVERY) + 1), GROWTH_PER / SAMPLE_EVERY));
+    const growth = Math.round(fittedGrowth(samples, GROWTH_PER));
     h.info(`${cycles} refreshes in ${seconds.toFixed(1)} s (${(seconds * 1000 / cycles).toFixed(0)} ms each); gnome-shell ` +
         `VmRSS ${before.rss} → ${after.rss} kB (${after.rss - before.rss >= 0 ? '+' : ''}${after.rss - before.rss} kB), ` +
         `RssAnon ${before.anon} → ${after.anon} kB (${after.anon - before.anon} kB); after GC every ${SAMPLE_EVERY}: ${series.join(', ')} kB; ` +
@@ -404,7 +405,7 @@ export async function refreshMemory(h: Harness, tracked: number, warmup: number,
     h.info(`resident memory that changed most, by mapping (kB): ${grownMappings(mappingsBefore, residentByMapping(h.shellPid))}`);
     h.check(`${cycles} refreshes all settled`, settled === cycles, `${settled} of ${cycles}`);
     h.check(`${cycles} refreshes after ${warmup} to warm up: gnome-shell's RSS after GC grew by less than 1 MB per ${GROWTH_PER} ` +
-        `(the trend fitted over a sample every ${SAMPLE_EVERY})`, growth < 1024, `${growth} kB; samples ${samples.join(', ')} kB`);
+        `(the trend fitted over a sample every ${SAMPLE_EVERY})`, growth < 1024, `${growth} kB; samples ${samples.map(([, kB]) => kB).join(', ')} kB`);
     // The same number of Evals without a refresh: what the measuring itself costs the Shell.
     const control = memory(h.shellPid);
     for (let i = 0; i < evals; i++)
